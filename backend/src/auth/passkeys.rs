@@ -1,0 +1,234 @@
+//! Passkey ceremonies: registration (with an enrolment token) and sign-in (user verification
+//! required, signature counters persisted).
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+use vigie_shared::{
+    ErrorCode, NationalId,
+    api::passkey::{
+        AuthenticationChallenge, AuthenticationFinish, RegisteredPasskey, RegistrationChallenge,
+        RegistrationFinish,
+    },
+};
+use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, WebauthnError};
+
+use super::{
+    ceremony::{self, Kind, Stored},
+    decoy, enrolment,
+    session::{self, ClientInfo, Opened, SignedIn},
+};
+use crate::{
+    entities::{passkey, professional},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+fn rejected(e: WebauthnError) -> AppError {
+    // The reason helps operators; the user gets the stable code only.
+    tracing::warn!(reason = %e, "webauthn ceremony rejected");
+    AppError::code(ErrorCode::WebauthnRejected)
+}
+
+async fn passkeys_of(
+    state: &AppState,
+    professional_id: Uuid,
+) -> AppResult<Vec<(passkey::Model, Passkey)>> {
+    let rows = passkey::Entity::find()
+        .filter(passkey::Column::ProfessionalId.eq(professional_id))
+        .all(&state.db)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
+            Ok((row, pk))
+        })
+        .collect()
+}
+
+pub async fn start_registration(state: &AppState, token: &str) -> AppResult<RegistrationChallenge> {
+    let now = state.now();
+    let (enrolment, professional) = enrolment::check(&state.db, now, token).await?;
+    let exclude = passkeys_of(state, professional.id)
+        .await?
+        .into_iter()
+        .map(|(_, pk)| pk.cred_id().clone())
+        .collect();
+    let (options, registration) = state
+        .webauthn
+        .start_passkey_registration(
+            professional.id,
+            &professional.national_id,
+            &session::display_name(&professional),
+            Some(exclude),
+        )
+        .map_err(rejected)?;
+    let ceremony_id = ceremony::put(
+        &state.db,
+        now,
+        Kind::Registration,
+        Stored {
+            professional_id: Some(professional.id),
+            enrolment_id: Some(enrolment.id),
+            state: Some(registration),
+        },
+    )
+    .await?;
+    Ok(RegistrationChallenge {
+        ceremony_id,
+        options,
+    })
+}
+
+pub async fn finish_registration(
+    state: &AppState,
+    finish: RegistrationFinish,
+) -> AppResult<RegisteredPasskey> {
+    let now = state.now();
+    let stored: Stored<PasskeyRegistration> =
+        ceremony::take(&state.db, now, Kind::Registration, finish.ceremony_id).await?;
+    let (Some(registration), Some(professional_id), Some(enrolment_id)) =
+        (stored.state, stored.professional_id, stored.enrolment_id)
+    else {
+        return Err(ErrorCode::CeremonyExpired.into());
+    };
+    let pk = state
+        .webauthn
+        .finish_passkey_registration(&finish.credential, &registration)
+        .map_err(rejected)?;
+    let label = finish
+        .label
+        .map(|l| l.trim().chars().take(60).collect::<String>())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "Clé d'accès".into());
+    let passkey_id = Uuid::new_v4();
+    let txn = state.db.begin().await?;
+    if !enrolment::consume(&txn, now, enrolment_id).await? {
+        return Err(ErrorCode::EnrolmentInvalid.into());
+    }
+    passkey::ActiveModel {
+        id: Set(passkey_id),
+        professional_id: Set(professional_id),
+        credential_id: Set(URL_SAFE_NO_PAD.encode(pk.cred_id())),
+        credential: Set(serde_json::to_string(&pk).map_err(AppError::internal)?),
+        label: Set(label.clone()),
+        created_at: Set(now),
+        last_used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    tracing::info!(%professional_id, %passkey_id, "passkey registered");
+    Ok(RegisteredPasskey { passkey_id, label })
+}
+
+pub async fn start_authentication(
+    state: &AppState,
+    national_id: &NationalId,
+) -> AppResult<AuthenticationChallenge> {
+    let now = state.now();
+    let professional = professional::Entity::find()
+        .filter(professional::Column::NationalId.eq(national_id.as_str()))
+        .one(&state.db)
+        .await?;
+    let keys = match &professional {
+        Some(p) => passkeys_of(state, p.id).await?,
+        None => Vec::new(),
+    };
+    let (options, stored) = match professional {
+        Some(p) if !keys.is_empty() => {
+            let creds: Vec<Passkey> = keys.into_iter().map(|(_, pk)| pk).collect();
+            let (options, auth) = state
+                .webauthn
+                .start_passkey_authentication(&creds)
+                .map_err(rejected)?;
+            (
+                options,
+                Stored {
+                    professional_id: Some(p.id),
+                    enrolment_id: None,
+                    state: Some(auth),
+                },
+            )
+        }
+        // Unknown identifier, or no passkey yet: the same shape of answer, which can never succeed.
+        _ => {
+            let rp_id = state.settings.public_url.host_str().unwrap_or_default();
+            let options = decoy::challenge(&state.decoy_key, rp_id, national_id.as_str());
+            (
+                options,
+                Stored {
+                    professional_id: None,
+                    enrolment_id: None,
+                    state: None,
+                },
+            )
+        }
+    };
+    let ceremony_id = ceremony::put(&state.db, now, Kind::Authentication, stored).await?;
+    Ok(AuthenticationChallenge {
+        ceremony_id,
+        options,
+    })
+}
+
+pub async fn finish_authentication(
+    state: &AppState,
+    finish: AuthenticationFinish,
+    client: ClientInfo,
+) -> AppResult<(String, SignedIn)> {
+    let now = state.now();
+    let stored: Stored<PasskeyAuthentication> =
+        ceremony::take(&state.db, now, Kind::Authentication, finish.ceremony_id).await?;
+    let (Some(auth), Some(professional_id)) = (stored.state, stored.professional_id) else {
+        return Err(ErrorCode::WebauthnRejected.into());
+    };
+    let result = state
+        .webauthn
+        .finish_passkey_authentication(&finish.credential, &auth)
+        .map_err(rejected)?;
+    if !result.user_verified() {
+        return Err(ErrorCode::WebauthnRejected.into());
+    }
+    // Persist the new signature counter (a cloned authenticator shows up as a regression later).
+    let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
+    let row = passkey::Entity::find()
+        .filter(passkey::Column::CredentialId.eq(credential_id))
+        .filter(passkey::Column::ProfessionalId.eq(professional_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
+    let mut pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
+    pk.update_credential(&result);
+    let txn = state.db.begin().await?;
+    let mut active = row.into_active_model();
+    active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
+    active.last_used_at = Set(Some(now));
+    active.update(&txn).await?;
+    let opened = session::open(
+        &txn,
+        &state.settings,
+        now,
+        professional_id,
+        "passkey",
+        client,
+    )
+    .await?;
+    let professional = professional::Entity::find_by_id(professional_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
+    txn.commit().await?;
+    tracing::info!(%professional_id, session = %opened.session.id, "signed in with a passkey");
+    let Opened { token, session } = opened;
+    Ok((
+        token,
+        SignedIn {
+            session,
+            professional,
+        },
+    ))
+}

@@ -1,0 +1,130 @@
+//! Layered configuration: built-in defaults, then an optional TOML file (`VIGIE_CONFIG`, or
+//! `vigie.toml` when present), then the environment (`VIGIE_*`, nested keys with `__`, and
+//! `DATABASE_URL`). Unknown keys are refused so a typo never goes unnoticed.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the server listens on.
+    pub listen: SocketAddr,
+    /// The address users open; its origin is the WebAuthn origin. Port 0 follows `listen`.
+    pub public_url: Url,
+    /// `sqlite://path?mode=rwc` (default) or `postgres://…`.
+    #[serde(serialize_with = "serialize_secret")]
+    pub database_url: SecretString,
+    /// Built SPA served beside the API.
+    pub dist_dir: PathBuf,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Log filter (`tracing` syntax).
+    pub log: String,
+    pub session: SessionSettings,
+    /// Lets tests move the server clock (`/api/testing/clock`). Never on in production.
+    pub testing: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub idle_minutes: i64,
+    pub absolute_minutes: i64,
+}
+
+fn serialize_secret<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("")
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: Url::parse("http://localhost:8080").expect("static url"),
+            database_url: SecretString::from("sqlite://vigie.db?mode=rwc"),
+            dist_dir: PathBuf::from("dist"),
+            body_limit_bytes: 64 * 1024,
+            log: "info,sqlx=warn,sea_orm=warn".into(),
+            session: SessionSettings {
+                idle_minutes: 60,
+                absolute_minutes: 240,
+            },
+            testing: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads defaults, file, then environment.
+    pub fn load() -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        // The secret serialises empty; put the real default back before the layers apply.
+        figment = figment.merge(("database_url", "sqlite://vigie.db?mode=rwc"));
+        let file = std::env::var("VIGIE_CONFIG").unwrap_or_else(|_| "vigie.toml".into());
+        figment = figment
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("VIGIE_").split("__").ignore(&["config"]))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            );
+        let settings: Settings = figment.extract()?;
+        settings.validate().map_err(figment::Error::from)?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.session.idle_minutes <= 0
+            || self.session.absolute_minutes < self.session.idle_minutes
+        {
+            return Err("session: idle_minutes must be > 0 and ≤ absolute_minutes".into());
+        }
+        if self.public_url.host_str().is_none() {
+            return Err("public_url must have a host".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "vigie.toml",
+                "listen = \"127.0.0.1:9000\"\nlisten_typo = 1\n",
+            )?;
+            let err = Settings::load().expect_err("unknown key");
+            assert!(err.to_string().contains("listen_typo"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("vigie.toml", "listen = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 30\nabsolute_minutes = 120\n")?;
+            jail.set_env("VIGIE_SESSION__IDLE_MINUTES", "20");
+            jail.set_env("DATABASE_URL", "postgres://localhost/vigie");
+            let s = Settings::load().expect("valid");
+            assert_eq!(s.listen.port(), 9000);
+            assert_eq!(s.session.idle_minutes, 20);
+            assert_eq!(s.session.absolute_minutes, 120);
+            use secrecy::ExposeSecret;
+            assert_eq!(s.database_url.expose_secret(), "postgres://localhost/vigie");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,220 @@
+//! Demonstration data: a vaccination centre, two professionals, one staff member and the
+//! COVID-19 vaccine catalogue. Loading it twice changes nothing.
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+use vigie_shared::{Finess, Rpps};
+
+use crate::entities::{practice, professional, staff_member, structure, vaccine_product};
+
+pub const CENTRE_FINESS: &str = "770012342";
+/// Dr Jean Martin, médecin — the professional the README's walkthrough signs in as.
+pub const JEAN_MARTIN_RPPS: &str = "10003456786";
+pub const CLAIRE_BERNARD_RPPS: &str = "10101234564";
+
+pub struct DemoProfessional {
+    pub rpps: &'static str,
+    pub civility: &'static str,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
+    pub profession: &'static str,
+    pub email: &'static str,
+    pub mobile: &'static str,
+}
+
+pub const PROFESSIONALS: [DemoProfessional; 2] = [
+    DemoProfessional {
+        rpps: JEAN_MARTIN_RPPS,
+        civility: "Dr",
+        first_name: "Jean",
+        last_name: "Martin",
+        profession: "Médecin",
+        email: "jean.martin@demo.vigie.example",
+        mobile: "+33612345678",
+    },
+    DemoProfessional {
+        rpps: CLAIRE_BERNARD_RPPS,
+        civility: "",
+        first_name: "Claire",
+        last_name: "Bernard",
+        profession: "Pharmacien",
+        email: "claire.bernard@demo.vigie.example",
+        mobile: "+33698765432",
+    },
+];
+
+/// (code, name, manufacturer, EU authorisation, doses in the primary schedule, minimum days
+/// between doses, minimum age in years, still available). Sources: EMA EPARs, HAS advice.
+pub const VACCINES: [(&str, &str, &str, &str, i32, i32, i32, bool); 8] = [
+    (
+        "comirnaty",
+        "Comirnaty",
+        "Pfizer / BioNTech",
+        "EU/1/20/1528",
+        2,
+        21,
+        5,
+        true,
+    ),
+    (
+        "spikevax",
+        "Spikevax",
+        "Moderna",
+        "EU/1/20/1507",
+        2,
+        28,
+        12,
+        true,
+    ),
+    (
+        "nuvaxovid",
+        "Nuvaxovid",
+        "Novavax",
+        "EU/1/21/1618",
+        2,
+        21,
+        12,
+        true,
+    ),
+    (
+        "bimervax",
+        "Bimervax",
+        "Hipra",
+        "EU/1/22/1709",
+        1,
+        0,
+        16,
+        true,
+    ),
+    (
+        "vaxzevria",
+        "Vaxzevria",
+        "AstraZeneca",
+        "EU/1/21/1529",
+        2,
+        28,
+        18,
+        false,
+    ),
+    (
+        "jcovden",
+        "Jcovden (COVID-19 Vaccine Janssen)",
+        "Janssen-Cilag",
+        "EU/1/20/1525",
+        1,
+        0,
+        18,
+        false,
+    ),
+    (
+        "vidprevtyn-beta",
+        "VidPrevtyn Beta",
+        "Sanofi Pasteur",
+        "EU/1/21/1580",
+        1,
+        0,
+        18,
+        false,
+    ),
+    (
+        "valneva",
+        "COVID-19 Vaccine Valneva",
+        "Valneva",
+        "EU/1/21/1624",
+        2,
+        28,
+        18,
+        false,
+    ),
+];
+
+pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    let now = Utc::now();
+    let finess = Finess::parse(CENTRE_FINESS).expect("demo FINESS is valid");
+    structure::Entity::insert(structure::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        finess: Set(finess.as_str().into()),
+        name: Set("Centre de vaccination de Melun".into()),
+        kind: Set("centre_vaccination".into()),
+        address: Set("2 rue du Château, 77000 Melun".into()),
+        department: Set("77".into()),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([structure::Column::Finess])
+    .exec(db)
+    .await?;
+    let centre = structure::Entity::find()
+        .filter(structure::Column::Finess.eq(finess.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("demo centre".into()))?;
+
+    for p in &PROFESSIONALS {
+        let rpps = Rpps::parse(p.rpps).expect("demo RPPS is valid");
+        professional::Entity::insert(professional::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            national_id: Set(rpps.national_id().as_str().into()),
+            rpps: Set(rpps.as_str().into()),
+            civility: Set(p.civility.into()),
+            first_name: Set(p.first_name.into()),
+            last_name: Set(p.last_name.into()),
+            profession: Set(p.profession.into()),
+            email: Set(Some(p.email.into())),
+            mobile: Set(Some(p.mobile.into())),
+            created_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([professional::Column::Rpps])
+        .exec(db)
+        .await?;
+        let row = professional::Entity::find()
+            .filter(professional::Column::Rpps.eq(rpps.as_str()))
+            .one(db)
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotFound("demo professional".into()))?;
+        practice::Entity::insert(practice::ActiveModel {
+            professional_id: Set(row.id),
+            structure_id: Set(centre.id),
+        })
+        .on_conflict_do_nothing_on([
+            practice::Column::ProfessionalId,
+            practice::Column::StructureId,
+        ])
+        .exec(db)
+        .await?;
+    }
+
+    staff_member::Entity::insert(staff_member::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        structure_id: Set(centre.id),
+        cpe_number: Set("3001234567".into()),
+        first_name: Set("Marie".into()),
+        last_name: Set("Dupont".into()),
+        role: Set("Secrétaire médicale".into()),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        staff_member::Column::StructureId,
+        staff_member::Column::CpeNumber,
+    ])
+    .exec(db)
+    .await?;
+
+    for (code, name, manufacturer, eu, doses, interval, min_age, active) in VACCINES {
+        vaccine_product::Entity::insert(vaccine_product::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            code: Set(code.into()),
+            name: Set(name.into()),
+            manufacturer: Set(manufacturer.into()),
+            eu_authorisation: Set(eu.into()),
+            doses_in_schedule: Set(doses),
+            min_interval_days: Set(interval),
+            min_age_years: Set(min_age),
+            active: Set(active),
+        })
+        .on_conflict_do_nothing_on([vaccine_product::Column::Code])
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! HTTP plumbing shared by every route: the JSON extractor with French errors, security
+//! headers, and the SPA files.
+
+pub mod json;
+pub mod security;
+pub mod spa;

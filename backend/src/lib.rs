@@ -1,0 +1,18 @@
+//! Vigie's server: the REST API under `/api` and the built SPA, from one process.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod migration;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

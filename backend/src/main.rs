@@ -1,0 +1,118 @@
+//! `vigie`: the server and its operator commands.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use secrecy::ExposeSecret;
+use vigie_backend::{
+    Application, Settings, auth, clock::Clock, db, demo, entities::professional, telemetry,
+};
+use vigie_shared::NationalId;
+
+#[derive(Parser)]
+#[command(
+    name = "vigie",
+    version,
+    about = "Vigie : traçabilité de la vaccination COVID-19"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default).
+    Serve {
+        /// Load the demonstration data first, and print a passkey activation link.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demonstration data and exit.
+    Demo,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Print a single-use link (30 minutes) that lets a professional create a passkey.
+    Enrol {
+        /// National identifier (8 + RPPS).
+        national_id: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load().context("reading configuration")?;
+    telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            let app = Application::build(settings).await?;
+            if demo {
+                demo::load(&app.state.db).await?;
+                let national_id = vigie_shared::Rpps::parse(demo::JEAN_MARTIN_RPPS)?.national_id();
+                let link = enrolment_link(&app.state, &national_id).await?;
+                println!("Données de démonstration chargées.");
+                println!("Activer une clé d'accès pour le Dr Jean Martin ({national_id}) : {link}");
+            }
+            println!("Vigie écoute sur {}", app.public_url());
+            app.run_until_stopped().await?;
+        }
+        Command::Demo => {
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            demo::load(&db).await?;
+            println!("Données de démonstration chargées.");
+        }
+        Command::Migrate => {
+            db::connect(settings.database_url.expose_secret()).await?;
+            println!("Migrations appliquées.");
+        }
+        Command::Enrol { national_id } => {
+            let national_id =
+                NationalId::parse(&national_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let state_like = EnrolTarget {
+                db,
+                public_url: settings.public_url.clone(),
+            };
+            let link = state_like.link(&national_id).await?;
+            println!("{link}");
+        }
+    }
+    Ok(())
+}
+
+struct EnrolTarget {
+    db: sea_orm::DatabaseConnection,
+    public_url: url::Url,
+}
+
+impl EnrolTarget {
+    async fn link(&self, national_id: &NationalId) -> anyhow::Result<String> {
+        let professional = professional::Entity::find()
+            .filter(professional::Column::NationalId.eq(national_id.as_str()))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("aucun professionnel avec l'identifiant {national_id}")
+            })?;
+        let issued = auth::enrolment::issue(&self.db, Clock::default().now(), professional.id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The token is in the fragment: browsers never send it to the server in a URL.
+        let mut url = self.public_url.join("/activation")?;
+        url.set_fragment(Some(&format!("jeton={}", issued.token)));
+        Ok(url.to_string())
+    }
+}
+
+async fn enrolment_link(
+    state: &vigie_backend::state::AppState,
+    national_id: &NationalId,
+) -> anyhow::Result<String> {
+    EnrolTarget {
+        db: state.db.clone(),
+        public_url: state.settings.public_url.clone(),
+    }
+    .link(national_id)
+    .await
+}

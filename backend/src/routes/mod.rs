@@ -1,0 +1,55 @@
+//! The API: one module per feature. Every route is declared through utoipa-axum, so the
+//! OpenAPI document at /api/openapi.json is generated from the same list the router uses.
+
+use axum::{Json, Router, routing::get};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use vigie_shared::ErrorCode;
+
+use crate::{error::AppError, state::AppState};
+
+pub mod health;
+pub mod passkeys;
+pub mod session;
+pub mod testing;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigie API",
+        description = "Traçabilité de la vaccination COVID-19 : API REST de Vigie."
+    ),
+    components(schemas(vigie_shared::ApiError, vigie_shared::ErrorCode))
+)]
+pub struct ApiDoc;
+
+/// The API routes and their OpenAPI document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(passkeys::registration_start))
+        .routes(routes!(passkeys::registration_finish))
+        .routes(routes!(passkeys::authentication_start))
+        .routes(routes!(passkeys::authentication_finish))
+        .routes(routes!(session::current))
+        .routes(routes!(session::keep_alive))
+        .routes(routes!(session::logout))
+        .routes(routes!(testing::advance_clock))
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, doc) = api().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        // Anything else under /api is an API 404 in JSON, never the SPA page.
+        .route("/api", get(api_not_found).fallback(api_not_found))
+        .route("/api/{*rest}", get(api_not_found).fallback(api_not_found))
+}
+
+async fn api_not_found() -> AppError {
+    ErrorCode::NotFound.into()
+}

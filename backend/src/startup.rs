@@ -1,0 +1,164 @@
+//! Builds the application (database, WebAuthn, routes, layers) and runs it until a shutdown
+//! signal. Tests build it the same way on port 0.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{HeaderValue, header},
+    response::IntoResponse,
+};
+use rand::RngCore;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
+
+use crate::{
+    auth,
+    clock::Clock,
+    config::Settings,
+    db,
+    entities::server_secret,
+    error::AppError,
+    http::{security, spa},
+    routes,
+    state::AppState,
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Binds the listener first, so a `public_url` with port 0 follows the real port.
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen).await?;
+        let port = listener.local_addr()?.port();
+        if settings.public_url.port() == Some(0) {
+            let _ = settings.public_url.set_port(Some(port));
+        }
+        let db = db::connect(settings.database_url.expose_secret()).await?;
+        let webauthn = auth::webauthn::build(&settings.public_url)?;
+        let decoy_key = server_key(&db, "decoy_credentials").await?;
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            webauthn: Arc::new(webauthn),
+            clock: Clock::default(),
+            decoy_key: Arc::new(decoy_key),
+        };
+        let router = app_router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn public_url(&self) -> &url::Url {
+        &self.state.settings.public_url
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+fn app_router(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let index_path = settings.dist_dir.join("index.html");
+    let index_html = std::fs::read_to_string(&index_path).unwrap_or_else(|_| {
+        tracing::warn!(path = %index_path.display(), "SPA not built: serving a placeholder page");
+        spa::NOT_BUILT.to_owned()
+    });
+    let csp = security::content_security_policy(&security::inline_script_hashes(&index_html));
+
+    let api = routes::router()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .with_state(state);
+
+    let mut app = Router::new()
+        .merge(api)
+        .merge(spa::router(&settings.dist_dir, index_html));
+    for layer in security::layers(&csp) {
+        app = app.layer(layer);
+    }
+    app.layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(|_| AppError::internal("handler panicked").into_response()))
+        .layer(
+            // Method and route template only: paths and queries never reach the logs.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+                tracing::info_span!("http", method = %req.method(), route = route.as_deref().unwrap_or("-"))
+            }),
+        )
+}
+
+/// A random key kept in the database, so every instance derives the same values from it.
+async fn server_key(db: &DatabaseConnection, name: &str) -> anyhow::Result<[u8; 32]> {
+    let mut fresh = [0u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    let row = server_secret::ActiveModel {
+        name: Set(name.to_owned()),
+        value: Set(fresh.to_vec()),
+    };
+    // Another instance may have created it first: keep theirs.
+    server_secret::Entity::insert(row)
+        .on_conflict_do_nothing_on([server_secret::Column::Name])
+        .exec(db)
+        .await?;
+    let stored = server_secret::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("server key {name} missing"))?;
+    stored
+        .value
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("server key {name} has the wrong length"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received, finishing requests in flight");
+    // Give long polls a moment; axum waits for open connections.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}

@@ -1,0 +1,23 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use webauthn_rs::Webauthn;
+
+use crate::{clock::Clock, config::Settings};
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub webauthn: Arc<Webauthn>,
+    pub clock: Clock,
+    /// Key for deriving the decoy credentials shown for unknown identifiers.
+    pub decoy_key: Arc<[u8; 32]>,
+}
+
+impl AppState {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs every tool Vigie needs to build and test, skipping what is already there.
+# Safe to run again: each step checks first. Versions are pinned here and nowhere else.
+set -euo pipefail
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock (see Trunk.toml)
+WASM_OPT_VERSION=0.116.1
+
+export PATH="$HOME/.cargo/bin:$PATH"
+log() { echo "[setup] $*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+  log "installing trunk $TRUNK_VERSION (several minutes on 2 cores)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # --locked fails for this crate; the version pin is what matters.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then
+  log "installing wasm-opt (binaryen 116; Debian's 108 produces a broken wasm)"
+  cargo install --locked wasm-opt --version "$WASM_OPT_VERSION"
+fi
+
+# Debian packages: Chromium for browser tests, PostgreSQL for the PostgreSQL test run, wrk for the benchmark.
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+[ -x /usr/lib/postgresql/*/bin/initdb ] 2>/dev/null || need_apt+=(postgresql)
+command -v wrk >/dev/null || need_apt+=(wrk)
+command -v brotli >/dev/null || need_apt+=(brotli)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# Browser test dependencies (Playwright as a library; it never downloads a browser here).
+if [ -f e2e/package.json ] && [ ! -d e2e/node_modules ]; then
+  log "installing e2e npm packages"
+  (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+log "tools ready"

@@ -1,0 +1,5 @@
+//! Wire types, one module per use case.
+
+pub mod health;
+pub mod passkey;
+pub mod session;

@@ -1,0 +1,120 @@
+//! The one error body every API answer carries on failure: a stable machine code and a
+//! French sentence for the user. Codes never change meaning once published.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::IdError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    MethodNotAllowed,
+    MalformedJson,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    InvalidIdentifier,
+    InvalidInput,
+    Unauthenticated,
+    Forbidden,
+    SessionExpired,
+    CeremonyExpired,
+    WebauthnRejected,
+    EnrolmentInvalid,
+    RateLimited,
+    Conflict,
+    DatabaseUnavailable,
+    Internal,
+    /// The client could not reach the server (set by the SPA, never sent by the server).
+    Network,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::MalformedJson | Self::InvalidIdentifier | Self::InvalidInput => 400,
+            Self::UnsupportedMediaType => 415,
+            Self::PayloadTooLarge => 413,
+            Self::Unauthenticated | Self::SessionExpired => 401,
+            Self::Forbidden => 403,
+            Self::CeremonyExpired | Self::WebauthnRejected | Self::EnrolmentInvalid => 400,
+            Self::RateLimited => 429,
+            Self::Conflict => 409,
+            Self::DatabaseUnavailable => 503,
+            Self::Internal | Self::Network => 500,
+        }
+    }
+
+    /// The default French message for the code.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NotFound => "Cette ressource n'existe pas.",
+            Self::MethodNotAllowed => "Cette action n'est pas permise sur cette adresse.",
+            Self::MalformedJson => "La requête est mal formée.",
+            Self::UnsupportedMediaType => "La requête doit être envoyée au format JSON.",
+            Self::PayloadTooLarge => "La requête est trop volumineuse.",
+            Self::InvalidIdentifier => "L'identifiant saisi est invalide.",
+            Self::InvalidInput => "Une donnée saisie est invalide.",
+            Self::Unauthenticated => "Vous devez vous connecter.",
+            Self::Forbidden => "Vous n'avez pas le droit d'effectuer cette action.",
+            Self::SessionExpired => "Votre session a expiré : reconnectez-vous.",
+            Self::CeremonyExpired => "La demande a expiré : recommencez.",
+            Self::WebauthnRejected => "La vérification de votre clé d'accès a échoué.",
+            Self::EnrolmentInvalid => "Ce lien d'activation est invalide ou a expiré.",
+            Self::RateLimited => "Trop de demandes : patientez avant de réessayer.",
+            Self::Conflict => "Cette opération entre en conflit avec une autre.",
+            Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
+            Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",
+            Self::Network => "Le serveur est injoignable : vérifiez votre connexion.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// French, for the user.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code, code.message())
+    }
+}
+
+impl From<IdError> for ApiError {
+    fn from(e: IdError) -> Self {
+        Self::new(ErrorCode::InvalidIdentifier, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_stable_snake_case() {
+        let e = ApiError::from(ErrorCode::PayloadTooLarge);
+        let json = serde_json::to_value(&e).expect("serialise");
+        assert_eq!(json["code"], "payload_too_large");
+        assert_eq!(ErrorCode::PayloadTooLarge.status(), 413);
+        let back: ApiError = serde_json::from_value(json).expect("parse");
+        assert_eq!(back, e);
+    }
+}

@@ -1,0 +1,10 @@
+//! Types both sides of Vigie agree on: identifiers that parse or refuse (so a malformed
+//! identifier never reaches a phone or the database), API request/response types grouped
+//! by use case, and the error body with its stable codes.
+
+pub mod api;
+pub mod error;
+pub mod ids;
+
+pub use error::{ApiError, ErrorCode};
+pub use ids::{Finess, IdError, NationalId, Nir, NirContext, Rpps, Sex};
