@@ -71,13 +71,12 @@ impl Settings {
         let file = std::env::var("VIGIE_CONFIG").unwrap_or_else(|_| "vigie.toml".into());
         figment = figment
             .merge(Toml::file(file))
-            .merge(Env::prefixed("VIGIE_").split("__").ignore(&["config"]))
-            .merge(
-                Env::raw()
-                    .only(&["DATABASE_URL"])
-                    .map(|_| "database_url".into()),
-            );
-        let settings: Settings = figment.extract()?;
+            .merge(Env::prefixed("VIGIE_").split("__").ignore(&["config"]));
+        let mut settings: Settings = figment.extract()?;
+        // The conventional variable wins, so hosting platforms can set it as they always do.
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            settings.database_url = SecretString::from(url);
+        }
         settings.validate().map_err(figment::Error::from)?;
         Ok(settings)
     }

@@ -14,7 +14,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer,
     set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
@@ -96,7 +96,6 @@ fn app_router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .with_state(state);
 
     let mut app = Router::new()

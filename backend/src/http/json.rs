@@ -73,10 +73,9 @@ fn french(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
         // Our own parse errors (identifiers) are already French sentences.
         reason.to_owned()
     };
-    let code = if reason.contains("NIR")
-        || reason.contains("FINESS")
-        || reason.contains("RPPS")
-        || reason.contains("Identifiant")
+    let code = if vigie_shared::IdError::NAMES
+        .iter()
+        .any(|name| reason.starts_with(name))
     {
         ErrorCode::InvalidIdentifier
     } else {

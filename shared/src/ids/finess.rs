@@ -12,23 +12,23 @@ impl Finess {
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);
-        check_len(&s, "numéro FINESS", 9)?;
+        check_len(&s, "Numéro FINESS", 9)?;
         if s.starts_with("2A") || s.starts_with("2B") {
             if !all_digits(&s[2..]) {
                 return Err(IdError::NotDigits {
-                    what: "numéro FINESS",
+                    what: "Numéro FINESS",
                 });
             }
             return Ok(Self(s));
         }
         if !all_digits(&s) {
             return Err(IdError::NotDigits {
-                what: "numéro FINESS",
+                what: "Numéro FINESS",
             });
         }
         if !luhn::is_valid(&s) {
             return Err(IdError::BadKey {
-                what: "numéro FINESS",
+                what: "Numéro FINESS",
             });
         }
         Ok(Self(s))
@@ -63,7 +63,7 @@ mod tests {
         assert_eq!(
             Finess::parse("750712185"),
             Err(IdError::BadKey {
-                what: "numéro FINESS"
+                what: "Numéro FINESS"
             })
         );
         assert!(matches!(

@@ -13,29 +13,40 @@ pub use nir::{Nir, NirContext, Sex};
 /// Why an identifier was refused. `Display` is the French message shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    #[error("Le champ {what} est vide.")]
+    #[error("{what} : le champ est vide.")]
     Empty { what: &'static str },
-    #[error("Le {what} doit comporter {expected} caractères (vous en avez saisi {found}).")]
+    #[error("{what} : {expected} caractères attendus, {found} saisis.")]
     WrongLength {
         what: &'static str,
         expected: usize,
         found: usize,
     },
-    #[error("Le {what} ne doit contenir que des chiffres.")]
+    #[error("{what} : seuls des chiffres sont permis.")]
     NotDigits { what: &'static str },
-    #[error("Le {what} doit commencer par {expected}.")]
+    #[error("{what} : doit commencer par {expected}.")]
     WrongPrefix {
         what: &'static str,
         expected: &'static str,
     },
-    #[error("La clé de contrôle du {what} ne correspond pas : vérifiez la saisie.")]
+    #[error("{what} : la clé de contrôle ne correspond pas, vérifiez la saisie.")]
     BadKey { what: &'static str },
-    #[error("Le NIR est mal formé : {detail}.")]
+    #[error("NIR : {detail}.")]
     NirMalformed { detail: &'static str },
-    #[error("Le sexe indiqué ne correspond pas au premier chiffre du NIR.")]
+    #[error("NIR : le sexe indiqué ne correspond pas au premier chiffre.")]
     NirSexMismatch,
-    #[error("La date de naissance ne correspond pas à l'année ou au mois inscrits dans le NIR.")]
+    #[error("NIR : la date de naissance ne correspond pas à l'année ou au mois inscrits.")]
     NirBirthMismatch,
+}
+
+impl IdError {
+    /// Every refusal message starts with one of these names (how the server tells an
+    /// identifier refusal from other bad input inside a JSON body).
+    pub const NAMES: [&'static str; 4] = [
+        "Identifiant national",
+        "Numéro RPPS",
+        "NIR",
+        "Numéro FINESS",
+    ];
 }
 
 /// Removes the spaces, dots and dashes people type to group digits, and upper-cases letters.

@@ -11,15 +11,15 @@ impl Rpps {
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);
-        check_len(&s, "numéro RPPS", 11)?;
+        check_len(&s, "Numéro RPPS", 11)?;
         if !all_digits(&s) {
             return Err(IdError::NotDigits {
-                what: "numéro RPPS",
+                what: "Numéro RPPS",
             });
         }
         if !luhn::is_valid(&s) {
             return Err(IdError::BadKey {
-                what: "numéro RPPS",
+                what: "Numéro RPPS",
             });
         }
         Ok(Self(s))
@@ -45,21 +45,21 @@ impl NationalId {
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);
-        check_len(&s, "identifiant national", 12)?;
+        check_len(&s, "Identifiant national", 12)?;
         if !all_digits(&s) {
             return Err(IdError::NotDigits {
-                what: "identifiant national",
+                what: "Identifiant national",
             });
         }
         if !s.starts_with('8') {
             return Err(IdError::WrongPrefix {
-                what: "identifiant national",
+                what: "Identifiant national",
                 expected: "8",
             });
         }
         if !luhn::is_valid(&s[1..]) {
             return Err(IdError::BadKey {
-                what: "identifiant national",
+                what: "Identifiant national",
             });
         }
         Ok(Self(s))
@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(
             NationalId::parse(""),
             Err(IdError::Empty {
-                what: "identifiant national"
+                what: "Identifiant national"
             })
         );
         assert!(matches!(
@@ -149,7 +149,8 @@ mod tests {
             let national = format!("8{rpps}");
             prop_assert!(NationalId::parse(&national).is_ok());
             for other in ('0'..='9').filter(|k| *k != key) {
-                prop_assert!(Rpps::parse(&format!("{body}{other}")).is_err());
+                let wrong = format!("{body}{other}");
+                prop_assert!(Rpps::parse(&wrong).is_err());
             }
         }
 

@@ -1,0 +1,137 @@
+//! Bad input gets a JSON ApiError with a stable code and a French message: never a panic or a 500.
+
+use reqwest::StatusCode;
+use vigie_shared::ErrorCode;
+
+use crate::helpers::{TestApp, api_error};
+
+#[tokio::test]
+async fn unknown_api_route_is_a_json_404() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/nothing-here", "/api", "/api/health/extra"] {
+        let err = api_error(app.get(path).await, StatusCode::NOT_FOUND).await;
+        assert_eq!(err.code, ErrorCode::NotFound, "{path}");
+        assert!(
+            err.message.contains("n'existe pas"),
+            "{path}: {}",
+            err.message
+        );
+    }
+    let err = api_error(
+        app.post("/api/nothing", &serde_json::json!({})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_with_a_french_message() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post_raw(
+            "/api/passkeys/authentication/start",
+            "application/json",
+            "{\"national_id\": ",
+        )
+        .await;
+    let err = api_error(r, StatusCode::BAD_REQUEST).await;
+    assert_eq!(err.code, ErrorCode::MalformedJson);
+    assert!(err.message.contains("JSON"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn missing_field_and_wrong_type_name_the_field() {
+    let app = TestApp::spawn().await;
+    let err = api_error(
+        app.post("/api/passkeys/authentication/start", &serde_json::json!({}))
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("national_id"), "{}", err.message);
+    let err = api_error(
+        app.post(
+            "/api/passkeys/authentication/start",
+            &serde_json::json!({ "national_id": 42 }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(err.message.contains("national_id"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn malformed_identifier_is_refused_with_the_rule() {
+    let app = TestApp::spawn().await;
+    let err = api_error(
+        app.post(
+            "/api/passkeys/authentication/start",
+            &serde_json::json!({ "national_id": "810003456781" }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::InvalidIdentifier, "{}", err.message);
+    assert!(err.message.contains("clé de contrôle"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_a_415() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post_raw("/api/passkeys/authentication/start", "text/plain", "{}")
+        .await;
+    assert_eq!(
+        api_error(r, StatusCode::UNSUPPORTED_MEDIA_TYPE).await.code,
+        ErrorCode::UnsupportedMediaType
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_a_413() {
+    let app = TestApp::spawn().await;
+    let big = format!("{{\"national_id\": \"{}\"}}", "8".repeat(200 * 1024));
+    let r = app
+        .post_raw(
+            "/api/passkeys/authentication/start",
+            "application/json",
+            big,
+        )
+        .await;
+    assert_eq!(
+        api_error(r, StatusCode::PAYLOAD_TOO_LARGE).await.code,
+        ErrorCode::PayloadTooLarge
+    );
+}
+
+#[tokio::test]
+async fn wrong_method_is_not_a_500() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .delete(app.url("/api/health"))
+        .send()
+        .await
+        .expect("request");
+    assert!(r.status().is_client_error(), "{}", r.status());
+}
+
+#[tokio::test]
+async fn test_clock_is_refused_outside_test_mode() {
+    let app = TestApp::spawn_with(|s| s.testing = false).await;
+    let r = app
+        .post(
+            "/api/testing/clock",
+            &serde_json::json!({ "seconds": 3600 }),
+        )
+        .await;
+    assert_eq!(
+        api_error(r, StatusCode::NOT_FOUND).await.code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(app.clock().offset(), chrono::Duration::zero());
+}

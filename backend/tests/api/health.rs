@@ -1,0 +1,79 @@
+use reqwest::StatusCode;
+use vigie_shared::api::health::{DatabaseState, Health};
+
+use crate::helpers::{TestApp, ok_json};
+
+#[tokio::test]
+async fn health_reports_database_and_version() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/api/health").await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let health: Health = ok_json(response).await;
+    assert_eq!(health.status, "ok");
+    assert_eq!(health.database, DatabaseState::Up);
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    let expected = if std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(health.database_backend, expected);
+}
+
+#[tokio::test]
+async fn health_says_degraded_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.state.db.clone().close().await.expect("close pool");
+    let response = app.get("/api/health").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health: Health = response.json().await.expect("json");
+    assert_eq!(health.database, DatabaseState::Down);
+    assert_eq!(health.status, "degraded");
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_answer() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/health", "/", "/connexion"] {
+        let response = app.get(path).await;
+        let h = response.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        let csp = h["content-security-policy"].to_str().expect("ascii");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY");
+    }
+}
+
+#[tokio::test]
+async fn spa_routes_fall_back_to_the_page() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/une/route/du/client").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("<html lang=\"fr\"")
+    );
+}
+
+#[tokio::test]
+async fn answers_are_compressed_when_asked() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}

@@ -1,0 +1,221 @@
+use reqwest::{Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use secrecy::SecretString;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+use url::Url;
+use vigie_backend::{Application, Settings, auth, clock::Clock, demo, state::AppState};
+use vigie_shared::api::{
+    passkey::{
+        AuthenticationChallenge, AuthenticationFinish, RegisteredPasskey, RegistrationChallenge,
+        RegistrationFinish,
+    },
+    session::SessionState,
+};
+use vigie_shared::{ApiError, NationalId, Rpps};
+use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
+
+pub struct TestApp {
+    pub base: Url,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh database URL: a new PostgreSQL database when DATABASE_URL points at a server,
+/// otherwise a SQLite file in a temporary folder.
+async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let name = format!("vigie_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&url).await.expect("PostgreSQL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut u = Url::parse(&url).expect("DATABASE_URL is a URL");
+            u.set_path(&format!("/{name}"));
+            u.to_string()
+        }
+        _ => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("vigie.db").display()
+        ),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        vigie_backend::telemetry::init("warn");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = Settings::default();
+        settings.listen = "127.0.0.1:0".parse().expect("addr");
+        settings.public_url = Url::parse("http://localhost:0").expect("url");
+        settings.database_url = SecretString::from(fresh_database(&dir).await);
+        settings.dist_dir = dir.path().join("no-dist");
+        settings.testing = true;
+        configure(&mut settings);
+        let app = Application::build(settings).await.expect("app builds");
+        let base = app.public_url().clone();
+        let state = app.state.clone();
+        demo::load(&state.db).await.expect("demo data");
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Self {
+            base,
+            client,
+            state,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("path")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post<B: Serialize>(&self, path: &str, body: &B) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.state.clock
+    }
+
+    /// A one-time enrolment token for a demo professional, as the `enrol` command issues.
+    pub async fn enrolment_token(&self, rpps: &str) -> String {
+        let id = self.professional_id(rpps).await;
+        auth::enrolment::issue(&self.state.db, self.state.now(), id)
+            .await
+            .expect("issue")
+            .token
+    }
+
+    pub async fn professional_id(&self, rpps: &str) -> uuid::Uuid {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use vigie_backend::entities::professional;
+        professional::Entity::find()
+            .filter(professional::Column::Rpps.eq(rpps))
+            .one(&self.state.db)
+            .await
+            .expect("query")
+            .expect("demo professional")
+            .id
+    }
+
+    /// Registers a SoftPasskey for the professional through the real API.
+    pub async fn register_passkey(&self, rpps: &str, key: &mut SoftPasskey) -> RegisteredPasskey {
+        let token = self.enrolment_token(rpps).await;
+        let challenge: RegistrationChallenge = ok_json(
+            self.post(
+                "/api/passkeys/registration/start",
+                &serde_json::json!({ "enrolment_token": token }),
+            )
+            .await,
+        )
+        .await;
+        let credential = key
+            .do_registration(self.base.clone(), challenge.options)
+            .expect("soft passkey registers");
+        let finish = RegistrationFinish {
+            ceremony_id: challenge.ceremony_id,
+            credential,
+            label: Some("Téléphone".into()),
+        };
+        ok_json(
+            self.post("/api/passkeys/registration/finish", &finish)
+                .await,
+        )
+        .await
+    }
+
+    /// Runs a passkey sign-in with the given key; returns the raw finish response.
+    pub async fn sign_in_response(&self, rpps: &str, key: &mut SoftPasskey) -> Response {
+        let challenge: AuthenticationChallenge = ok_json(
+            self.post(
+                "/api/passkeys/authentication/start",
+                &serde_json::json!({ "national_id": national_id(rpps) }),
+            )
+            .await,
+        )
+        .await;
+        let credential = key
+            .do_authentication(self.base.clone(), challenge.options)
+            .expect("soft passkey signs");
+        self.post(
+            "/api/passkeys/authentication/finish",
+            &AuthenticationFinish {
+                ceremony_id: challenge.ceremony_id,
+                credential,
+            },
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, rpps: &str, key: &mut SoftPasskey) -> SessionState {
+        ok_json(self.sign_in_response(rpps, key).await).await
+    }
+}
+
+pub fn national_id(rpps: &str) -> NationalId {
+    Rpps::parse(rpps).expect("valid rpps").national_id()
+}
+
+pub async fn ok_json<T: DeserializeOwned>(response: Response) -> T {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    assert!(
+        status.is_success(),
+        "expected success, got {status}: {text}"
+    );
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("body does not decode ({e}): {text}"))
+}
+
+/// Asserts the status and that the body is an `ApiError`; returns it.
+pub async fn api_error(response: Response, status: StatusCode) -> ApiError {
+    assert_eq!(response.status(), status, "unexpected status");
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap_or("").starts_with("application/json")),
+        "error bodies are JSON"
+    );
+    let body: Value = response.json().await.expect("json body");
+    serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("not an ApiError ({e}): {body}"))
+}

@@ -1,0 +1,10 @@
+//! Backend API tests: one binary, each test starts the real app on port 0 with its real
+//! migrations and a fresh database (temp SQLite file, or a new PostgreSQL database when
+//! `DATABASE_URL` names a PostgreSQL server).
+
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod passkeys;
+mod sessions;

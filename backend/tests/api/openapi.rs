@@ -1,0 +1,42 @@
+use serde_json::Value;
+
+use crate::helpers::{TestApp, ok_json};
+
+/// Every route the router serves is in the document, with its method.
+#[tokio::test]
+async fn openapi_lists_every_api_route() {
+    let app = TestApp::spawn().await;
+    let doc: Value = ok_json(app.get("/api/openapi.json").await).await;
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let expected = [
+        ("get", "/api/health"),
+        ("post", "/api/passkeys/registration/start"),
+        ("post", "/api/passkeys/registration/finish"),
+        ("post", "/api/passkeys/authentication/start"),
+        ("post", "/api/passkeys/authentication/finish"),
+        ("get", "/api/session"),
+        ("post", "/api/session/keep-alive"),
+        ("post", "/api/session/logout"),
+        ("post", "/api/testing/clock"),
+    ];
+    let paths = doc["paths"].as_object().expect("paths");
+    for (method, path) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    // And nothing undocumented answers: each documented path responds (not the API 404).
+    let documented: usize = paths
+        .values()
+        .map(|p| p.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "the document lists routes this test does not know: update the test"
+    );
+    // Schemas of the shared types are there.
+    assert!(doc["components"]["schemas"]["ApiError"].is_object());
+    assert!(doc["components"]["schemas"]["Health"].is_object());
+}

@@ -1,0 +1,118 @@
+use reqwest::StatusCode;
+use vigie_backend::demo::JEAN_MARTIN_RPPS;
+use vigie_shared::{ErrorCode, api::session::SessionState};
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+
+use crate::helpers::{TestApp, api_error, ok_json};
+
+async fn signed_in() -> TestApp {
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    app
+}
+
+#[tokio::test]
+async fn idle_limit_59_59_accepted_60_01_refused() {
+    let app = signed_in().await;
+    app.clock().advance(chrono::Duration::seconds(59 * 60 + 59));
+    // Reading the state is not activity…
+    ok_json::<SessionState>(app.get("/api/session").await).await;
+    app.clock().advance(chrono::Duration::seconds(2));
+    let err = api_error(app.get("/api/session").await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(err.code, ErrorCode::SessionExpired);
+}
+
+#[tokio::test]
+async fn activity_pushes_the_idle_limit_but_not_the_absolute_one() {
+    let app = signed_in().await;
+    for _ in 0..4 {
+        app.clock().advance(chrono::Duration::minutes(50));
+        let state: SessionState = ok_json(
+            app.post("/api/session/keep-alive", &serde_json::json!({}))
+                .await,
+        )
+        .await;
+        assert!(state.idle_expires_at <= state.absolute_expires_at);
+    }
+    // 200 minutes in: still fine; 4 h after sign-in the session closes whatever happens.
+    app.clock().advance(chrono::Duration::minutes(41));
+    let err = api_error(app.get("/api/session").await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(err.code, ErrorCode::SessionExpired);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_for_good() {
+    let app = signed_in().await;
+    // Keep the cookie to replay it after logout.
+    let cookie = app
+        .client
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(cookie, StatusCode::OK);
+    let r = app
+        .post("/api/session/logout", &serde_json::json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        app.get("/api/session").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_stolen_cookie_is_useless_after_logout() {
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    let response = app.sign_in_response(JEAN_MARTIN_RPPS, &mut key).await;
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let pair = set_cookie.split(';').next().expect("pair").to_owned();
+    app.post("/api/session/logout", &serde_json::json!({}))
+        .await;
+    let replay = reqwest::Client::new()
+        .get(app.url("/api/session"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        api_error(replay, StatusCode::UNAUTHORIZED).await.code,
+        ErrorCode::SessionExpired
+    );
+}
+
+#[tokio::test]
+async fn no_cookie_no_session() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        api_error(app.get("/api/session").await, StatusCode::UNAUTHORIZED)
+            .await
+            .code,
+        ErrorCode::Unauthenticated
+    );
+    let r = app
+        .client
+        .get(app.url("/api/session"))
+        .header("cookie", "vigie_session=forged")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        api_error(r, StatusCode::UNAUTHORIZED).await.code,
+        ErrorCode::Unauthenticated
+    );
+}
