@@ -1,0 +1,63 @@
+// Starts `target/release/vigie serve --demo` with a fresh SQLite file in a temporary folder on
+// a free port, waits for /api/health, and hands the address to the tests through the env.
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..');
+export const VIGIE_BIN = join(ROOT, 'target', 'release', 'vigie');
+
+function freePort(): Promise<number> {
+  return new Promise((ok, ko) => {
+    const srv = createServer();
+    srv.on('error', ko);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitHealthy(url: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
+    try {
+      const r = await fetch(`${url}/api/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become healthy in 30 s');
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    VIGIE_LISTEN: `127.0.0.1:${port}`,
+    VIGIE_PUBLIC_URL: `http://localhost:${port}`,
+    VIGIE_DATABASE_URL: `sqlite://${join(dir, 'vigie.db')}?mode=rwc`,
+    VIGIE_DIST_DIR: join(ROOT, 'dist'),
+    VIGIE_TESTING: 'true',
+    VIGIE_LOG: 'warn',
+  };
+  delete (env as Record<string, string | undefined>).DATABASE_URL;
+  const server = spawn(VIGIE_BIN, ['serve', '--demo'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://localhost:${port}`;
+  await waitHealthy(url, server);
+  // Read by playwright.config.ts (workers inherit this process's env) and by the helpers.
+  process.env.VIGIE_BASE_URL = url;
+  process.env.VIGIE_E2E_ENV = JSON.stringify(env);
+  return async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,237 @@
+//! Typed client of the Vigie API. Every call returns `Result<T, ApiError>`: the server's own
+//! error body (stable code + French message) on failure, or `ErrorCode::Network` when the
+//! server could not be reached.
+//!
+//! Requests are same-origin, so the browser attaches the session cookie (HttpOnly, set by the
+//! server) by itself: the SPA never sees, holds or stores a session token.
+
+use std::cell::Cell;
+
+use chrono::{DateTime, Utc};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::{GetValue, Owner, StoredValue, on_cleanup};
+use serde::{Serialize, de::DeserializeOwned};
+use vigie_shared::{
+    ApiError, ErrorCode, NationalId,
+    api::{
+        health::Health,
+        passkey::{
+            AuthenticationChallenge, AuthenticationFinish, AuthenticationStart, RegisteredPasskey,
+            RegistrationChallenge, RegistrationFinish, RegistrationStart,
+        },
+        session::SessionState,
+    },
+};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+// --- Endpoints -------------------------------------------------------------------------------
+
+/// Service health. A 503 still carries a `Health` body (database down), shown as such.
+pub async fn health() -> ApiResult<Health> {
+    let response = send(Request::get("/api/health")).await?;
+    let status = response.status();
+    let body = body_text(&response).await?;
+    match serde_json::from_str::<Health>(&body) {
+        Ok(health) if response.ok() || status == 503 => Ok(health),
+        _ if response.ok() => Err(unexpected_answer()),
+        _ => Err(error_from(status, &body)),
+    }
+}
+
+/// Who is signed in on this device. 401 when nobody is (or the session has ended).
+pub async fn session() -> ApiResult<SessionState> {
+    get("/api/session").await
+}
+
+/// "Rester connecté": counts as activity on the server, which pushes the idle limit back.
+pub async fn keep_alive() -> ApiResult<SessionState> {
+    post_empty("/api/session/keep-alive").await
+}
+
+/// Ends the session on the server, which also clears the cookie.
+pub async fn logout() -> ApiResult<()> {
+    let response = send(Request::post("/api/session/logout")).await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response.status(), &body_text(&response).await?))
+    }
+}
+
+pub async fn registration_start(enrolment_token: &str) -> ApiResult<RegistrationChallenge> {
+    let body = RegistrationStart {
+        enrolment_token: enrolment_token.to_owned(),
+    };
+    post("/api/passkeys/registration/start", &body).await
+}
+
+pub async fn registration_finish(body: &RegistrationFinish) -> ApiResult<RegisteredPasskey> {
+    post("/api/passkeys/registration/finish", body).await
+}
+
+pub async fn authentication_start(national_id: &NationalId) -> ApiResult<AuthenticationChallenge> {
+    let body = AuthenticationStart {
+        national_id: national_id.clone(),
+    };
+    post("/api/passkeys/authentication/start", &body).await
+}
+
+/// On success the server sets the session cookie and answers with the new session.
+pub async fn authentication_finish(body: &AuthenticationFinish) -> ApiResult<SessionState> {
+    post("/api/passkeys/authentication/finish", body).await
+}
+
+// --- Transport -------------------------------------------------------------------------------
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    decode(send(Request::get(path)).await?).await
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    let request = with_abort(Request::post(path))
+        .json(body)
+        .map_err(|_| ApiError::from(ErrorCode::Internal))?;
+    let response = request.send().await.map_err(|_| network())?;
+    observe_server_clock(&response);
+    decode(response).await
+}
+
+/// POST without a body (actions on the current session).
+async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    decode(send(Request::post(path)).await?).await
+}
+
+async fn send(request: RequestBuilder) -> ApiResult<Response> {
+    let response = with_abort(request).send().await.map_err(|_| network())?;
+    observe_server_clock(&response);
+    Ok(response)
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    let body = body_text(&response).await?;
+    if response.ok() {
+        serde_json::from_str(&body).map_err(|_| unexpected_answer())
+    } else {
+        Err(error_from(response.status(), &body))
+    }
+}
+
+async fn body_text(response: &Response) -> ApiResult<String> {
+    response.text().await.map_err(|_| network())
+}
+
+/// The error a non-2xx answer stands for: its `ApiError` body, or (a proxy's HTML page, an
+/// empty body) a generic internal error, so the user still reads French.
+pub fn error_from(status: u16, body: &str) -> ApiError {
+    match serde_json::from_str::<ApiError>(body) {
+        Ok(error) => error,
+        Err(_) if status == 401 => ErrorCode::Unauthenticated.into(),
+        Err(_) => ErrorCode::Internal.into(),
+    }
+}
+
+fn network() -> ApiError {
+    ErrorCode::Network.into()
+}
+
+fn unexpected_answer() -> ApiError {
+    ApiError::new(
+        ErrorCode::Internal,
+        "Le serveur a renvoyé une réponse inattendue. Rechargez la page.",
+    )
+}
+
+/// A request started by a page (a resource under a reactive owner) is aborted when that owner
+/// is cleaned up, e.g. the user leaves the page, so a late answer never lands in a gone view.
+/// Requests started by actions and timers have no owner and run to completion.
+fn with_abort(request: RequestBuilder) -> RequestBuilder {
+    if Owner::current().is_none() {
+        return request;
+    }
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return request;
+    };
+    let signal = controller.signal();
+    // Cleanups run before the owner's stored values are dropped, so the controller is still there.
+    let controller = StoredValue::new_local(controller);
+    on_cleanup(move || {
+        if let Some(controller) = controller.try_get_value() {
+            controller.abort();
+        }
+    });
+    request.abort_signal(Some(&signal))
+}
+
+// --- Server clock ----------------------------------------------------------------------------
+
+thread_local! {
+    /// Server time minus device time, in milliseconds, from the last answer's `Date` header.
+    static SERVER_CLOCK_OFFSET_MS: Cell<i64> = const { Cell::new(0) };
+}
+
+/// The time on the server, as best known: session limits are server timestamps, and a tablet
+/// whose clock is minutes off must still count down correctly.
+pub fn server_now() -> DateTime<Utc> {
+    let device_ms = js_sys::Date::now() as i64;
+    let offset = SERVER_CLOCK_OFFSET_MS.with(Cell::get);
+    DateTime::from_timestamp_millis(device_ms + offset).unwrap_or_default()
+}
+
+fn observe_server_clock(response: &Response) {
+    let Some(date) = response.headers().get("date") else {
+        return;
+    };
+    let device_ms = js_sys::Date::now() as i64;
+    if let Some(offset) = clock_offset_ms(&date, device_ms) {
+        SERVER_CLOCK_OFFSET_MS.with(|cell| cell.set(offset));
+    }
+}
+
+/// Offset from an HTTP `Date` header (whole seconds, so ±1 s of noise): small offsets are
+/// noise and ignored, larger ones are a wrong device clock and corrected.
+pub fn clock_offset_ms(date_header: &str, device_ms: i64) -> Option<i64> {
+    let server = DateTime::parse_from_rfc2822(date_header).ok()?;
+    // The header is truncated to the second: its middle is the best estimate.
+    let offset = server.timestamp_millis() + 500 - device_ms;
+    Some(if offset.abs() <= 2_000 { 0 } else { offset })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_is_decoded() {
+        let body = r#"{"code":"session_expired","message":"Votre session a expiré : reconnectez-vous."}"#;
+        let error = error_from(401, body);
+        assert_eq!(error.code, ErrorCode::SessionExpired);
+        assert_eq!(error.message, "Votre session a expiré : reconnectez-vous.");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_api_error_still_reads_french() {
+        let error = error_from(502, "<html>Bad Gateway</html>");
+        assert_eq!(error, ApiError::from(ErrorCode::Internal));
+        assert_eq!(
+            error_from(401, "").code,
+            ErrorCode::Unauthenticated,
+            "a bare 401 still means signed out"
+        );
+    }
+
+    #[test]
+    fn small_clock_offsets_are_noise() {
+        let date = "Sun, 22 Nov 2026 10:00:00 GMT";
+        let server_ms = DateTime::parse_from_rfc2822(date)
+            .expect("date")
+            .timestamp_millis();
+        assert_eq!(clock_offset_ms(date, server_ms + 300), Some(0));
+        assert_eq!(
+            clock_offset_ms(date, server_ms - 300_000),
+            Some(300_500),
+            "a device five minutes late is corrected"
+        );
+        assert_eq!(clock_offset_ms("not a date", server_ms), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! The app shell: session context, header, skip link and the routes.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::session_header::SessionHeader,
+    pages::{activation::Activation, home::Home, not_found::NotFound, sign_in::SignIn},
+    session::provide_session_context,
+};
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_session_context();
+
+    view! {
+        <Router>
+            // target="_self" lets the browser follow the fragment itself (the router would
+            // only scroll), which also moves keyboard focus into the content.
+            <a class="skip-link" href="#contenu" target="_self">
+                "Aller au contenu"
+            </a>
+            <SessionHeader />
+            <main id="contenu" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/connexion") view=SignIn />
+                    <Route path=path!("/activation") view=Activation />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,3 @@
+//! Pieces shared by several pages.
+
+pub mod session_header;

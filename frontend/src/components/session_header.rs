@@ -1,0 +1,205 @@
+//! The header on every screen: who is signed in and for how long still, the warning before
+//! the idle limit, and the way out. Its height is fixed (see style.css), so the warning
+//! appearing never moves the page under the user's finger.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use vigie_shared::{ApiError, ErrorCode};
+
+use crate::{
+    api,
+    session::{Countdown, Limit, SessionContext, use_session},
+};
+
+/// What the header shows on its right; changes only on sign-in and sign-out, so the buttons
+/// are not rebuilt (and do not lose focus) when the session is refreshed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Unknown,
+    SignedIn,
+    SignedOut,
+}
+
+#[component]
+pub fn SessionHeader() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    // A failed keep-alive or sign-out, shown in the header until the next success.
+    let problem = RwSignal::new(None::<String>);
+
+    let keep_alive = Action::new_local(move |_: &()| async move {
+        match api::keep_alive().await {
+            Ok(state) => {
+                problem.set(None);
+                session.signed_in(state);
+            }
+            Err(error) => settle(session, problem, error),
+        }
+    });
+    let sign_out = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            match api::logout().await {
+                // Already ended on the server: the user is out, as they asked.
+                Ok(()) | Err(ApiError { code: ErrorCode::Unauthenticated | ErrorCode::SessionExpired, .. }) => {
+                    session.signed_out(None)
+                }
+                Err(error) => settle(session, problem, error),
+            }
+            if !session.is_signed_in_untracked() {
+                problem.set(None);
+                navigate("/connexion", Default::default());
+            }
+        }
+    });
+
+    let presence = Memo::new(move |_| {
+        if !session.is_checked() {
+            Presence::Unknown
+        } else if session.is_signed_in() {
+            Presence::SignedIn
+        } else {
+            Presence::SignedOut
+        }
+    });
+    // Changes once a minute at most: this text sits in a polite live region.
+    let status = Memo::new(move |_| match (presence.get(), session.countdown()) {
+        (Presence::SignedIn, Some(countdown)) => {
+            let name = session
+                .current()
+                .map(|s| s.display_name)
+                .unwrap_or_default();
+            format!(
+                "Connecté : {name} — déconnexion automatique dans {}",
+                countdown.in_words()
+            )
+        }
+        (Presence::SignedOut, _) => session.notice().unwrap_or_else(|| "Non connecté".to_owned()),
+        _ => String::new(),
+    });
+    // Changes only when the warning starts or ends, so its alert is announced once.
+    let warning = Memo::new(move |_| {
+        session
+            .countdown()
+            .filter(Countdown::warns)
+            .map(|countdown| countdown.limit)
+    });
+    let clock = move || {
+        session
+            .countdown()
+            .map(|countdown| countdown.as_clock())
+            .unwrap_or_default()
+    };
+    let status_class = move || {
+        if warning.get().is_some() || problem.get().is_some() {
+            "session-state visually-hidden"
+        } else {
+            "session-state"
+        }
+    };
+
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">
+                <img class="brand-mark" src="/icon.svg" alt="" width="32" height="32" />
+                "Vigie"
+            </a>
+            <div class="session-action">
+                {move || match presence.get() {
+                    Presence::Unknown => ().into_any(),
+                    Presence::SignedIn => {
+                        view! {
+                            <button
+                                type="button"
+                                class="button button-quiet"
+                                data-testid="sign-out"
+                                disabled=move || sign_out.pending().get()
+                                on:click=move |_| {
+                                    sign_out.dispatch(());
+                                }
+                            >
+                                "Se déconnecter"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                    Presence::SignedOut => {
+                        view! {
+                            <a class="button button-quiet" href="/connexion" data-testid="sign-in-link">
+                                "Se connecter"
+                            </a>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+            <div class="session-status">
+                <p class=status_class aria-live="polite" data-testid="session-state">
+                    {move || status.get()}
+                </p>
+                {move || {
+                    warning
+                        .get()
+                        .map(|limit| {
+                            view! {
+                                <div class="session-warning" data-testid="session-warning">
+                                    <p role="alert" class="session-warning-text">
+                                        {move || problem.get().unwrap_or_else(|| warning_text(limit).to_owned())}
+                                    </p>
+                                    <span class="session-clock" aria-hidden="true">{clock}</span>
+                                    {(limit == Limit::Idle)
+                                        .then(|| {
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="button"
+                                                    data-testid="keep-alive"
+                                                    disabled=move || keep_alive.pending().get()
+                                                    on:click=move |_| {
+                                                        keep_alive.dispatch(());
+                                                    }
+                                                >
+                                                    "Rester connecté"
+                                                </button>
+                                            }
+                                        })}
+                                </div>
+                            }
+                        })
+                }}
+                {move || {
+                    problem
+                        .get()
+                        .filter(|_| warning.get().is_none())
+                        .map(|message| {
+                            view! {
+                                <p role="alert" class="session-problem" data-testid="session-problem">
+                                    {message}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+        </header>
+    }
+}
+
+fn warning_text(limit: Limit) -> &'static str {
+    match limit {
+        Limit::Idle => "Sans activité de votre part, vous serez déconnecté dans moins de 5 minutes.",
+        Limit::Absolute => {
+            "Votre session atteint sa durée maximale : vous serez déconnecté dans moins de 5 minutes."
+        }
+    }
+}
+
+/// A failed keep-alive or sign-out: a session the server no longer knows is over here too;
+/// anything else (network) is shown, and the user can try again.
+fn settle(session: SessionContext, problem: RwSignal<Option<String>>, error: ApiError) {
+    match error.code {
+        ErrorCode::Unauthenticated | ErrorCode::SessionExpired => {
+            session.signed_out(Some(ErrorCode::SessionExpired.message().to_owned()));
+        }
+        _ => problem.set(Some(error.message)),
+    }
+}

@@ -1,0 +1,148 @@
+//! Who is signed in on this device, for every screen. The server is the authority: its answer
+//! is read at start and every 30 s (reading does not count as activity), and a one-second tick
+//! of the server clock drives the "time left" shown in the header.
+
+mod countdown;
+
+pub use countdown::{Countdown, Limit};
+
+use chrono::{DateTime, Utc};
+use gloo_timers::callback::Interval;
+use leptos::{prelude::*, task::spawn_local};
+use vigie_shared::{ErrorCode, api::session::SessionState};
+
+use crate::api;
+
+const POLL_EVERY_MS: u32 = 30_000;
+const TICK_EVERY_MS: u32 = 1_000;
+
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    /// `None` when nobody is signed in on this device.
+    current: RwSignal<Option<SessionState>>,
+    /// False until the server has answered once, so the header does not flash "Se connecter".
+    checked: RwSignal<bool>,
+    /// Server time, ticking every second.
+    now: RwSignal<DateTime<Utc>>,
+    /// Why the last session ended when the user did not end it ("Votre session a expiré").
+    notice: RwSignal<Option<String>>,
+    /// Bumped by each sign-in and sign-out here, so an older poll answer cannot undo them.
+    epoch: StoredValue<u64>,
+}
+
+/// Creates the session context for the whole app and starts its timers.
+pub fn provide_session_context() -> SessionContext {
+    let session = SessionContext {
+        current: RwSignal::new(None),
+        checked: RwSignal::new(false),
+        now: RwSignal::new(api::server_now()),
+        notice: RwSignal::new(None),
+        epoch: StoredValue::new(0),
+    };
+    provide_context(session);
+    session.refresh();
+
+    let tick = Interval::new(TICK_EVERY_MS, move || session.tick());
+    let poll = Interval::new(POLL_EVERY_MS, move || session.refresh());
+    // Dropping an Interval stops it: keep both as long as the context lives.
+    StoredValue::new_local((tick, poll));
+    session
+}
+
+pub fn use_session() -> SessionContext {
+    expect_context::<SessionContext>()
+}
+
+impl SessionContext {
+    /// The signed-in session, if any (reactive).
+    pub fn current(self) -> Option<SessionState> {
+        self.current.get()
+    }
+
+    pub fn is_signed_in(self) -> bool {
+        self.current.with(Option::is_some)
+    }
+
+    pub fn is_signed_in_untracked(self) -> bool {
+        self.current.with_untracked(Option::is_some)
+    }
+
+    /// Whether the server has answered at least once (reactive).
+    pub fn is_checked(self) -> bool {
+        self.checked.get()
+    }
+
+    pub fn notice(self) -> Option<String> {
+        self.notice.get()
+    }
+
+    /// Time left before the nearest limit, ticking every second (reactive).
+    pub fn countdown(self) -> Option<Countdown> {
+        let now = self.now.get();
+        self.current
+            .with(|current| current.as_ref().map(|s| Countdown::of(s, now)))
+    }
+
+    /// A fresh state from the server (sign-in, keep-alive).
+    pub fn signed_in(self, state: SessionState) {
+        self.bump_epoch();
+        self.now.set(api::server_now());
+        self.notice.set(None);
+        self.current.set(Some(state));
+        self.checked.set(true);
+    }
+
+    /// Nobody is signed in any more; `notice` says why when the user did not choose it.
+    pub fn signed_out(self, notice: Option<String>) {
+        self.bump_epoch();
+        self.notice.set(notice);
+        self.current.set(None);
+        self.checked.set(true);
+    }
+
+    /// Asks the server who is signed in. A failed request keeps what we knew: a flaky
+    /// connection must not make the screen look signed out.
+    pub fn refresh(self) {
+        let epoch = self.epoch.get_value();
+        spawn_local(async move {
+            let answer = api::session().await;
+            if self.epoch.try_get_value() != Some(epoch) {
+                return; // Signed in or out meanwhile: that is newer than this answer.
+            }
+            match answer {
+                Ok(state) => {
+                    self.notice.set(None);
+                    self.current.set(Some(state));
+                    self.checked.set(true);
+                }
+                Err(e) if matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired) => {
+                    let was_signed_in = self.current.with_untracked(Option::is_some);
+                    if was_signed_in {
+                        self.signed_out(Some(ErrorCode::SessionExpired.message().to_owned()));
+                    } else {
+                        self.checked.set(true);
+                    }
+                }
+                Err(_) => self.checked.set(true),
+            }
+        });
+    }
+
+    fn tick(self) {
+        self.now.set(api::server_now());
+        let over = self
+            .current
+            .with_untracked(|current| current.as_ref().map(|s| Countdown::of(s, self.now.get_untracked())))
+            .is_some_and(|countdown| countdown.is_over());
+        if over {
+            // The server's own limits say it has ended; ask it to be sure (another tab may
+            // have kept the session alive).
+            self.signed_out(Some(ErrorCode::SessionExpired.message().to_owned()));
+            self.refresh();
+        }
+    }
+
+    fn bump_epoch(self) {
+        self.epoch.update_value(|epoch| *epoch += 1);
+    }
+}
