@@ -29,6 +29,7 @@ pub struct Settings {
     /// Log filter (`tracing` syntax).
     pub log: String,
     pub session: SessionSettings,
+    pub mail: crate::mail::MailSettings,
     /// Lets tests move the server clock (`/api/testing/clock`). Never on in production.
     pub testing: bool,
 }
@@ -44,6 +45,13 @@ fn serialize_secret<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::O
     s.serialize_str("")
 }
 
+pub fn serialize_secret_opt<S: serde::Serializer>(
+    _: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_none()
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -53,6 +61,7 @@ impl Default for Settings {
             dist_dir: PathBuf::from("dist"),
             body_limit_bytes: 64 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),
+            mail: crate::mail::MailSettings::default(),
             session: SessionSettings {
                 idle_minutes: 60,
                 absolute_minutes: 240,

@@ -1,5 +1,7 @@
 //! Vigie's server: the REST API under `/api` and the built SPA, from one process.
 
+pub mod approvals;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
@@ -7,7 +9,9 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod http;
+pub mod mail;
 pub mod migration;
 pub mod routes;
 pub mod startup;

@@ -32,6 +32,10 @@ enum Command {
     Demo,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Check the audit trail's hash chain; exits non-zero when it is broken.
+    AuditVerify,
+    /// Print the mail outbox (messages not delivered by an SMTP relay).
+    Outbox,
     /// Print a single-use link (30 minutes) that lets a professional create a passkey.
     Enrol {
         /// National identifier (8 + RPPS).
@@ -65,6 +69,40 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             db::connect(settings.database_url.expose_secret()).await?;
             println!("Migrations appliquées.");
+        }
+        Command::AuditVerify => {
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            match vigie_backend::audit::verify(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                vigie_backend::audit::Verdict::Intact { events } => {
+                    println!("Journal d'audit intègre : {events} événements vérifiés.");
+                }
+                vigie_backend::audit::Verdict::Broken { seq, reason } => {
+                    println!("Journal d'audit ALTÉRÉ à l'événement n° {seq} : {reason}.");
+                    std::process::exit(2);
+                }
+            }
+        }
+        Command::Outbox => {
+            use sea_orm::QueryOrder;
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let mails = vigie_backend::entities::mail_outbox::Entity::find()
+                .order_by_asc(vigie_backend::entities::mail_outbox::Column::CreatedAt)
+                .all(&db)
+                .await?;
+            for m in mails {
+                let state = if m.sent_at.is_some() {
+                    "envoyé"
+                } else {
+                    "en attente"
+                };
+                println!(
+                    "--- {} [{state}] à {} : {}\n{}",
+                    m.created_at, m.recipient, m.subject, m.body
+                );
+            }
         }
         Command::Enrol { national_id } => {
             let national_id =

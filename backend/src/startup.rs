@@ -47,13 +47,17 @@ impl Application {
         let db = db::connect(settings.database_url.expose_secret()).await?;
         let webauthn = auth::webauthn::build(&settings.public_url)?;
         let decoy_key = server_key(&db, "decoy_credentials").await?;
+        let events = crate::events::Events::start(db.clone()).await?;
+        tokio::spawn(crate::mail::run_sender(db.clone(), settings.mail.clone()));
         let state = AppState {
+            events,
             db,
             settings: Arc::new(settings),
             webauthn: Arc::new(webauthn),
             clock: Clock::default(),
             decoy_key: Arc::new(decoy_key),
         };
+        tokio::spawn(sweep_expired_approvals(state.clone()));
         let router = app_router(state.clone());
         Ok(Self {
             listener,
@@ -113,6 +117,16 @@ fn app_router(state: AppState) -> Router {
                 tracing::info_span!("http", method = %req.method(), route = route.as_deref().unwrap_or("-"))
             }),
         )
+}
+
+/// Expires overdue push requests every second, so terminals and phones hear it live.
+async fn sweep_expired_approvals(state: AppState) {
+    loop {
+        if let Err(e) = crate::approvals::service::expire_due(&state).await {
+            tracing::warn!(error = %e, "expiry sweep failed");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 /// A random key kept in the database, so every instance derives the same values from it.

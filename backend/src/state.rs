@@ -12,6 +12,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub webauthn: Arc<Webauthn>,
     pub clock: Clock,
+    pub events: crate::events::Events,
     /// Key for deriving the decoy credentials shown for unknown identifiers.
     pub decoy_key: Arc<[u8; 32]>,
 }

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     EnrolmentInvalid,
     RateLimited,
     Conflict,
+    WrongCode,
+    RequestClosed,
+    NotApproverDevice,
     DatabaseUnavailable,
     Internal,
     /// The client could not reach the server (set by the SPA, never sent by the server).
@@ -43,6 +46,9 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::CeremonyExpired | Self::WebauthnRejected | Self::EnrolmentInvalid => 400,
             Self::RateLimited => 429,
+            Self::WrongCode => 400,
+            Self::RequestClosed => 409,
+            Self::NotApproverDevice => 401,
             Self::Conflict => 409,
             Self::DatabaseUnavailable => 503,
             Self::Internal | Self::Network => 500,
@@ -67,6 +73,11 @@ impl ErrorCode {
             Self::EnrolmentInvalid => "Ce lien d'activation est invalide ou a expiré.",
             Self::RateLimited => "Trop de demandes : patientez avant de réessayer.",
             Self::Conflict => "Cette opération entre en conflit avec une autre.",
+            Self::WrongCode => "Le code saisi ne correspond pas à celui affiché sur le poste.",
+            Self::RequestClosed => "Cette demande n'est plus en attente.",
+            Self::NotApproverDevice => {
+                "Ce téléphone n'est pas activé : activez l'application de validation."
+            }
             Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
             Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",
             Self::Network => "Le serveur est injoignable : vérifiez votre connexion.",

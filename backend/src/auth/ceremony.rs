@@ -17,6 +17,8 @@ use crate::{
 pub enum Kind {
     Registration,
     Authentication,
+    /// Confirming a push approval request on the phone, after its code was given.
+    Approval,
 }
 
 impl Kind {
@@ -24,6 +26,7 @@ impl Kind {
         match self {
             Kind::Registration => "registration",
             Kind::Authentication => "authentication",
+            Kind::Approval => "approval",
         }
     }
 }
@@ -31,6 +34,8 @@ impl Kind {
 pub struct Stored<S> {
     pub professional_id: Option<Uuid>,
     pub enrolment_id: Option<Uuid>,
+    /// The approval request this ceremony confirms (kind `Approval` only).
+    pub approval_id: Option<Uuid>,
     /// `None` for a decoy ceremony (unknown identifier): finishing it always fails.
     pub state: Option<S>,
 }
@@ -52,6 +57,7 @@ pub async fn put<S: Serialize>(
         professional_id: Set(stored.professional_id),
         enrolment_id: Set(stored.enrolment_id),
         state: Set(state),
+        approval_id: Set(stored.approval_id),
         expires_at: Set(
             now + chrono::Duration::from_std(CEREMONY_TIMEOUT).map_err(AppError::internal)?
         ),
@@ -83,6 +89,7 @@ pub async fn take<S: DeserializeOwned>(
     Ok(Stored {
         professional_id: row.professional_id,
         enrolment_id: row.enrolment_id,
+        approval_id: row.approval_id,
         state,
     })
 }

@@ -6,5 +6,6 @@ pub mod decoy;
 pub mod enrolment;
 pub mod passkeys;
 pub mod session;
+pub mod sign_in;
 pub mod tokens;
 pub mod webauthn;

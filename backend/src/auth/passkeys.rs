@@ -20,8 +20,10 @@ use super::{
     ceremony::{self, Kind, Stored},
     decoy, enrolment,
     session::{self, ClientInfo, Opened, SignedIn},
+    sign_in,
 };
 use crate::{
+    audit::{self, Event},
     entities::{passkey, professional},
     error::{AppError, AppResult},
     state::AppState,
@@ -73,6 +75,7 @@ pub async fn start_registration(state: &AppState, token: &str) -> AppResult<Regi
         Stored {
             professional_id: Some(professional.id),
             enrolment_id: Some(enrolment.id),
+            approval_id: None,
             state: Some(registration),
         },
     )
@@ -86,7 +89,7 @@ pub async fn start_registration(state: &AppState, token: &str) -> AppResult<Regi
 pub async fn finish_registration(
     state: &AppState,
     finish: RegistrationFinish,
-) -> AppResult<RegisteredPasskey> {
+) -> AppResult<(RegisteredPasskey, String)> {
     let now = state.now();
     let stored: Stored<PasskeyRegistration> =
         ceremony::take(&state.db, now, Kind::Registration, finish.ceremony_id).await?;
@@ -120,9 +123,19 @@ pub async fn finish_registration(
     }
     .insert(&txn)
     .await?;
+    let approver_token =
+        crate::approvals::approver::create(&txn, now, professional_id, &label).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("passkey.registered")
+            .actor(professional_id)
+            .subject(passkey_id),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(%professional_id, %passkey_id, "passkey registered");
-    Ok(RegisteredPasskey { passkey_id, label })
+    Ok((RegisteredPasskey { passkey_id, label }, approver_token))
 }
 
 pub async fn start_authentication(
@@ -150,6 +163,7 @@ pub async fn start_authentication(
                 Stored {
                     professional_id: Some(p.id),
                     enrolment_id: None,
+                    approval_id: None,
                     state: Some(auth),
                 },
             )
@@ -163,6 +177,7 @@ pub async fn start_authentication(
                 Stored {
                     professional_id: None,
                     enrolment_id: None,
+                    approval_id: None,
                     state: None,
                 },
             )
@@ -208,6 +223,11 @@ pub async fn finish_authentication(
     active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
     active.last_used_at = Set(Some(now));
     active.update(&txn).await?;
+    let terminal = client
+        .user_agent
+        .as_deref()
+        .map(describe_agent)
+        .unwrap_or_else(|| "Poste inconnu".into());
     let opened = session::open(
         &txn,
         &state.settings,
@@ -221,6 +241,13 @@ pub async fn finish_authentication(
         .one(&txn)
         .await?
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
+    let ctx = sign_in::Context {
+        method: "passkey",
+        terminal: &terminal,
+        terminal_id: None,
+        place: "—",
+    };
+    sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
     txn.commit().await?;
     tracing::info!(%professional_id, session = %opened.session.id, "signed in with a passkey");
     let Opened { token, session } = opened;
@@ -231,4 +258,13 @@ pub async fn finish_authentication(
             professional,
         },
     ))
+}
+
+/// "Ordinateur (Chrome)" from a User-Agent header.
+fn describe_agent(ua: &str) -> String {
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(v) = axum::http::HeaderValue::from_str(ua) {
+        headers.insert(axum::http::header::USER_AGENT, v);
+    }
+    crate::approvals::terminal::describe(&headers)
 }

@@ -59,6 +59,7 @@ pub async fn open(
         ended_at: Set(None),
         user_agent: Set(client.user_agent.map(|ua| ua.chars().take(200).collect())),
         ip: Set(client.ip),
+        report_token_hash: Set(None),
     }
     .insert(db)
     .await?;
@@ -85,22 +86,27 @@ pub fn clearing_cookie(settings: &Settings) -> String {
     c.to_string()
 }
 
-fn is_local(settings: &Settings) -> bool {
+pub fn is_local(settings: &Settings) -> bool {
     matches!(
         settings.public_url.host_str(),
         Some("localhost" | "127.0.0.1" | "[::1]")
     )
 }
 
-fn token_from(headers: &HeaderMap) -> Option<String> {
+/// The value of one cookie of the request.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
+}
+
+fn token_from(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
 }
 
 pub fn client_info(parts: &Parts) -> ClientInfo {

@@ -15,6 +15,8 @@ pub struct Model {
     pub ended_at: Option<DateTimeUtc>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// Hash of the token in the sign-in mail's "Ce n'est pas moi" link.
+    pub report_token_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub struct Model {
     pub enrolment_id: Option<Uuid>,
     pub state: Option<String>,
     pub expires_at: DateTimeUtc,
+    pub approval_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

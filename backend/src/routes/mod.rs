@@ -8,9 +8,13 @@ use vigie_shared::ErrorCode;
 
 use crate::{error::AppError, state::AppState};
 
+pub mod approvals;
+pub mod approver;
 pub mod health;
+pub mod live;
 pub mod passkeys;
 pub mod session;
+pub mod sessions;
 pub mod testing;
 
 #[derive(OpenApi)]
@@ -35,6 +39,21 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(session::keep_alive))
         .routes(routes!(session::logout))
         .routes(routes!(testing::advance_clock))
+        .routes(routes!(approvals::create))
+        .routes(routes!(approvals::status))
+        .routes(routes!(approvals::follow))
+        .routes(routes!(approvals::cancel))
+        .routes(routes!(approvals::claim))
+        .routes(routes!(approver::pending))
+        .routes(routes!(approver::follow))
+        .routes(routes!(approver::code))
+        .routes(routes!(approver::approve))
+        .routes(routes!(approver::refuse))
+        .routes(routes!(approver::report))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::end))
+        .routes(routes!(sessions::follow))
+        .routes(routes!(sessions::report))
 }
 
 pub fn router() -> Router<AppState> {

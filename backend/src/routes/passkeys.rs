@@ -46,8 +46,10 @@ pub async fn registration_start(
 pub async fn registration_finish(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RegistrationFinish>,
-) -> AppResult<Json<RegisteredPasskey>> {
-    Ok(Json(passkeys::finish_registration(&state, body).await?))
+) -> AppResult<impl IntoResponse> {
+    let (registered, approver_token) = passkeys::finish_registration(&state, body).await?;
+    let cookie = crate::approvals::approver::cookie_for(&state.settings, &approver_token);
+    Ok(([(header::SET_COOKIE, cookie)], Json(registered)))
 }
 
 /// Start signing in with a passkey. The answer has the same shape for unknown identifiers.

@@ -42,7 +42,18 @@ pub async fn logout(
     State(state): State<AppState>,
     SessionPeek(signed_in): SessionPeek,
 ) -> AppResult<impl IntoResponse> {
-    session::end(&state.db, state.now(), signed_in.session.id).await?;
+    let now = state.now();
+    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    session::end(&txn, now, signed_in.session.id).await?;
+    crate::audit::record(
+        &txn,
+        now,
+        crate::audit::Event::new("session.logout")
+            .actor(signed_in.professional.id)
+            .session(signed_in.session.id),
+    )
+    .await?;
+    txn.commit().await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(

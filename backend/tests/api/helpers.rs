@@ -219,3 +219,93 @@ pub async fn api_error(response: Response, status: StatusCode) -> ApiError {
     let body: Value = response.json().await.expect("json body");
     serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("not an ApiError ({e}): {body}"))
 }
+
+/// A browser of its own (cookie jar): the terminal, the phone, an attacker's computer.
+pub struct Device {
+    pub base: Url,
+    pub client: reqwest::Client,
+}
+
+impl Device {
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.base.join(path).expect("path"))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post<B: Serialize>(&self, path: &str, body: &B) -> Response {
+        self.client
+            .post(self.base.join(path).expect("path"))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_empty(&self, path: &str) -> Response {
+        self.client
+            .post(self.base.join(path).expect("path"))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+impl TestApp {
+    /// Another device (its own cookies): a phone, a second terminal.
+    pub fn device(&self) -> Device {
+        Device {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// A phone activated for the professional: passkey created there, approver cookie set.
+    pub async fn activated_phone(&self, rpps: &str) -> (Device, SoftPasskey) {
+        let phone = self.device();
+        let mut key = SoftPasskey::new(true);
+        let token = self.enrolment_token(rpps).await;
+        let challenge: RegistrationChallenge = ok_json(
+            phone
+                .post(
+                    "/api/passkeys/registration/start",
+                    &serde_json::json!({ "enrolment_token": token }),
+                )
+                .await,
+        )
+        .await;
+        let credential = key
+            .do_registration(self.base.clone(), challenge.options)
+            .expect("soft passkey registers");
+        let finish = RegistrationFinish {
+            ceremony_id: challenge.ceremony_id,
+            credential,
+            label: Some("Téléphone".into()),
+        };
+        let r = phone
+            .post("/api/passkeys/registration/finish", &finish)
+            .await;
+        assert!(
+            r.headers()["set-cookie"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("vigie_approver=")
+        );
+        ok_json::<RegisteredPasskey>(r).await;
+        (phone, key)
+    }
+
+    /// Number of messages in the mail outbox.
+    pub async fn outbox(&self) -> Vec<vigie_backend::entities::mail_outbox::Model> {
+        use sea_orm::EntityTrait;
+        vigie_backend::entities::mail_outbox::Entity::find()
+            .all(&self.state.db)
+            .await
+            .expect("query")
+    }
+}

@@ -18,6 +18,21 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/session/keep-alive"),
         ("post", "/api/session/logout"),
         ("post", "/api/testing/clock"),
+        ("post", "/api/approvals"),
+        ("get", "/api/approvals/{id}"),
+        ("get", "/api/approvals/{id}/events"),
+        ("post", "/api/approvals/{id}/cancel"),
+        ("post", "/api/approvals/{id}/session"),
+        ("get", "/api/approver/requests"),
+        ("get", "/api/approver/events"),
+        ("post", "/api/approver/requests/{id}/code"),
+        ("post", "/api/approver/requests/{id}/approve"),
+        ("post", "/api/approver/requests/{id}/refuse"),
+        ("post", "/api/approver/requests/{id}/report"),
+        ("get", "/api/sessions"),
+        ("post", "/api/sessions/{id}/end"),
+        ("get", "/api/session/events"),
+        ("post", "/api/sessions/report"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (method, path) in expected {

@@ -17,3 +17,25 @@ pub struct SessionState {
     /// When the session closes whatever happens (absolute limit).
     pub absolute_expires_at: DateTime<Utc>,
 }
+
+/// One of my sessions, in "Mes sessions".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionSummary {
+    pub session_id: uuid::Uuid,
+    pub method: String,
+    /// "Ordinateur (Chrome)", from the browser.
+    pub device: String,
+    pub ip: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    /// The session of the device asking.
+    pub current: bool,
+}
+
+/// The token of a sign-in mail's "Ce n'est pas moi" link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionReport {
+    pub token: String,
+}

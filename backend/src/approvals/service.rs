@@ -1,0 +1,628 @@
+//! The approval state machine. Every transition is one conditional UPDATE (`WHERE status =
+//! 'pending'`), so two instances, or a phone and a terminal, can never both decide a request;
+//! the audit event and the live event are written in the same transaction.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+use vigie_shared::{
+    ErrorCode, NationalId,
+    api::approval::{
+        ApprovalChallenge, ApprovalConfirm, ApprovalCreated, ApprovalEvent, ApprovalState,
+        ApprovalStatus, PendingApproval,
+    },
+};
+use webauthn_rs::prelude::{Passkey, PasskeyAuthentication};
+
+use super::{LIFETIME, MAX_CODE_ATTEMPTS, approver::Approver, atypical, limits, qr};
+use crate::{
+    audit::{self, Event},
+    auth::{
+        ceremony::{self, Kind, Stored},
+        session::{self, ClientInfo, SignedIn},
+        sign_in, tokens,
+    },
+    entities::{
+        approval_request, approver_device, incident, passkey, professional, terminal,
+        terminal_usage,
+    },
+    error::{AppError, AppResult},
+    events,
+    state::AppState,
+};
+
+const UNATTACHED_PLACE: &str = "Poste non rattaché à une structure";
+
+fn code_hash(id: Uuid, code: &str) -> String {
+    tokens::hash(&format!("{id}:{code}"))
+}
+
+fn status_of(row: &approval_request::Model) -> ApprovalStatus {
+    ApprovalStatus::parse(&row.status).unwrap_or(ApprovalStatus::Expired)
+}
+
+fn view(row: &approval_request::Model) -> ApprovalState {
+    let status = status_of(row);
+    ApprovalState {
+        approval_id: row.id,
+        status,
+        message: status.label().into(),
+        expires_at: row.expires_at,
+    }
+}
+
+fn pending_view(row: &approval_request::Model) -> PendingApproval {
+    PendingApproval {
+        approval_id: row.id,
+        terminal: row.terminal_label.clone(),
+        place: row.place.clone(),
+        ip: row.ip.clone(),
+        requested_at: row.created_at,
+        expires_at: row.expires_at,
+        requested_by: None,
+        atypical: serde_json::from_str(&row.atypical).unwrap_or_default(),
+    }
+}
+
+/// Terminal: a new request. Unknown, frozen or not-yet-activated identities get a request that
+/// looks the same and simply expires: the terminal cannot tell them apart.
+pub async fn create(
+    state: &AppState,
+    national_id: &NationalId,
+    terminal: &terminal::Model,
+    ip: &str,
+) -> AppResult<ApprovalCreated> {
+    let now = state.now();
+    let db = &state.db;
+    limits::check_request_allowed(db, now, national_id.as_str(), ip).await?;
+    let professional = professional::Entity::find()
+        .filter(professional::Column::NationalId.eq(national_id.as_str()))
+        .one(db)
+        .await?;
+    let frozen = limits::frozen_until(db, now, national_id.as_str())
+        .await?
+        .is_some();
+    let mut target = professional.filter(|_| !frozen);
+    if let Some(p) = &target {
+        let has_phone = approver_device::Entity::find()
+            .filter(approver_device::Column::ProfessionalId.eq(p.id))
+            .filter(approver_device::Column::RevokedAt.is_null())
+            .one(db)
+            .await?
+            .is_some();
+        if !has_phone {
+            target = None;
+        }
+    }
+    let terminal_known = match &target {
+        Some(p) => terminal_usage::Entity::find_by_id((p.id, terminal.id))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let reasons = atypical::reasons(now, terminal_known);
+    let id = Uuid::new_v4();
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    let row = approval_request::Model {
+        id,
+        national_id: national_id.as_str().to_owned(),
+        professional_id: target.as_ref().map(|p| p.id),
+        terminal_id: terminal.id,
+        terminal_label: terminal.label.clone(),
+        place: UNATTACHED_PLACE.into(),
+        ip: ip.to_owned(),
+        created_at: now,
+        expires_at: now + LIFETIME,
+        status: ApprovalStatus::Pending.as_str().into(),
+        decided_at: None,
+        code_hash: code_hash(id, &code),
+        code_attempts: 0,
+        atypical: serde_json::to_string(&reasons).map_err(AppError::internal)?,
+        session_id: None,
+        claimed: false,
+    };
+    let txn = db.begin().await?;
+    approval_request::ActiveModel::from(row.clone())
+        .insert(&txn)
+        .await?;
+    let mut event = Event::new("approval.requested")
+        .subject(id)
+        .terminal(terminal.id)
+        .details(serde_json::json!({
+            "identity_known": target.is_some(),
+            "atypical": !reasons.is_empty(),
+        }));
+    if let Some(p) = &target {
+        event = event.actor(p.id);
+        state
+            .events
+            .publish(
+                &txn,
+                now,
+                events::professional_channel(p.id),
+                "approval_requested",
+                &pending_view(&row),
+            )
+            .await?;
+    }
+    audit::record(&txn, now, event).await?;
+    txn.commit().await?;
+    Ok(ApprovalCreated {
+        approval_id: id,
+        qr_svg: qr::svg(id, &code),
+        code,
+        expires_at: row.expires_at,
+    })
+}
+
+async fn load(db: &impl ConnectionTrait, id: Uuid) -> AppResult<approval_request::Model> {
+    approval_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))
+}
+
+/// Moves a pending request to `to`; false when it was not pending (someone else decided).
+async fn transition(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    row: &approval_request::Model,
+    to: ApprovalStatus,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let mut update = approval_request::Entity::update_many()
+        .col_expr(approval_request::Column::Status, Expr::value(to.as_str()))
+        .col_expr(approval_request::Column::DecidedAt, Expr::value(now))
+        .filter(approval_request::Column::Id.eq(row.id))
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Pending.as_str()));
+    update = if to == ApprovalStatus::Expired {
+        update.filter(approval_request::Column::ExpiresAt.lte(now))
+    } else {
+        update.filter(approval_request::Column::ExpiresAt.gt(now))
+    };
+    if update.exec(txn).await?.rows_affected != 1 {
+        return Ok(false);
+    }
+    let event = ApprovalEvent {
+        approval_id: row.id,
+        status: to,
+    };
+    state
+        .events
+        .publish(
+            txn,
+            now,
+            events::approval_channel(row.id),
+            "approval_status",
+            &event,
+        )
+        .await?;
+    if let Some(p) = row.professional_id {
+        state
+            .events
+            .publish(
+                txn,
+                now,
+                events::professional_channel(p),
+                "approval_status",
+                &event,
+            )
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Expires the request if its two minutes are over (reads call this, and so does the sweeper).
+async fn expire_if_due(
+    state: &AppState,
+    row: approval_request::Model,
+) -> AppResult<approval_request::Model> {
+    let now = state.now();
+    if row.status != ApprovalStatus::Pending.as_str() || row.expires_at > now {
+        return Ok(row);
+    }
+    let txn = state.db.begin().await?;
+    if transition(state, &txn, &row, ApprovalStatus::Expired, now).await? {
+        if row.professional_id.is_some() {
+            limits::record_failure(&txn, now, &row.national_id).await?;
+        }
+        let mut e = Event::new("approval.expired")
+            .subject(row.id)
+            .terminal(row.terminal_id);
+        if let Some(p) = row.professional_id {
+            e = e.actor(p);
+        }
+        audit::record(&txn, now, e).await?;
+    }
+    txn.commit().await?;
+    load(&state.db, row.id).await
+}
+
+/// Background sweep: expires overdue requests so terminals and phones hear it live.
+pub async fn expire_due(state: &AppState) -> AppResult<usize> {
+    let overdue = approval_request::Entity::find()
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Pending.as_str()))
+        .filter(approval_request::Column::ExpiresAt.lte(state.now()))
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    let n = overdue.len();
+    for row in overdue {
+        expire_if_due(state, row).await?;
+    }
+    Ok(n)
+}
+
+fn own_terminal(row: &approval_request::Model, terminal: &terminal::Model) -> AppResult<()> {
+    // Another terminal learns nothing, not even that the request exists.
+    if row.terminal_id != terminal.id {
+        return Err(ErrorCode::NotFound.into());
+    }
+    Ok(())
+}
+
+/// Terminal: where its request stands.
+pub async fn state_for_terminal(
+    state: &AppState,
+    id: Uuid,
+    terminal: &terminal::Model,
+) -> AppResult<ApprovalState> {
+    let row = load(&state.db, id).await?;
+    own_terminal(&row, terminal)?;
+    Ok(view(&expire_if_due(state, row).await?))
+}
+
+/// Terminal: "Annuler" — its own request only.
+pub async fn cancel(
+    state: &AppState,
+    id: Uuid,
+    terminal: &terminal::Model,
+) -> AppResult<ApprovalState> {
+    let now = state.now();
+    let row = expire_if_due(state, load(&state.db, id).await?).await?;
+    own_terminal(&row, terminal)?;
+    let txn = state.db.begin().await?;
+    if !transition(state, &txn, &row, ApprovalStatus::Cancelled, now).await? {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    audit::record(
+        &txn,
+        now,
+        Event::new("approval.cancelled")
+            .subject(id)
+            .terminal(terminal.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(&load(&state.db, id).await?))
+}
+
+/// Terminal: turns an approved request into a session on this terminal, once.
+pub async fn claim(
+    state: &AppState,
+    id: Uuid,
+    terminal: &terminal::Model,
+    client: ClientInfo,
+) -> AppResult<(String, SignedIn)> {
+    let now = state.now();
+    let row = load(&state.db, id).await?;
+    own_terminal(&row, terminal)?;
+    let (Some(professional_id), ApprovalStatus::Approved) = (row.professional_id, status_of(&row))
+    else {
+        return Err(ErrorCode::RequestClosed.into());
+    };
+    let txn = state.db.begin().await?;
+    let claimed = approval_request::Entity::update_many()
+        .col_expr(approval_request::Column::Claimed, Expr::value(true))
+        .filter(approval_request::Column::Id.eq(id))
+        .filter(approval_request::Column::Claimed.eq(false))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    let opened = session::open(&txn, &state.settings, now, professional_id, "push", client).await?;
+    approval_request::Entity::update_many()
+        .col_expr(
+            approval_request::Column::SessionId,
+            Expr::value(opened.session.id),
+        )
+        .filter(approval_request::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    terminal_usage::Entity::insert(terminal_usage::ActiveModel {
+        professional_id: Set(professional_id),
+        terminal_id: Set(terminal.id),
+        first_used_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        terminal_usage::Column::ProfessionalId,
+        terminal_usage::Column::TerminalId,
+    ])
+    .exec(&txn)
+    .await?;
+    let professional = professional::Entity::find_by_id(professional_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("professional vanished"))?;
+    let ctx = sign_in::Context {
+        method: "push",
+        terminal: &row.terminal_label,
+        terminal_id: Some(terminal.id),
+        place: &row.place,
+    };
+    sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
+    txn.commit().await?;
+    Ok((
+        opened.token,
+        SignedIn {
+            session: opened.session,
+            professional,
+        },
+    ))
+}
+
+/// Phone: requests waiting for this professional, newest first.
+pub async fn pending_for(state: &AppState, approver: &Approver) -> AppResult<Vec<PendingApproval>> {
+    let rows = approval_request::Entity::find()
+        .filter(approval_request::Column::ProfessionalId.eq(approver.professional.id))
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Pending.as_str()))
+        .filter(approval_request::Column::ExpiresAt.gt(state.now()))
+        .order_by_desc(approval_request::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    Ok(rows.iter().map(pending_view).collect())
+}
+
+/// A request of this phone's professional, still pending.
+async fn mine_pending(
+    state: &AppState,
+    approver: &Approver,
+    id: Uuid,
+) -> AppResult<approval_request::Model> {
+    let row = load(&state.db, id).await?;
+    if row.professional_id != Some(approver.professional.id) {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let row = expire_if_due(state, row).await?;
+    if status_of(&row) != ApprovalStatus::Pending {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    Ok(row)
+}
+
+async fn passkeys_of(
+    state: &AppState,
+    professional_id: Uuid,
+) -> AppResult<Vec<(passkey::Model, Passkey)>> {
+    passkey::Entity::find()
+        .filter(passkey::Column::ProfessionalId.eq(professional_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
+            Ok((row, pk))
+        })
+        .collect()
+}
+
+/// Phone: the code read on the terminal. Right: a WebAuthn challenge tied to this request.
+/// Wrong three times: the request is refused.
+pub async fn enter_code(
+    state: &AppState,
+    approver: &Approver,
+    id: Uuid,
+    code: &str,
+) -> AppResult<ApprovalChallenge> {
+    let now = state.now();
+    let row = mine_pending(state, approver, id).await?;
+    let given = code_hash(id, code.trim());
+    if !bool::from(given.as_bytes().ct_eq(row.code_hash.as_bytes())) {
+        let attempts = row.code_attempts + 1;
+        let txn = state.db.begin().await?;
+        let mut active = row.clone().into_active_model();
+        active.code_attempts = Set(attempts);
+        active.update(&txn).await?;
+        audit::record(
+            &txn,
+            now,
+            Event::new("approval.wrong_code")
+                .actor(approver.professional.id)
+                .subject(id)
+                .details(serde_json::json!({ "attempt": attempts })),
+        )
+        .await?;
+        if attempts >= MAX_CODE_ATTEMPTS
+            && transition(state, &txn, &row, ApprovalStatus::Refused, now).await?
+        {
+            limits::record_failure(&txn, now, &row.national_id).await?;
+            audit::record(
+                &txn,
+                now,
+                Event::new("approval.refused")
+                    .actor(approver.professional.id)
+                    .subject(id)
+                    .details(serde_json::json!({ "reason": "wrong_code" })),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        return Err(ErrorCode::WrongCode.into());
+    }
+    let creds: Vec<Passkey> = passkeys_of(state, approver.professional.id)
+        .await?
+        .into_iter()
+        .map(|(_, pk)| pk)
+        .collect();
+    let (options, auth) = state
+        .webauthn
+        .start_passkey_authentication(&creds)
+        .map_err(|e| {
+            tracing::warn!(reason = %e, "approval challenge refused");
+            AppError::code(ErrorCode::WebauthnRejected)
+        })?;
+    let ceremony_id = ceremony::put(
+        &state.db,
+        now,
+        Kind::Approval,
+        Stored {
+            professional_id: Some(approver.professional.id),
+            enrolment_id: None,
+            approval_id: Some(id),
+            state: Some(auth),
+        },
+    )
+    .await?;
+    Ok(ApprovalChallenge {
+        ceremony_id,
+        options,
+    })
+}
+
+/// Phone: PIN/biometrics done — the request is approved if the ceremony was the one started
+/// for this very request (after its code), by this professional's passkey, with UV.
+pub async fn approve(
+    state: &AppState,
+    approver: &Approver,
+    id: Uuid,
+    confirm: ApprovalConfirm,
+) -> AppResult<ApprovalState> {
+    let now = state.now();
+    let stored: Stored<PasskeyAuthentication> =
+        ceremony::take(&state.db, now, Kind::Approval, confirm.ceremony_id).await?;
+    if stored.approval_id != Some(id) || stored.professional_id != Some(approver.professional.id) {
+        return Err(ErrorCode::WebauthnRejected.into());
+    }
+    let auth = stored
+        .state
+        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
+    let row = mine_pending(state, approver, id).await?;
+    let result = state
+        .webauthn
+        .finish_passkey_authentication(&confirm.credential, &auth)
+        .map_err(|e| {
+            tracing::warn!(reason = %e, "approval confirmation rejected");
+            AppError::code(ErrorCode::WebauthnRejected)
+        })?;
+    if !result.user_verified() {
+        return Err(ErrorCode::WebauthnRejected.into());
+    }
+    let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
+    let key = passkey::Entity::find()
+        .filter(passkey::Column::CredentialId.eq(credential_id))
+        .filter(passkey::Column::ProfessionalId.eq(approver.professional.id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
+    let mut pk: Passkey = serde_json::from_str(&key.credential).map_err(AppError::internal)?;
+    pk.update_credential(&result);
+    let txn = state.db.begin().await?;
+    let mut active = key.into_active_model();
+    active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
+    active.last_used_at = Set(Some(now));
+    active.update(&txn).await?;
+    if !transition(state, &txn, &row, ApprovalStatus::Approved, now).await? {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    limits::record_success(&txn, now, &row.national_id).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("approval.approved")
+            .actor(approver.professional.id)
+            .subject(id)
+            .terminal(row.terminal_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(&load(&state.db, id).await?))
+}
+
+/// Phone: "Quitter l'authentification" — one tap refuses the request.
+pub async fn refuse(state: &AppState, approver: &Approver, id: Uuid) -> AppResult<ApprovalState> {
+    let now = state.now();
+    let row = mine_pending(state, approver, id).await?;
+    let txn = state.db.begin().await?;
+    if !transition(state, &txn, &row, ApprovalStatus::Refused, now).await? {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    limits::record_failure(&txn, now, &row.national_id).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("approval.refused")
+            .actor(approver.professional.id)
+            .subject(id)
+            .terminal(row.terminal_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(&load(&state.db, id).await?))
+}
+
+/// Phone: "Ce n'est pas moi" — refuses this request, cancels every other pending one of this
+/// identity, freezes push sign-in for 24 h, opens an incident for the security officers,
+/// e-mails the professional and writes it all to the audit trail.
+pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResult<ApprovalState> {
+    let now = state.now();
+    let row = mine_pending(state, approver, id).await?;
+    let p = &approver.professional;
+    let txn = state.db.begin().await?;
+    if !transition(state, &txn, &row, ApprovalStatus::Reported, now).await? {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    let others = approval_request::Entity::find()
+        .filter(approval_request::Column::NationalId.eq(row.national_id.clone()))
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Pending.as_str()))
+        .filter(approval_request::Column::ExpiresAt.gt(now))
+        .all(&txn)
+        .await?;
+    for other in &others {
+        transition(state, &txn, other, ApprovalStatus::Cancelled, now).await?;
+    }
+    let until = limits::freeze_for_report(&txn, now, &row.national_id).await?;
+    let incident_id = Uuid::new_v4();
+    incident::ActiveModel {
+        id: Set(incident_id),
+        professional_id: Set(p.id),
+        approval_id: Set(Some(id)),
+        kind: Set("push_fraud_report".into()),
+        opened_at: Set(now),
+        status: Set("open".into()),
+        closed_at: Set(None),
+        closed_by: Set(None),
+        note: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, now, Event::new("approval.reported").actor(p.id).subject(id).terminal(row.terminal_id)
+        .details(serde_json::json!({ "cancelled_others": others.len(), "push_frozen_until": until, "incident": incident_id }))).await?;
+    crate::mail::queue(
+        &txn,
+        now,
+        p,
+        "Vigie : tentative de connexion signalée",
+        &format!(
+            "Bonjour {},\n\nVous avez signalé une demande de connexion que vous n'aviez pas faite \
+             (poste « {} », adresse IP {}, le {}).\n\nLa connexion par notification est suspendue \
+             pour votre identifiant jusqu'au {} ; la connexion par clé d'accès reste possible. \
+             Un incident a été ouvert pour l'équipe de sécurité.\n",
+            session::display_name(p),
+            row.terminal_label,
+            row.ip,
+            crate::mail::paris_time(row.created_at),
+            crate::mail::paris_time(until),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(&load(&state.db, id).await?))
+}

@@ -1,0 +1,101 @@
+//! A terminal (tablet, computer) is known by a long-lived random cookie; its label is what the
+//! phone shows ("Tablette 3"). Knowing terminals lets the phone flag a never-used one.
+
+use axum::http::{HeaderMap, header};
+use chrono::{DateTime, Utc};
+use cookie::{Cookie, SameSite};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::{auth::tokens, config::Settings, entities::terminal, error::AppResult};
+
+pub const COOKIE: &str = "vigie_terminal";
+
+pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    crate::auth::session::cookie_value(headers, COOKIE)
+}
+
+pub fn cookie_for(settings: &Settings, token: &str) -> String {
+    let mut c = Cookie::new(COOKIE, token.to_owned());
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_path("/");
+    c.set_secure(!crate::auth::session::is_local(settings));
+    c.set_max_age(cookie::time::Duration::days(400));
+    c.to_string()
+}
+
+/// The terminal this request comes from, if its cookie is known.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    headers: &HeaderMap,
+) -> AppResult<Option<terminal::Model>> {
+    let Some(token) = token_from(headers) else {
+        return Ok(None);
+    };
+    Ok(terminal::Entity::find()
+        .filter(terminal::Column::TokenHash.eq(tokens::hash(&token)))
+        .one(db)
+        .await?)
+}
+
+/// The caller's terminal, created (with a new cookie to set) when it has none.
+pub async fn find_or_create(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    headers: &HeaderMap,
+    label: Option<&str>,
+) -> AppResult<(terminal::Model, Option<String>)> {
+    let label = label
+        .map(|l| l.trim().chars().take(60).collect::<String>())
+        .filter(|l| !l.is_empty());
+    if let Some(t) = find(db, headers).await? {
+        let mut active = t.into_active_model();
+        active.last_seen_at = Set(now);
+        if let Some(label) = label {
+            active.label = Set(label);
+        }
+        return Ok((active.update(db).await?, None));
+    }
+    let token = tokens::random_token(16);
+    let t = terminal::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        token_hash: Set(tokens::hash(&token)),
+        label: Set(label.unwrap_or_else(|| "Poste sans nom".into())),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok((t, Some(token)))
+}
+
+/// Guess a readable name from the browser, for terminals that did not give one.
+pub fn describe(headers: &HeaderMap) -> String {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let device = if ua.contains("iPad") || ua.contains("Tablet") {
+        "Tablette"
+    } else if ua.contains("Mobile") {
+        "Téléphone"
+    } else {
+        "Ordinateur"
+    };
+    let browser = if ua.contains("Firefox") {
+        "Firefox"
+    } else if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("Chrome") {
+        "Chrome"
+    } else if ua.contains("Safari") {
+        "Safari"
+    } else {
+        "navigateur"
+    };
+    format!("{device} ({browser})")
+}

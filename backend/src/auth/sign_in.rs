@@ -1,0 +1,153 @@
+//! What follows every successful sign-in, whatever the method: the audit event, and the mail
+//! to the professional (time, terminal, place, method) whose "Ce n'est pas moi" link ends that
+//! session and reports fraud.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+use vigie_shared::ErrorCode;
+
+use super::{session, tokens};
+use crate::{
+    approvals::limits,
+    audit::{self, Event},
+    entities::{incident, professional, session as session_row},
+    error::{AppError, AppResult},
+    events, mail,
+    state::AppState,
+};
+
+pub struct Context<'a> {
+    pub method: &'a str,
+    pub terminal: &'a str,
+    pub terminal_id: Option<Uuid>,
+    pub place: &'a str,
+}
+
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "push" => "validation sur votre téléphone",
+        "passkey" => "clé d'accès",
+        _ => "autre",
+    }
+}
+
+pub async fn opened(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    professional: &professional::Model,
+    session: &session_row::Model,
+    ctx: Context<'_>,
+) -> AppResult<()> {
+    let report_token = tokens::random_token(24);
+    session_row::Entity::update_many()
+        .col_expr(
+            session_row::Column::ReportTokenHash,
+            Expr::value(tokens::hash(&report_token)),
+        )
+        .filter(session_row::Column::Id.eq(session.id))
+        .exec(txn)
+        .await?;
+    let mut event = Event::new("session.opened")
+        .actor(professional.id)
+        .session(session.id)
+        .details(serde_json::json!({ "method": ctx.method }));
+    if let Some(t) = ctx.terminal_id {
+        event = event.terminal(t);
+    }
+    audit::record(txn, now, event).await?;
+    let mut link = state
+        .settings
+        .public_url
+        .join("/signalement")
+        .map_err(AppError::internal)?;
+    link.set_fragment(Some(&format!("jeton={report_token}")));
+    let body = format!(
+        "Bonjour {name},\n\nUne connexion à Vigie a eu lieu avec votre identité :\n\
+         - le {when}\n- poste : {terminal}\n- lieu : {place}\n- méthode : {method}\n\n\
+         Si ce n'était pas vous, ouvrez ce lien : la session sera fermée immédiatement et \
+         l'incident signalé à l'équipe de sécurité.\n{link}\n",
+        name = session::display_name(professional),
+        when = mail::paris_time(now),
+        terminal = ctx.terminal,
+        place = ctx.place,
+        method = method_label(ctx.method),
+    );
+    mail::queue(
+        txn,
+        now,
+        professional,
+        "Vigie : nouvelle connexion à votre compte",
+        &body,
+    )
+    .await
+}
+
+/// The sign-in mail's "Ce n'est pas moi": ends that session, freezes push sign-in for 24 h,
+/// opens an incident. Asking twice changes nothing more.
+pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
+    let now = state.now();
+    let row = session_row::Entity::find()
+        .filter(session_row::Column::ReportTokenHash.eq(tokens::hash(token)))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))?;
+    let professional = professional::Entity::find_by_id(row.professional_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))?;
+    let txn = state.db.begin().await?;
+    // Only the first report acts: the token is consumed.
+    let consumed = session_row::Entity::update_many()
+        .col_expr(
+            session_row::Column::ReportTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(session_row::Column::Id.eq(row.id))
+        .filter(session_row::Column::ReportTokenHash.is_not_null())
+        .exec(&txn)
+        .await?;
+    if consumed.rows_affected == 1 {
+        session::end(&txn, now, row.id).await?;
+        limits::freeze_for_report(&txn, now, &professional.national_id).await?;
+        let incident_id = Uuid::new_v4();
+        incident::Entity::insert(incident::ActiveModel {
+            id: Set(incident_id),
+            professional_id: Set(professional.id),
+            approval_id: Set(None),
+            kind: Set("session_fraud_report".into()),
+            opened_at: Set(now),
+            status: Set("open".into()),
+            closed_at: Set(None),
+            closed_by: Set(None),
+            note: Set(None),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            now,
+            Event::new("session.reported")
+                .actor(professional.id)
+                .session(row.id)
+                .details(serde_json::json!({ "incident": incident_id })),
+        )
+        .await?;
+        state
+            .events
+            .publish(
+                &txn,
+                now,
+                events::session_channel(row.id),
+                "session_ended",
+                &serde_json::json!({ "reason": "reported" }),
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

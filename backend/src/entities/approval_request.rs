@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "approval_request")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub national_id: String,
+    pub professional_id: Option<Uuid>,
+    pub terminal_id: Uuid,
+    pub terminal_label: String,
+    pub place: String,
+    pub ip: String,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+    pub status: String,
+    pub decided_at: Option<DateTimeUtc>,
+    pub code_hash: String,
+    pub code_attempts: i32,
+    pub atypical: String,
+    pub session_id: Option<Uuid>,
+    pub claimed: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

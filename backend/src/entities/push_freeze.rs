@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "push_freeze")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub national_id: String,
+    pub frozen_until: Option<DateTimeUtc>,
+    pub reason: String,
+    pub consecutive_failures: i32,
+    pub level: i32,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,178 @@
+//! Live events through the database, so that several instances on one PostgreSQL all see them.
+//! A write inserts a `live_event` row in its own transaction (and on PostgreSQL a NOTIFY that
+//! fires at commit). One pump per process reads new rows (woken by NOTIFY or by a local write,
+//! and every 100 ms anyway) and fans them out to this process's SSE streams.
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast};
+
+use crate::{entities::live_event, error::AppResult};
+
+const NOTIFY_CHANNEL: &str = "vigie_live";
+
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    pub id: i64,
+    pub channel: String,
+    pub kind: String,
+    pub payload: String,
+}
+
+#[derive(Clone)]
+pub struct Events {
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+    wake: Arc<Notify>,
+}
+
+/// Channel names: who listens to what.
+pub fn professional_channel(id: uuid::Uuid) -> String {
+    format!("professional:{id}")
+}
+pub fn approval_channel(id: uuid::Uuid) -> String {
+    format!("approval:{id}")
+}
+pub fn session_channel(id: uuid::Uuid) -> String {
+    format!("session:{id}")
+}
+
+impl Events {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.sender.subscribe()
+    }
+
+    /// Writes the event with the caller's transaction; streams get it once that commits.
+    pub async fn publish(
+        &self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        channel: String,
+        kind: &str,
+        payload: &impl Serialize,
+    ) -> AppResult<()> {
+        let payload = serde_json::to_string(payload).map_err(crate::error::AppError::internal)?;
+        live_event::Entity::insert(live_event::ActiveModel {
+            at: Set(now),
+            channel: Set(channel),
+            kind: Set(kind.to_owned()),
+            payload: Set(payload),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+        if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
+                .await?;
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Starts the pump for this process.
+    pub async fn start(db: DatabaseConnection) -> AppResult<Self> {
+        let (sender, _) = broadcast::channel(4096);
+        let wake = Arc::new(Notify::new());
+        let events = Self {
+            sender,
+            wake: wake.clone(),
+        };
+        let start = live_event::Entity::find()
+            .order_by_desc(live_event::Column::Id)
+            .limit(1)
+            .one(&db)
+            .await?
+            .map_or(0, |e| e.id);
+        if db.get_database_backend() == DbBackend::Postgres {
+            if let Some(pool) = pg_pool(&db) {
+                let wake = wake.clone();
+                tokio::spawn(listen_postgres(pool, wake));
+            }
+        }
+        tokio::spawn(pump(db, events.sender.clone(), wake, start));
+        Ok(events)
+    }
+}
+
+fn pg_pool(db: &DatabaseConnection) -> Option<sea_orm::sqlx::PgPool> {
+    Some(db.get_postgres_connection_pool().clone())
+}
+
+async fn listen_postgres(pool: sea_orm::sqlx::PgPool, wake: Arc<Notify>) {
+    loop {
+        match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if listener.listen(NOTIFY_CHANNEL).await.is_ok() {
+                    while listener.recv().await.is_ok() {
+                        wake.notify_one();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "live events: LISTEN failed, polling only"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Reads new rows and broadcasts them. Ids are assigned before commit, so a lower id can
+/// appear after a higher one: rows of the last few seconds are re-read and duplicates dropped.
+async fn pump(
+    db: DatabaseConnection,
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+    wake: Arc<Notify>,
+    start: i64,
+) {
+    let mut seen: BTreeMap<i64, std::time::Instant> = BTreeMap::new();
+    let mut floor = start;
+    let mut last_cleanup = std::time::Instant::now();
+    loop {
+        let _ = tokio::time::timeout(Duration::from_millis(100), wake.notified()).await;
+        let rows = live_event::Entity::find()
+            .filter(live_event::Column::Id.gt(floor))
+            .order_by_asc(live_event::Column::Id)
+            .limit(2000)
+            .all(&db)
+            .await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "live events: read failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        let now = std::time::Instant::now();
+        for row in rows {
+            if seen.insert(row.id, now).is_none() {
+                let _ = sender.send(Arc::new(LiveEvent {
+                    id: row.id,
+                    channel: row.channel,
+                    kind: row.kind,
+                    payload: row.payload,
+                }));
+            }
+        }
+        // Rows seen more than 5 s ago cannot be preceded by a late commit any more.
+        while let Some((&id, &at)) = seen.first_key_value() {
+            if now.duration_since(at) > Duration::from_secs(5) {
+                floor = floor.max(id);
+                seen.remove(&id);
+            } else {
+                break;
+            }
+        }
+        if last_cleanup.elapsed() > Duration::from_secs(60) {
+            last_cleanup = std::time::Instant::now();
+            let cutoff = Utc::now() - chrono::Duration::hours(1);
+            let _ = live_event::Entity::delete_many()
+                .filter(live_event::Column::At.lt(cutoff))
+                .exec(&db)
+                .await;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Terminal side of push approval: ask, follow live, cancel, then claim the session.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Sse, sse},
+};
+use uuid::Uuid;
+use vigie_shared::{
+    ApiError, ErrorCode,
+    api::{
+        approval::{ApprovalCreate, ApprovalCreated, ApprovalState},
+        session::SessionState,
+    },
+};
+
+use crate::{
+    approvals::{service, terminal},
+    auth::session::{self, Client},
+    error::{AppError, AppResult},
+    events,
+    http::json::ApiJson,
+    routes::live,
+    state::AppState,
+};
+
+async fn this_terminal(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> AppResult<crate::entities::terminal::Model> {
+    terminal::find(&state.db, headers)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))
+}
+
+/// Ask the professional's phone to approve a sign-in on this terminal. The answer (code, QR)
+/// looks the same whether the identifier exists, is frozen or has no phone.
+#[utoipa::path(post, path = "/api/approvals", tag = "validation par téléphone",
+    request_body = ApprovalCreate,
+    responses(
+        (status = 200, body = ApprovalCreated),
+        (status = 400, description = "Identifiant mal formé", body = ApiError),
+        (status = 429, description = "Limite de demandes atteinte", body = ApiError),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    ApiJson(body): ApiJson<ApprovalCreate>,
+) -> AppResult<impl IntoResponse> {
+    let label = body
+        .terminal_label
+        .clone()
+        .or_else(|| Some(terminal::describe(&headers)));
+    let (terminal, new_cookie) =
+        terminal::find_or_create(&state.db, state.now(), &headers, label.as_deref()).await?;
+    let ip = client.ip.unwrap_or_else(|| "inconnue".into());
+    let created = service::create(&state, &body.national_id, &terminal, &ip).await?;
+    let cookie = new_cookie.map(|t| terminal::cookie_for(&state.settings, &t));
+    Ok((cookie.map(|c| [(header::SET_COOKIE, c)]), Json(created)))
+}
+
+/// Where this terminal's request stands.
+#[utoipa::path(get, path = "/api/approvals/{id}", tag = "validation par téléphone",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApprovalState), (status = 404, body = ApiError)))]
+pub async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<ApprovalState>> {
+    let terminal = this_terminal(&state, &headers).await?;
+    Ok(Json(
+        service::state_for_terminal(&state, id, &terminal).await?,
+    ))
+}
+
+/// Live status of this terminal's request (Server-Sent Events, `approval_status` events).
+#[utoipa::path(get, path = "/api/approvals/{id}/events", tag = "validation par téléphone",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Flux text/event-stream"), (status = 404, body = ApiError)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> AppResult<Sse<live::Stream>> {
+    let terminal = this_terminal(&state, &headers).await?;
+    // Checks ownership, and sends the current state first so nothing is missed.
+    let current = service::state_for_terminal(&state, id, &terminal).await?;
+    let first = sse::Event::default()
+        .event("approval_status")
+        .json_data(&current)
+        .map_err(AppError::internal)?;
+    Ok(live::stream(
+        &state,
+        vec![events::approval_channel(id)],
+        vec![first],
+    ))
+}
+
+/// "Annuler" on the terminal.
+#[utoipa::path(post, path = "/api/approvals/{id}/cancel", tag = "validation par téléphone",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApprovalState), (status = 409, body = ApiError)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<ApprovalState>> {
+    let terminal = this_terminal(&state, &headers).await?;
+    Ok(Json(service::cancel(&state, id, &terminal).await?))
+}
+
+/// Opens the session an approved request allows, once, on the terminal that asked.
+#[utoipa::path(post, path = "/api/approvals/{id}/session", tag = "validation par téléphone",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Connecté ; cookie de session posé", body = SessionState), (status = 409, body = ApiError)))]
+pub async fn claim(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Client(client): Client,
+    Path(id): Path<Uuid>,
+) -> AppResult<impl IntoResponse> {
+    let terminal = this_terminal(&state, &headers).await?;
+    let (token, signed_in) = service::claim(&state, id, &terminal, client).await?;
+    let cookie = session::cookie_for(&state.settings, &token);
+    Ok(([(header::SET_COOKIE, cookie)], Json(signed_in.state()?)))
+}

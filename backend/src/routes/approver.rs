@@ -1,0 +1,97 @@
+//! Phone side (the approver app): pending requests live, the code, PIN/biometrics,
+//! "Quitter l'authentification" and "Ce n'est pas moi".
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    response::Sse,
+};
+use uuid::Uuid;
+use vigie_shared::{
+    ApiError,
+    api::approval::{
+        ApprovalChallenge, ApprovalConfirm, ApprovalState, CodeEntry, PendingApproval,
+    },
+};
+
+use crate::{
+    approvals::{approver::Approver, service},
+    error::AppResult,
+    events,
+    http::json::ApiJson,
+    routes::live,
+    state::AppState,
+};
+
+/// Requests waiting for this phone's professional.
+#[utoipa::path(get, path = "/api/approver/requests", tag = "application de validation",
+    responses((status = 200, body = [PendingApproval]), (status = 401, body = ApiError)))]
+pub async fn pending(
+    State(state): State<AppState>,
+    approver: Approver,
+) -> AppResult<Json<Vec<PendingApproval>>> {
+    Ok(Json(service::pending_for(&state, &approver).await?))
+}
+
+/// Live stream for the phone: `approval_requested` (a `PendingApproval`) and `approval_status`.
+#[utoipa::path(get, path = "/api/approver/events", tag = "application de validation",
+    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError)))]
+pub async fn follow(State(state): State<AppState>, approver: Approver) -> Sse<live::Stream> {
+    live::stream(
+        &state,
+        vec![events::professional_channel(approver.professional.id)],
+        Vec::new(),
+    )
+}
+
+/// The code shown on the terminal; the answer is the PIN/biometrics challenge for this request.
+#[utoipa::path(post, path = "/api/approver/requests/{id}/code", tag = "application de validation",
+    params(("id" = Uuid, Path)), request_body = CodeEntry,
+    responses((status = 200, body = ApprovalChallenge), (status = 400, description = "Code erroné", body = ApiError), (status = 409, body = ApiError)))]
+pub async fn code(
+    State(state): State<AppState>,
+    approver: Approver,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<CodeEntry>,
+) -> AppResult<Json<ApprovalChallenge>> {
+    Ok(Json(
+        service::enter_code(&state, &approver, id, &body.code).await?,
+    ))
+}
+
+/// PIN/biometrics done: approve the request.
+#[utoipa::path(post, path = "/api/approver/requests/{id}/approve", tag = "application de validation",
+    params(("id" = Uuid, Path)), request_body = ApprovalConfirm,
+    responses((status = 200, body = ApprovalState), (status = 400, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    approver: Approver,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<ApprovalConfirm>,
+) -> AppResult<Json<ApprovalState>> {
+    Ok(Json(service::approve(&state, &approver, id, body).await?))
+}
+
+/// "Quitter l'authentification": refuse with one tap.
+#[utoipa::path(post, path = "/api/approver/requests/{id}/refuse", tag = "application de validation",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApprovalState), (status = 409, body = ApiError)))]
+pub async fn refuse(
+    State(state): State<AppState>,
+    approver: Approver,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<ApprovalState>> {
+    Ok(Json(service::refuse(&state, &approver, id).await?))
+}
+
+/// "Ce n'est pas moi": refuse and report fraud.
+#[utoipa::path(post, path = "/api/approver/requests/{id}/report", tag = "application de validation",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApprovalState), (status = 409, body = ApiError)))]
+pub async fn report(
+    State(state): State<AppState>,
+    approver: Approver,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<ApprovalState>> {
+    Ok(Json(service::report(&state, &approver, id).await?))
+}

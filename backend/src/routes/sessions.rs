@@ -1,0 +1,135 @@
+//! "Mes sessions": list my sessions, end any of them (it takes effect on that device at once),
+//! and the sign-in mail's "Ce n'est pas moi" link.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::Sse,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use uuid::Uuid;
+use vigie_shared::{
+    ApiError, ErrorCode,
+    api::session::{SessionReport, SessionSummary},
+};
+
+use crate::{
+    approvals::terminal,
+    audit::{self, Event},
+    auth::{
+        session::{self, SessionPeek, SignedIn},
+        sign_in,
+    },
+    entities::session as session_row,
+    error::AppResult,
+    events,
+    http::json::ApiJson,
+    routes::live,
+    state::AppState,
+};
+
+fn device(ua: Option<&str>) -> String {
+    let mut headers = HeaderMap::new();
+    if let Some(v) = ua.and_then(|ua| axum::http::HeaderValue::from_str(ua).ok()) {
+        headers.insert(header::USER_AGENT, v);
+    }
+    terminal::describe(&headers)
+}
+
+/// My open sessions, on every device.
+#[utoipa::path(get, path = "/api/sessions", tag = "session",
+    responses((status = 200, body = [SessionSummary]), (status = 401, body = ApiError)))]
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> AppResult<Json<Vec<SessionSummary>>> {
+    let now = state.now();
+    let rows = session_row::Entity::find()
+        .filter(session_row::Column::ProfessionalId.eq(signed_in.professional.id))
+        .filter(session_row::Column::EndedAt.is_null())
+        .filter(session_row::Column::IdleExpiresAt.gt(now))
+        .filter(session_row::Column::AbsoluteExpiresAt.gt(now))
+        .order_by_desc(session_row::Column::LastSeenAt)
+        .all(&state.db)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|s| SessionSummary {
+                session_id: s.id,
+                method: s.method.clone(),
+                device: device(s.user_agent.as_deref()),
+                ip: s.ip.clone(),
+                started_at: s.created_at,
+                last_activity_at: s.last_seen_at,
+                current: s.id == signed_in.session.id,
+            })
+            .collect(),
+    ))
+}
+
+/// Ends one of my sessions; its device is told at once (live event) and refused from then on.
+#[utoipa::path(post, path = "/api/sessions/{id}/end", tag = "session",
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = ApiError)))]
+pub async fn end(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<StatusCode> {
+    let now = state.now();
+    let row = session_row::Entity::find_by_id(id).one(&state.db).await?;
+    // Someone else's session does not exist, as far as I am concerned.
+    let Some(row) = row.filter(|r| r.professional_id == signed_in.professional.id) else {
+        return Err(ErrorCode::NotFound.into());
+    };
+    let txn = state.db.begin().await?;
+    session::end(&txn, now, row.id).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("session.ended")
+            .actor(signed_in.professional.id)
+            .session(row.id)
+            .details(serde_json::json!({ "by_session": signed_in.session.id })),
+    )
+    .await?;
+    state
+        .events
+        .publish(
+            &txn,
+            now,
+            events::session_channel(row.id),
+            "session_ended",
+            &serde_json::json!({ "reason": "ended_by_user" }),
+        )
+        .await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Live events of this device's session (`session_ended`), for the header to react at once.
+#[utoipa::path(get, path = "/api/session/events", tag = "session",
+    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    SessionPeek(signed_in): SessionPeek,
+) -> Sse<live::Stream> {
+    live::stream(
+        &state,
+        vec![events::session_channel(signed_in.session.id)],
+        Vec::new(),
+    )
+}
+
+/// The sign-in mail's "Ce n'est pas moi": ends that session and reports fraud.
+#[utoipa::path(post, path = "/api/sessions/report", tag = "session",
+    request_body = SessionReport,
+    responses((status = 204, description = "Session fermée, incident ouvert"), (status = 404, body = ApiError)))]
+pub async fn report(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SessionReport>,
+) -> AppResult<StatusCode> {
+    sign_in::report(&state, &body.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
