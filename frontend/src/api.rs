@@ -203,7 +203,8 @@ mod tests {
 
     #[test]
     fn error_body_is_decoded() {
-        let body = r#"{"code":"session_expired","message":"Votre session a expiré : reconnectez-vous."}"#;
+        let body =
+            r#"{"code":"session_expired","message":"Votre session a expiré : reconnectez-vous."}"#;
         let error = error_from(401, body);
         assert_eq!(error.code, ErrorCode::SessionExpired);
         assert_eq!(error.message, "Votre session a expiré : reconnectez-vous.");

@@ -115,7 +115,12 @@ impl SessionContext {
                     self.current.set(Some(state));
                     self.checked.set(true);
                 }
-                Err(e) if matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired) => {
+                Err(e)
+                    if matches!(
+                        e.code,
+                        ErrorCode::Unauthenticated | ErrorCode::SessionExpired
+                    ) =>
+                {
                     let was_signed_in = self.current.with_untracked(Option::is_some);
                     if was_signed_in {
                         self.signed_out(Some(ErrorCode::SessionExpired.message().to_owned()));
@@ -132,7 +137,11 @@ impl SessionContext {
         self.now.set(api::server_now());
         let over = self
             .current
-            .with_untracked(|current| current.as_ref().map(|s| Countdown::of(s, self.now.get_untracked())))
+            .with_untracked(|current| {
+                current
+                    .as_ref()
+                    .map(|s| Countdown::of(s, self.now.get_untracked()))
+            })
             .is_some_and(|countdown| countdown.is_over());
         if over {
             // The server's own limits say it has ended; ask it to be sure (another tab may

@@ -19,9 +19,7 @@ pub async fn create_passkey(
 ) -> Result<RegisterPublicKeyCredential, ApiError> {
     let container = credentials()?;
     let options = web_sys::CredentialCreationOptions::from(options);
-    let promise = container
-        .create_with_options(&options)
-        .map_err(refused)?;
+    let promise = container.create_with_options(&options).map_err(refused)?;
     let answer = JsFuture::from(promise).await.map_err(refused)?;
     Ok(RegisterPublicKeyCredential::from(public_key_credential(
         answer,
@@ -29,7 +27,9 @@ pub async fn create_passkey(
 }
 
 /// Signs the server's challenge with a passkey of this device or a security key (sign-in).
-pub async fn use_passkey(options: RequestChallengeResponse) -> Result<PublicKeyCredential, ApiError> {
+pub async fn use_passkey(
+    options: RequestChallengeResponse,
+) -> Result<PublicKeyCredential, ApiError> {
     let container = credentials()?;
     let options = web_sys::CredentialRequestOptions::from(options);
     let promise = container.get_with_options(&options).map_err(refused)?;
@@ -40,7 +40,8 @@ pub async fn use_passkey(options: RequestChallengeResponse) -> Result<PublicKeyC
 fn credentials() -> Result<web_sys::CredentialsContainer, ApiError> {
     let window = web_sys::window().ok_or_else(unsupported)?;
     // Absent in old browsers and on pages not served over https (or localhost).
-    let supported = Reflect::has(&window, &JsValue::from_str("PublicKeyCredential")).unwrap_or(false);
+    let supported =
+        Reflect::has(&window, &JsValue::from_str("PublicKeyCredential")).unwrap_or(false);
     if !supported {
         return Err(unsupported());
     }

@@ -41,9 +41,11 @@ pub fn SessionHeader() -> impl IntoView {
         async move {
             match api::logout().await {
                 // Already ended on the server: the user is out, as they asked.
-                Ok(()) | Err(ApiError { code: ErrorCode::Unauthenticated | ErrorCode::SessionExpired, .. }) => {
-                    session.signed_out(None)
-                }
+                Ok(())
+                | Err(ApiError {
+                    code: ErrorCode::Unauthenticated | ErrorCode::SessionExpired,
+                    ..
+                }) => session.signed_out(None),
                 Err(error) => settle(session, problem, error),
             }
             if !session.is_signed_in_untracked() {
@@ -74,7 +76,9 @@ pub fn SessionHeader() -> impl IntoView {
                 countdown.in_words()
             )
         }
-        (Presence::SignedOut, _) => session.notice().unwrap_or_else(|| "Non connecté".to_owned()),
+        (Presence::SignedOut, _) => session
+            .notice()
+            .unwrap_or_else(|| "Non connecté".to_owned()),
         _ => String::new(),
     });
     // Changes only when the warning starts or ends, so its alert is announced once.
@@ -186,7 +190,9 @@ pub fn SessionHeader() -> impl IntoView {
 
 fn warning_text(limit: Limit) -> &'static str {
     match limit {
-        Limit::Idle => "Sans activité de votre part, vous serez déconnecté dans moins de 5 minutes.",
+        Limit::Idle => {
+            "Sans activité de votre part, vous serez déconnecté dans moins de 5 minutes."
+        }
         Limit::Absolute => {
             "Votre session atteint sa durée maximale : vous serez déconnecté dans moins de 5 minutes."
         }

@@ -36,12 +36,7 @@ pub fn Activation() -> impl IntoView {
         }
     });
     let pending = activate.pending();
-    let outcome = move || {
-        activate
-            .value()
-            .get()
-            .filter(|_| !pending.get())
-    };
+    let outcome = move || activate.value().get().filter(|_| !pending.get());
     let done = move || matches!(outcome(), Some(Ok(_)));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

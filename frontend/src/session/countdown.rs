@@ -100,7 +100,10 @@ mod tests {
     fn warns_in_the_last_five_minutes_only() {
         let s = session(now(), 60, 240);
         let at = |minutes: i64, seconds: i64| {
-            Countdown::of(&s, now() + Duration::minutes(minutes) + Duration::seconds(seconds))
+            Countdown::of(
+                &s,
+                now() + Duration::minutes(minutes) + Duration::seconds(seconds),
+            )
         };
         assert!(!at(54, 59).warns());
         assert!(at(55, 0).warns());
