@@ -1,5 +1,6 @@
 //! Vigie's server: the REST API under `/api` and the built SPA, from one process.
 
+pub mod activation;
 pub mod approvals;
 pub mod audit;
 pub mod auth;
@@ -7,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod entities;
 pub mod error;
 pub mod events;

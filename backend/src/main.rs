@@ -32,6 +32,16 @@ enum Command {
     Demo,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Import the professional directory from a CSV file (see backend/src/directory/mod.rs).
+    ImportDirectory {
+        /// Path of the CSV file.
+        file: std::path::PathBuf,
+    },
+    /// Give a professional the security officer role (incidents, frozen identities).
+    GrantSecurityOfficer {
+        /// National identifier (8 + RPPS).
+        national_id: String,
+    },
     /// Check the audit trail's hash chain; exits non-zero when it is broken.
     AuditVerify,
     /// Print the mail outbox (messages not delivered by an SMTP relay).
@@ -69,6 +79,49 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             db::connect(settings.database_url.expose_secret()).await?;
             println!("Migrations appliquées.");
+        }
+        Command::ImportDirectory { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let report =
+                vigie_backend::directory::import(&db, Clock::default().now(), &text).await?;
+            println!(
+                "{} créé(s), {} mis à jour, {} remarque(s).",
+                report.created,
+                report.updated,
+                report.skipped.len()
+            );
+            for (line, reason) in report.skipped {
+                println!("  ligne {line} : {reason}");
+            }
+        }
+        Command::GrantSecurityOfficer { national_id } => {
+            use sea_orm::ActiveValue::Set;
+            let national_id =
+                NationalId::parse(&national_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let p = professional::Entity::find()
+                .filter(professional::Column::NationalId.eq(national_id.as_str()))
+                .one(&db)
+                .await?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("aucun professionnel avec l'identifiant {national_id}")
+                })?;
+            vigie_backend::entities::role_grant::Entity::insert(
+                vigie_backend::entities::role_grant::ActiveModel {
+                    professional_id: Set(p.id),
+                    role: Set(vigie_backend::routes::security::ROLE.into()),
+                    granted_at: Set(Clock::default().now()),
+                },
+            )
+            .on_conflict_do_nothing_on([
+                vigie_backend::entities::role_grant::Column::ProfessionalId,
+                vigie_backend::entities::role_grant::Column::Role,
+            ])
+            .exec(&db)
+            .await?;
+            println!("Rôle d'officier de sécurité accordé à {national_id}.");
         }
         Command::AuditVerify => {
             let db = db::connect(settings.database_url.expose_secret()).await?;
@@ -133,9 +186,14 @@ impl EnrolTarget {
             .ok_or_else(|| {
                 anyhow::anyhow!("aucun professionnel avec l'identifiant {national_id}")
             })?;
-        let issued = auth::enrolment::issue(&self.db, Clock::default().now(), professional.id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let issued = auth::enrolment::issue(
+            &self.db,
+            Clock::default().now(),
+            professional.id,
+            auth::enrolment::LIFETIME,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         // The token is in the fragment: browsers never send it to the server in a URL.
         let mut url = self.public_url.join("/activation")?;
         url.set_fragment(Some(&format!("jeton={}", issued.token)));

@@ -4,7 +4,10 @@ use qrcode::{EcLevel, QrCode, render::svg};
 
 /// What the phone's camera reads: the request and its code.
 pub fn svg(approval_id: uuid::Uuid, code: &str) -> String {
-    let content = format!("vigie:{approval_id}:{code}");
+    svg_text(&format!("vigie:{approval_id}:{code}"))
+}
+
+pub fn svg_text(content: &str) -> String {
     match QrCode::with_error_correction_level(content.as_bytes(), EcLevel::M) {
         Ok(qr) => qr
             .render::<svg::Color<'_>>()

@@ -26,9 +26,10 @@ pub async fn issue(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     professional_id: Uuid,
+    lifetime: Duration,
 ) -> AppResult<Issued> {
     let token = tokens::random_token(24);
-    let expires_at = now + LIFETIME;
+    let expires_at = now + lifetime;
     enrolment::ActiveModel {
         id: Set(Uuid::new_v4()),
         token_hash: Set(tokens::hash(&token)),

@@ -1,5 +1,6 @@
 //! Database rows (sea-orm entities). Domain rules live in the services, not here.
 
+pub mod activation;
 pub mod approval_request;
 pub mod approver_device;
 pub mod audit_event;
@@ -12,8 +13,10 @@ pub mod passkey;
 pub mod practice;
 pub mod professional;
 pub mod push_freeze;
+pub mod role_grant;
 pub mod server_secret;
 pub mod session;
+pub mod sms_outbox;
 pub mod staff_member;
 pub mod structure;
 pub mod terminal;

@@ -140,6 +140,36 @@ enum Session {
     ReportTokenHash,
 }
 
+#[derive(DeriveIden)]
+enum Activation {
+    Table,
+    Id,
+    ProfessionalId,
+    LinkTokenHash,
+    SmsCodeHash,
+    Attempts,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(DeriveIden)]
+enum SmsOutbox {
+    Table,
+    Id,
+    Recipient,
+    Body,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum RoleGrant {
+    Table,
+    ProfessionalId,
+    Role,
+    GrantedAt,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -342,6 +372,47 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table(Activation::Table)
+                .if_not_exists()
+                .col(pk_uuid(Activation::Id))
+                .col(uuid(Activation::ProfessionalId))
+                .col(string_uniq(Activation::LinkTokenHash))
+                .col(string(Activation::SmsCodeHash))
+                .col(integer(Activation::Attempts))
+                .col(timestamp_with_time_zone(Activation::CreatedAt))
+                .col(timestamp_with_time_zone(Activation::ExpiresAt))
+                .col(timestamp_with_time_zone_null(Activation::UsedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SmsOutbox::Table)
+                .if_not_exists()
+                .col(pk_uuid(SmsOutbox::Id))
+                .col(string(SmsOutbox::Recipient))
+                .col(text(SmsOutbox::Body))
+                .col(timestamp_with_time_zone(SmsOutbox::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(RoleGrant::Table)
+                .if_not_exists()
+                .col(uuid(RoleGrant::ProfessionalId))
+                .col(string(RoleGrant::Role))
+                .col(timestamp_with_time_zone(RoleGrant::GrantedAt))
+                .primary_key(
+                    Index::create()
+                        .col(RoleGrant::ProfessionalId)
+                        .col(RoleGrant::Role),
+                )
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -361,6 +432,9 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for t in [
+            RoleGrant::Table.into_iden(),
+            SmsOutbox::Table.into_iden(),
+            Activation::Table.into_iden(),
             MailOutbox::Table.into_iden(),
             LiveEvent::Table.into_iden(),
             AuditHead::Table.into_iden(),

@@ -8,11 +8,13 @@ use vigie_shared::ErrorCode;
 
 use crate::{error::AppError, state::AppState};
 
+pub mod activation;
 pub mod approvals;
 pub mod approver;
 pub mod health;
 pub mod live;
 pub mod passkeys;
+pub mod security;
 pub mod session;
 pub mod sessions;
 pub mod testing;
@@ -54,6 +56,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::end))
         .routes(routes!(sessions::follow))
         .routes(routes!(sessions::report))
+        .routes(routes!(activation::start))
+        .routes(routes!(activation::verify))
+        .routes(routes!(activation::qr))
+        .routes(routes!(security::incidents))
+        .routes(routes!(security::close_incident))
+        .routes(routes!(security::freezes))
+        .routes(routes!(security::lift_freeze))
 }
 
 pub fn router() -> Router<AppState> {

@@ -51,7 +51,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
-        vigie_backend::telemetry::init("warn");
+        vigie_backend::telemetry::init("error");
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::default();
         settings.listen = "127.0.0.1:0".parse().expect("addr");
@@ -120,10 +120,15 @@ impl TestApp {
     /// A one-time enrolment token for a demo professional, as the `enrol` command issues.
     pub async fn enrolment_token(&self, rpps: &str) -> String {
         let id = self.professional_id(rpps).await;
-        auth::enrolment::issue(&self.state.db, self.state.now(), id)
-            .await
-            .expect("issue")
-            .token
+        auth::enrolment::issue(
+            &self.state.db,
+            self.state.now(),
+            id,
+            auth::enrolment::LIFETIME,
+        )
+        .await
+        .expect("issue")
+        .token
     }
 
     pub async fn professional_id(&self, rpps: &str) -> uuid::Uuid {

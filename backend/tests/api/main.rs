@@ -2,10 +2,13 @@
 //! migrations and a fresh database (temp SQLite file, or a new PostgreSQL database when
 //! `DATABASE_URL` names a PostgreSQL server).
 
+mod activation;
 mod approvals;
 mod errors;
 mod health;
 mod helpers;
+mod mail;
 mod openapi;
 mod passkeys;
+mod security;
 mod sessions;

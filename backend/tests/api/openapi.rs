@@ -33,6 +33,13 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/sessions/{id}/end"),
         ("get", "/api/session/events"),
         ("post", "/api/sessions/report"),
+        ("post", "/api/activation"),
+        ("post", "/api/activation/verify"),
+        ("post", "/api/activation/qr"),
+        ("get", "/api/security/incidents"),
+        ("post", "/api/security/incidents/{id}/close"),
+        ("get", "/api/security/freezes"),
+        ("post", "/api/security/freezes/{national_id}/lift"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (method, path) in expected {

@@ -116,3 +116,131 @@ async fn no_cookie_no_session() {
         ErrorCode::Unauthenticated
     );
 }
+
+#[tokio::test]
+async fn mes_sessions_lists_and_ends_another_device_at_once() {
+    use std::time::Duration;
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    // A second device signs in too.
+    let tablet = app.device();
+    let challenge: vigie_shared::api::passkey::AuthenticationChallenge = ok_json(
+        tablet.post("/api/passkeys/authentication/start", &serde_json::json!({ "national_id": crate::helpers::national_id(JEAN_MARTIN_RPPS) })).await,
+    )
+    .await;
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let credential = key
+        .do_authentication(app.base.clone(), challenge.options)
+        .expect("signs");
+    ok_json::<SessionState>(
+        tablet
+            .post(
+                "/api/passkeys/authentication/finish",
+                &vigie_shared::api::passkey::AuthenticationFinish {
+                    ceremony_id: challenge.ceremony_id,
+                    credential,
+                },
+            )
+            .await,
+    )
+    .await;
+    let mut stream = tablet.get("/api/session/events").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    let mine: Vec<vigie_shared::api::session::SessionSummary> =
+        ok_json(app.get("/api/sessions").await).await;
+    assert_eq!(mine.len(), 2);
+    let other = mine
+        .iter()
+        .find(|s| !s.current)
+        .expect("the tablet's session");
+    let r = app
+        .post(
+            &format!("/api/sessions/{}/end", other.session_id),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // The tablet hears it at once, and is refused from then on.
+    let ended = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut buf = String::new();
+        loop {
+            let chunk = stream.chunk().await.expect("stream").expect("open");
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            if buf.contains("session_ended") {
+                return buf;
+            }
+        }
+    })
+    .await
+    .expect("within 1 second");
+    assert!(ended.contains("ended_by_user"));
+    assert_eq!(
+        api_error(tablet.get("/api/session").await, StatusCode::UNAUTHORIZED)
+            .await
+            .code,
+        ErrorCode::SessionExpired
+    );
+    // Someone else's session id: not found.
+    let r = app
+        .post(
+            &format!("/api/sessions/{}/end", uuid::Uuid::new_v4()),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_mail_link_ce_n_est_pas_moi_ends_that_session() {
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    let mail = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("nouvelle connexion"))
+        .expect("sign-in mail");
+    let token = mail
+        .body
+        .split("#jeton=")
+        .nth(1)
+        .expect("link")
+        .split_whitespace()
+        .next()
+        .expect("token")
+        .to_owned();
+    let r = app
+        .device()
+        .post(
+            "/api/sessions/report",
+            &serde_json::json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        api_error(app.get("/api/session").await, StatusCode::UNAUTHORIZED)
+            .await
+            .code,
+        ErrorCode::SessionExpired
+    );
+    // Twice changes nothing more; a made-up token is unknown.
+    let r = app
+        .device()
+        .post(
+            "/api/sessions/report",
+            &serde_json::json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    use sea_orm::EntityTrait;
+    let incidents = vigie_backend::entities::incident::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("query");
+    assert_eq!(incidents.len(), 1);
+}

@@ -1,0 +1,212 @@
+//! Activation of the approver app (PRODUCT.md "Sign-in" item 6). From the phone, the
+//! professional types their national identifier; if the directory holds their e-mail and
+//! mobile, an activation link is e-mailed and a 6-digit code sent by SMS — both are needed to
+//! get an enrolment token, then a passkey is created on the phone. A professional already
+//! signed in with a passkey on a computer can instead show a QR code valid 90 seconds.
+//!
+//! SMS leave through the `sms_outbox` table (the sender interface): a gateway adapter delivers
+//! from it; without one, the operator reads it (`vigie outbox`).
+
+use chrono::Duration;
+use rand::Rng;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
+};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+use vigie_shared::{
+    ApiError, ErrorCode, NationalId,
+    api::activation::{ActivationGranted, ActivationQr, ActivationStarted},
+};
+
+use crate::{
+    approvals::qr,
+    audit::{self, Event},
+    auth::{enrolment, session::SignedIn, tokens},
+    entities::{activation, professional, sms_outbox},
+    error::{AppError, AppResult},
+    mail,
+    state::AppState,
+};
+
+pub const LIFETIME: Duration = Duration::minutes(15);
+pub const QR_LIFETIME: Duration = Duration::seconds(90);
+const MAX_CODE_ATTEMPTS: i32 = 5;
+const MAX_PER_HOUR: u64 = 3;
+
+pub const STARTED_MESSAGE: &str = "Si l'annuaire connaît votre adresse e-mail et votre numéro de mobile, \
+vous allez recevoir un e-mail contenant un lien d'activation et un SMS contenant un code à 6 chiffres : \
+ouvrez le lien sur ce téléphone puis saisissez le code. Rien reçu ? Vérifiez vos coordonnées dans \
+l'annuaire santé (RPPS) auprès de votre ordre ou de l'Agence régionale de santé, puis recommencez.";
+
+pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<ActivationStarted> {
+    let now = state.now();
+    let started = ActivationStarted {
+        message: STARTED_MESSAGE.into(),
+    };
+    let Some(p) = professional::Entity::find()
+        .filter(professional::Column::NationalId.eq(national_id.as_str()))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(started);
+    };
+    let (Some(email), Some(mobile)) = (
+        p.email.clone().filter(|e| !e.is_empty()),
+        p.mobile.clone().filter(|m| !m.is_empty()),
+    ) else {
+        return Ok(started);
+    };
+    let recent = activation::Entity::find()
+        .filter(activation::Column::ProfessionalId.eq(p.id))
+        .filter(activation::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .count(&state.db)
+        .await?;
+    if recent >= MAX_PER_HOUR {
+        // Silently: an attacker must not be able to flood a professional's inbox and phone.
+        return Ok(started);
+    }
+    let id = Uuid::new_v4();
+    let link_token = tokens::random_token(24);
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    let mut link = state
+        .settings
+        .public_url
+        .join("/activation")
+        .map_err(AppError::internal)?;
+    link.set_fragment(Some(&format!("lien={link_token}")));
+    let txn = state.db.begin().await?;
+    activation::Entity::insert(activation::ActiveModel {
+        id: Set(id),
+        professional_id: Set(p.id),
+        link_token_hash: Set(tokens::hash(&link_token)),
+        sms_code_hash: Set(tokens::hash(&format!("{id}:{code}"))),
+        attempts: Set(0),
+        created_at: Set(now),
+        expires_at: Set(now + LIFETIME),
+        used_at: Set(None),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    mail::queue(
+        &txn,
+        now,
+        &p,
+        "Vigie : activation de l'application sur votre téléphone",
+        &format!(
+            "Bonjour,\n\nPour activer Vigie sur votre téléphone, ouvrez ce lien sur le téléphone \
+             (valable 15 minutes) puis saisissez le code reçu par SMS :\n{link}\n\n\
+             Si vous n'avez rien demandé, ignorez ce message : sans le code, le lien ne sert à rien.\n"
+        ),
+    )
+    .await?;
+    sms_outbox::Entity::insert(sms_outbox::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        recipient: Set(mobile),
+        body: Set(format!("Vigie : votre code d'activation est {code}. Il expire dans 15 minutes. Ne le communiquez à personne.")),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("activation.started").actor(p.id).subject(id),
+    )
+    .await?;
+    txn.commit().await?;
+    let _ = email;
+    Ok(started)
+}
+
+fn invalid() -> AppError {
+    AppError::Api(ApiError::new(
+        ErrorCode::EnrolmentInvalid,
+        "Lien ou code d'activation invalide ou expiré.",
+    ))
+}
+
+pub async fn verify(
+    state: &AppState,
+    link_token: &str,
+    sms_code: &str,
+) -> AppResult<ActivationGranted> {
+    let now = state.now();
+    let row = activation::Entity::find()
+        .filter(activation::Column::LinkTokenHash.eq(tokens::hash(link_token)))
+        .one(&state.db)
+        .await?
+        .filter(|a| a.used_at.is_none() && a.expires_at > now && a.attempts < MAX_CODE_ATTEMPTS)
+        .ok_or_else(invalid)?;
+    let given = tokens::hash(&format!("{}:{}", row.id, sms_code.trim()));
+    let txn = state.db.begin().await?;
+    if !bool::from(given.as_bytes().ct_eq(row.sms_code_hash.as_bytes())) {
+        activation::Entity::update_many()
+            .col_expr(activation::Column::Attempts, Expr::value(row.attempts + 1))
+            .filter(activation::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::WrongCode,
+            "Le code SMS ne correspond pas.",
+        )));
+    }
+    let used = activation::Entity::update_many()
+        .col_expr(activation::Column::UsedAt, Expr::value(now))
+        .filter(activation::Column::Id.eq(row.id))
+        .filter(activation::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(invalid());
+    }
+    let issued = enrolment::issue(&txn, now, row.professional_id, enrolment::LIFETIME).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("activation.verified")
+            .actor(row.professional_id)
+            .subject(row.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ActivationGranted {
+        enrolment_token: issued.token,
+    })
+}
+
+/// A computer signed in with a passkey shows a QR code; the phone that scans it may create
+/// its own passkey within 90 seconds.
+pub async fn qr(state: &AppState, signed_in: &SignedIn) -> AppResult<ActivationQr> {
+    if signed_in.session.method != "passkey" {
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::Forbidden,
+            "Seule une session ouverte avec une clé d'accès peut activer un autre appareil.",
+        )));
+    }
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let issued = enrolment::issue(&txn, now, signed_in.professional.id, QR_LIFETIME).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("activation.qr_shown")
+            .actor(signed_in.professional.id)
+            .session(signed_in.session.id),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut link = state
+        .settings
+        .public_url
+        .join("/activation")
+        .map_err(AppError::internal)?;
+    link.set_fragment(Some(&format!("jeton={}", issued.token)));
+    Ok(ActivationQr {
+        qr_svg: qr::svg_text(link.as_str()),
+        link: link.to_string(),
+        expires_at: issued.expires_at,
+    })
+}

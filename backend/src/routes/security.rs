@@ -1,0 +1,232 @@
+//! Security officers: open incidents, frozen identities (unfreeze with a reason).
+
+use axum::{
+    Json,
+    extract::{FromRequestParts, Path, State},
+    http::request::Parts,
+};
+use sea_orm::{
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vigie_shared::{ApiError, ErrorCode};
+
+use crate::{
+    audit::{self, Event},
+    auth::session::{SignedIn, display_name},
+    entities::{incident, professional, push_freeze, role_grant},
+    error::{AppError, AppResult},
+    http::json::ApiJson,
+    state::AppState,
+};
+
+pub const ROLE: &str = "security_officer";
+
+/// A signed-in professional holding the security officer role.
+pub struct SecurityOfficer(pub SignedIn);
+
+impl FromRequestParts<AppState> for SecurityOfficer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let granted = role_grant::Entity::find_by_id((signed_in.professional.id, ROLE.to_owned()))
+            .one(&state.db)
+            .await?;
+        if granted.is_none() {
+            return Err(ErrorCode::Forbidden.into());
+        }
+        Ok(Self(signed_in))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IncidentView {
+    pub incident_id: Uuid,
+    pub kind: String,
+    pub professional: String,
+    pub national_id: String,
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FreezeView {
+    pub national_id: String,
+    pub professional: Option<String>,
+    pub frozen_until: chrono::DateTime<chrono::Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Reason {
+    pub reason: String,
+}
+
+fn reason_required(r: &str) -> AppResult<String> {
+    let r = r.trim();
+    if r.chars().count() < 5 {
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::InvalidInput,
+            "Indiquez un motif (5 caractères au moins).",
+        )));
+    }
+    Ok(r.chars().take(500).collect())
+}
+
+/// Incidents still open, newest first.
+#[utoipa::path(get, path = "/api/security/incidents", tag = "sécurité",
+    responses((status = 200, body = [IncidentView]), (status = 403, body = ApiError)))]
+pub async fn incidents(
+    State(state): State<AppState>,
+    _officer: SecurityOfficer,
+) -> AppResult<Json<Vec<IncidentView>>> {
+    let rows = incident::Entity::find()
+        .filter(incident::Column::Status.eq("open"))
+        .order_by_desc(incident::Column::OpenedAt)
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for i in rows {
+        let p = professional::Entity::find_by_id(i.professional_id)
+            .one(&state.db)
+            .await?;
+        out.push(IncidentView {
+            incident_id: i.id,
+            kind: i.kind,
+            professional: p.as_ref().map(display_name).unwrap_or_default(),
+            national_id: p.map(|p| p.national_id).unwrap_or_default(),
+            opened_at: i.opened_at,
+            status: i.status,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Closes an incident with a note.
+#[utoipa::path(post, path = "/api/security/incidents/{id}/close", tag = "sécurité",
+    params(("id" = Uuid, Path)), request_body = Reason,
+    responses((status = 200, body = IncidentView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn close_incident(
+    State(state): State<AppState>,
+    SecurityOfficer(officer): SecurityOfficer,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<Reason>,
+) -> AppResult<Json<IncidentView>> {
+    let now = state.now();
+    let note = reason_required(&body.reason)?;
+    let txn = state.db.begin().await?;
+    let done = incident::Entity::update_many()
+        .col_expr(incident::Column::Status, Expr::value("closed"))
+        .col_expr(incident::Column::ClosedAt, Expr::value(now))
+        .col_expr(
+            incident::Column::ClosedBy,
+            Expr::value(officer.professional.id.to_string()),
+        )
+        .col_expr(incident::Column::Note, Expr::value(note))
+        .filter(incident::Column::Id.eq(id))
+        .filter(incident::Column::Status.eq("open"))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(ErrorCode::NotFound.into());
+    }
+    audit::record(
+        &txn,
+        now,
+        Event::new("incident.closed")
+            .actor(officer.professional.id)
+            .session(officer.session.id)
+            .subject(id),
+    )
+    .await?;
+    txn.commit().await?;
+    let i = incident::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))?;
+    let p = professional::Entity::find_by_id(i.professional_id)
+        .one(&state.db)
+        .await?;
+    Ok(Json(IncidentView {
+        incident_id: i.id,
+        kind: i.kind,
+        professional: p.as_ref().map(display_name).unwrap_or_default(),
+        national_id: p.map(|p| p.national_id).unwrap_or_default(),
+        opened_at: i.opened_at,
+        status: i.status,
+    }))
+}
+
+/// Identities whose push sign-in is frozen now.
+#[utoipa::path(get, path = "/api/security/freezes", tag = "sécurité",
+    responses((status = 200, body = [FreezeView]), (status = 403, body = ApiError)))]
+pub async fn freezes(
+    State(state): State<AppState>,
+    _officer: SecurityOfficer,
+) -> AppResult<Json<Vec<FreezeView>>> {
+    let rows = push_freeze::Entity::find()
+        .filter(push_freeze::Column::FrozenUntil.gt(state.now()))
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for f in rows {
+        let p = professional::Entity::find()
+            .filter(professional::Column::NationalId.eq(f.national_id.clone()))
+            .one(&state.db)
+            .await?;
+        out.push(FreezeView {
+            national_id: f.national_id,
+            professional: p.as_ref().map(display_name),
+            frozen_until: f.frozen_until.unwrap_or_default(),
+            reason: f.reason,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Lifts a freeze, with the reason written to the audit trail.
+#[utoipa::path(post, path = "/api/security/freezes/{national_id}/lift", tag = "sécurité",
+    params(("national_id" = String, Path)), request_body = Reason,
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn lift_freeze(
+    State(state): State<AppState>,
+    SecurityOfficer(officer): SecurityOfficer,
+    Path(national_id): Path<String>,
+    ApiJson(body): ApiJson<Reason>,
+) -> AppResult<axum::http::StatusCode> {
+    let now = state.now();
+    let reason = reason_required(&body.reason)?;
+    let txn = state.db.begin().await?;
+    let done = push_freeze::Entity::update_many()
+        .col_expr(
+            push_freeze::Column::FrozenUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(push_freeze::Column::ConsecutiveFailures, Expr::value(0))
+        .col_expr(push_freeze::Column::UpdatedAt, Expr::value(now))
+        .filter(push_freeze::Column::NationalId.eq(national_id.clone()))
+        .filter(push_freeze::Column::FrozenUntil.gt(now))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(ErrorCode::NotFound.into());
+    }
+    audit::record(
+        &txn,
+        now,
+        Event::new("push.unfrozen")
+            .actor(officer.professional.id)
+            .session(officer.session.id)
+            .subject(&national_id)
+            .details(serde_json::json!({ "reason": reason })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
