@@ -30,6 +30,9 @@ pub struct Settings {
     pub log: String,
     pub session: SessionSettings,
     pub mail: crate::mail::MailSettings,
+    /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
+    /// hall shares one address: size it to the hall).
+    pub push_requests_per_ip_per_10_min: u64,
     /// Lets tests move the server clock (`/api/testing/clock`). Never on in production.
     pub testing: bool,
 }
@@ -62,6 +65,7 @@ impl Default for Settings {
             body_limit_bytes: 64 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),
             mail: crate::mail::MailSettings::default(),
+            push_requests_per_ip_per_10_min: 60,
             session: SessionSettings {
                 idle_minutes: 60,
                 absolute_minutes: 240,

@@ -19,7 +19,6 @@ use crate::{
 pub const MAX_PENDING: u64 = 1;
 pub const MAX_PER_10_MIN: u64 = 3;
 pub const MAX_PER_HOUR: u64 = 10;
-pub const MAX_PER_IP_10_MIN: u64 = 30;
 pub const FAILURES_BEFORE_FREEZE: i32 = 5;
 pub const FIRST_FREEZE: Duration = Duration::minutes(15);
 pub const REPORT_FREEZE: Duration = Duration::hours(24);
@@ -34,6 +33,7 @@ pub async fn check_request_allowed(
     now: DateTime<Utc>,
     national_id: &str,
     ip: &str,
+    max_per_ip: u64,
 ) -> AppResult<()> {
     let of_identity = || {
         approval_request::Entity::find()
@@ -67,7 +67,7 @@ pub async fn check_request_allowed(
         .filter(approval_request::Column::CreatedAt.gt(now - Duration::minutes(10)))
         .count(db)
         .await?;
-    if from_ip >= MAX_PER_IP_10_MIN {
+    if from_ip >= max_per_ip {
         return Err(limited(
             "Trop de demandes depuis ce poste : réessayez dans quelques minutes.",
         ));

@@ -80,7 +80,14 @@ pub async fn create(
 ) -> AppResult<ApprovalCreated> {
     let now = state.now();
     let db = &state.db;
-    limits::check_request_allowed(db, now, national_id.as_str(), ip).await?;
+    limits::check_request_allowed(
+        db,
+        now,
+        national_id.as_str(),
+        ip,
+        state.settings.push_requests_per_ip_per_10_min,
+    )
+    .await?;
     let professional = professional::Entity::find()
         .filter(professional::Column::NationalId.eq(national_id.as_str()))
         .one(db)

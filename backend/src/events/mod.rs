@@ -131,21 +131,33 @@ async fn pump(
     let mut floor = start;
     let mut last_cleanup = std::time::Instant::now();
     loop {
-        let _ = tokio::time::timeout(Duration::from_millis(100), wake.notified()).await;
-        let rows = live_event::Entity::find()
-            .filter(live_event::Column::Id.gt(floor))
-            .order_by_asc(live_event::Column::Id)
-            .limit(2000)
-            .all(&db)
-            .await;
-        let rows = match rows {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::warn!(error = %e, "live events: read failed");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
+        let woken = tokio::time::timeout(Duration::from_millis(100), wake.notified())
+            .await
+            .is_ok();
+        // A local write wakes us before its transaction commits: when woken and nothing new is
+        // visible yet, look again a few times in quick succession.
+        let mut rows = Vec::new();
+        for attempt in 0..8 {
+            match live_event::Entity::find()
+                .filter(live_event::Column::Id.gt(floor))
+                .order_by_asc(live_event::Column::Id)
+                .limit(2000)
+                .all(&db)
+                .await
+            {
+                Ok(found) => rows = found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "live events: read failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    break;
+                }
             }
-        };
+            let fresh = rows.iter().any(|r| !seen.contains_key(&r.id));
+            if fresh || !woken || attempt == 7 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         let now = std::time::Instant::now();
         for row in rows {
             if seen.insert(row.id, now).is_none() {

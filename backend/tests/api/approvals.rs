@@ -699,3 +699,23 @@ async fn audit_chain_detects_tampering() {
         Verdict::Broken { .. }
     ));
 }
+
+#[tokio::test]
+async fn one_address_cannot_ask_for_everybody() {
+    let app = TestApp::spawn_with(|s| s.push_requests_per_ip_per_10_min = 3).await;
+    // Three different identities from one address, then the fourth is refused.
+    for rpps in ["10022222227", JEAN_MARTIN_RPPS, CLAIRE_BERNARD_RPPS] {
+        ask(&app.device(), rpps).await;
+    }
+    let r = app
+        .device()
+        .post(
+            "/api/approvals",
+            &json!({ "national_id": national_id("10009876540") }),
+        )
+        .await;
+    assert_eq!(
+        api_error(r, StatusCode::TOO_MANY_REQUESTS).await.code,
+        ErrorCode::RateLimited
+    );
+}

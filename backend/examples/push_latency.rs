@@ -1,0 +1,274 @@
+//! Benchmark (not a test): with N approver event streams connected (default 1000), measures
+//! p50/p99 from the terminal's sign-in request to the phone receiving it, and from the phone's
+//! approval (real WebAuthn, SoftPasskey) to the terminal's stream receiving it; prints the
+//! loopback TCP round trip measured in the same run as the baseline.
+//!
+//!     cargo run --release -p vigie-backend --example push_latency [-- STREAMS SAMPLES]
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use secrecy::SecretString;
+use serde_json::json;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+use url::Url;
+use uuid::Uuid;
+use vigie_backend::{Application, Settings, approvals, auth, entities::professional};
+use vigie_shared::{
+    Rpps,
+    api::{
+        approval::{ApprovalChallenge, ApprovalConfirm, ApprovalCreated},
+        passkey::{RegistrationChallenge, RegistrationFinish},
+    },
+};
+use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
+
+fn rpps(i: usize) -> Rpps {
+    let body = format!("{:010}", 2_000_000_000usize + i);
+    (0..10)
+        .find_map(|k| Rpps::parse(&format!("{body}{k}")).ok())
+        .expect("one key fits")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(4)
+        .build()
+        .expect("client")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>, baseline: Duration) {
+    samples.sort();
+    let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+    println!(
+        "{name:<44} n={:<5} p50 {:>8.2} ms  p99 {:>8.2} ms  (p50 = {:.0}× loopback RTT)",
+        samples.len(),
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        p50.as_secs_f64() / baseline.as_secs_f64()
+    );
+}
+
+/// Reads an SSE response until a `data:` line containing `needle`.
+async fn wait_for(stream: &mut reqwest::Response, needle: &str) {
+    let mut buf = String::new();
+    loop {
+        let chunk = stream.chunk().await.expect("stream").expect("open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        if buf.contains(needle) {
+            return;
+        }
+    }
+}
+
+async fn loopback_rtt(samples: usize) -> Vec<Duration> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.expect("accept");
+        let mut b = [0u8; 1];
+        while s.read_exact(&mut b).await.is_ok() {
+            if s.write_all(&b).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut c = TcpStream::connect(addr).await.expect("connect");
+    c.set_nodelay(true).expect("nodelay");
+    let mut out = Vec::with_capacity(samples);
+    let mut b = [7u8; 1];
+    for _ in 0..samples {
+        let t = Instant::now();
+        c.write_all(&b).await.expect("write");
+        c.read_exact(&mut b).await.expect("read");
+        out.push(t.elapsed());
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let streams = args.first().copied().unwrap_or(1000);
+    let samples = args.get(1).copied().unwrap_or(100).min(streams);
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::default();
+    settings.listen = "127.0.0.1:0".parse()?;
+    settings.public_url = Url::parse("http://localhost:0")?;
+    settings.database_url =
+        SecretString::from(std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            )
+        }));
+    settings.dist_dir = dir.path().join("none");
+    settings.log = "error".into();
+    settings.push_requests_per_ip_per_10_min = u64::MAX / 2;
+    vigie_backend::telemetry::init("error");
+    let app = Application::build(settings).await?;
+    let base = app.public_url().clone();
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+
+    println!("== Setting up {streams} professionals with an activated phone each");
+    let now = state.now();
+    let mut phones = Vec::with_capacity(streams);
+    for i in 0..streams {
+        let r = rpps(i);
+        let id = Uuid::new_v4();
+        professional::Entity::insert(professional::ActiveModel {
+            id: Set(id),
+            national_id: Set(r.national_id().as_str().into()),
+            rpps: Set(r.as_str().into()),
+            civility: Set("Dr".into()),
+            first_name: Set("Banc".into()),
+            last_name: Set(format!("D'essai {i}")),
+            profession: Set("Médecin".into()),
+            email: Set(None),
+            mobile: Set(None),
+            created_at: Set(now),
+        })
+        .exec(&state.db)
+        .await?;
+        phones.push((id, r));
+    }
+    // The measured professionals get a real passkey (for the approval); the others a device row.
+    let mut keys = Vec::new();
+    let mut phone_clients = Vec::new();
+    for (i, (id, _)) in phones.iter().enumerate() {
+        let c = client();
+        if i < samples {
+            let mut key = SoftPasskey::new(true);
+            let token =
+                auth::enrolment::issue(&state.db, state.now(), *id, auth::enrolment::LIFETIME)
+                    .await?
+                    .token;
+            let ch: RegistrationChallenge = c
+                .post(base.join("/api/passkeys/registration/start")?)
+                .json(&json!({ "enrolment_token": token }))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let credential = key
+                .do_registration(base.clone(), ch.options)
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let fin = RegistrationFinish {
+                ceremony_id: ch.ceremony_id,
+                credential,
+                label: None,
+            };
+            c.post(base.join("/api/passkeys/registration/finish")?)
+                .json(&fin)
+                .send()
+                .await?
+                .error_for_status()?;
+            keys.push(key);
+        } else {
+            // The device row as activation creates it; its cookie is sent by hand below.
+            let token = approvals::approver::create(&state.db, state.now(), *id, "banc").await?;
+            phone_clients.push((c, Some(token)));
+            continue;
+        }
+        phone_clients.push((c, None));
+    }
+    println!("== Connecting {streams} approver event streams");
+    let mut streams_open = Vec::with_capacity(streams);
+    for (c, token) in &phone_clients {
+        let mut req = c.get(base.join("/api/approver/events")?);
+        if let Some(t) = token {
+            req = req.header("cookie", format!("vigie_approver={t}"));
+        }
+        let r = req.send().await?;
+        anyhow::ensure!(r.status().is_success(), "stream refused: {}", r.status());
+        streams_open.push(r);
+    }
+
+    let rtt = loopback_rtt(2000).await;
+    let mut sorted = rtt.clone();
+    sorted.sort();
+    let baseline = percentile(&sorted, 0.5);
+    println!(
+        "loopback TCP round trip (baseline)           n=2000  p50 {:>8.3} ms  p99 {:>8.3} ms",
+        baseline.as_secs_f64() * 1e3,
+        percentile(&sorted, 0.99).as_secs_f64() * 1e3
+    );
+
+    let mut to_phone = Vec::with_capacity(samples);
+    let mut to_terminal = Vec::with_capacity(samples);
+    for i in 0..samples {
+        let terminal = client();
+        let t0 = Instant::now();
+        let created: ApprovalCreated = terminal
+            .post(base.join("/api/approvals")?)
+            .json(&json!({ "national_id": phones[i].1.national_id(), "terminal_label": "Banc" }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            wait_for(&mut streams_open[i], &created.approval_id.to_string()),
+        )
+        .await?;
+        to_phone.push(t0.elapsed());
+
+        let mut follow = terminal
+            .get(base.join(&format!("/api/approvals/{}/events", created.approval_id))?)
+            .send()
+            .await?;
+        wait_for(&mut follow, "pending").await;
+        let phone = &phone_clients[i].0;
+        let ch: ApprovalChallenge = phone
+            .post(base.join(&format!(
+                "/api/approver/requests/{}/code",
+                created.approval_id
+            ))?)
+            .json(&json!({ "code": created.code }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let credential = keys[i]
+            .do_authentication(base.clone(), ch.options)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let confirm = ApprovalConfirm {
+            ceremony_id: ch.ceremony_id,
+            credential,
+        };
+        let t1 = Instant::now();
+        phone
+            .post(base.join(&format!(
+                "/api/approver/requests/{}/approve",
+                created.approval_id
+            ))?)
+            .json(&confirm)
+            .send()
+            .await?
+            .error_for_status()?;
+        tokio::time::timeout(Duration::from_secs(5), wait_for(&mut follow, "approved")).await?;
+        to_terminal.push(t1.elapsed());
+    }
+    println!("== {streams} streams connected, {samples} sign-ins");
+    report("terminal request → phone stream", to_phone, baseline);
+    report(
+        "phone approval sent → terminal stream",
+        to_terminal,
+        baseline,
+    );
+    Ok(())
+}
