@@ -189,13 +189,10 @@ pub fn SessionHeader() -> impl IntoView {
 }
 
 fn warning_text(limit: Limit) -> &'static str {
+    // Short enough for two lines on a 360 px phone: the header's height is fixed.
     match limit {
-        Limit::Idle => {
-            "Sans activité de votre part, vous serez déconnecté dans moins de 5 minutes."
-        }
-        Limit::Absolute => {
-            "Votre session atteint sa durée maximale : vous serez déconnecté dans moins de 5 minutes."
-        }
+        Limit::Idle => "Sans activité, déconnexion dans moins de 5 minutes.",
+        Limit::Absolute => "Durée maximale atteinte : déconnexion dans moins de 5 minutes.",
     }
 }
 
