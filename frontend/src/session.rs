@@ -111,6 +111,8 @@ impl SessionContext {
             }
             match answer {
                 Ok(state) => {
+                    // The answer's Date header may have corrected the clock: count from it now.
+                    self.now.set(api::server_now());
                     self.notice.set(None);
                     self.current.set(Some(state));
                     self.checked.set(true);
