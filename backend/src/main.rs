@@ -156,6 +156,13 @@ async fn main() -> anyhow::Result<()> {
                     m.created_at, m.recipient, m.subject, m.body
                 );
             }
+            let sms = vigie_backend::entities::sms_outbox::Entity::find()
+                .order_by_asc(vigie_backend::entities::sms_outbox::Column::CreatedAt)
+                .all(&db)
+                .await?;
+            for m in sms {
+                println!("--- SMS {} à {} :\n{}", m.created_at, m.recipient, m.body);
+            }
         }
         Command::Enrol { national_id } => {
             let national_id =

@@ -87,6 +87,7 @@ impl Application {
 
 fn app_router(state: AppState) -> Router {
     let settings = state.settings.clone();
+    let state_for_date = state.clock.clone();
     let index_path = settings.dist_dir.join("index.html");
     let index_html = std::fs::read_to_string(&index_path).unwrap_or_else(|_| {
         tracing::warn!(path = %index_path.display(), "SPA not built: serving a placeholder page");
@@ -108,7 +109,12 @@ fn app_router(state: AppState) -> Router {
     for layer in security::layers(&csp) {
         app = app.layer(layer);
     }
-    app.layer(CompressionLayer::new())
+    let clock_state = state_for_date.clone();
+    app.layer(axum::middleware::from_fn(move |req: Request, next: axum::middleware::Next| {
+        let clock = clock_state.clone();
+        async move { server_date(clock, next.run(req).await) }
+    }))
+    .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(|_| AppError::internal("handler panicked").into_response()))
         .layer(
             // Method and route template only: paths and queries never reach the logs.
@@ -117,6 +123,16 @@ fn app_router(state: AppState) -> Router {
                 tracing::info_span!("http", method = %req.method(), route = route.as_deref().unwrap_or("-"))
             }),
         )
+}
+
+/// The `Date` header from the application clock: the SPA counts session time down from the
+/// server's time, not the device's (tablets' clocks drift; tests move the server's).
+fn server_date(clock: Clock, mut response: axum::response::Response) -> axum::response::Response {
+    let date = clock.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, v);
+    }
+    response
 }
 
 /// Expires overdue push requests every second, so terminals and phones hear it live.

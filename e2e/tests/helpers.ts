@@ -1,13 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { BrowserContext, CDPSession, Page } from '@playwright/test';
+import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
 
 const VIGIE_BIN = resolve(__dirname, '..', '..', 'target', 'release', 'vigie');
 
-/** A single-use activation link, issued by the operator command against the test database. */
-export function enrolmentLink(nationalId: string): string {
+/** A single-use activation link, as the operator's `vigie enrol` prints it. */
+export function enrolmentLinkFromCli(nationalId: string): string {
   const env = JSON.parse(process.env.VIGIE_E2E_ENV ?? '{}');
   return execFileSync(VIGIE_BIN, ['enrol', nationalId], { env, encoding: 'utf8' }).trim();
+}
+
+/**
+ * The same link issued by the test server on its own clock (tests move that clock forward, and
+ * a link from the command, on the real clock, would already look expired to the server).
+ */
+export async function enrolmentLink(nationalId: string): Promise<string> {
+  const r = await fetch(`${process.env.VIGIE_BASE_URL}/api/testing/enrolment`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ national_id: nationalId }),
+  });
+  if (!r.ok) throw new Error(`enrolment: ${r.status}`);
+  return (await r.json()).link;
 }
 
 /**
@@ -28,6 +42,33 @@ export async function addVirtualAuthenticator(context: BrowserContext, page: Pag
     },
   });
   return { cdp, authenticatorId };
+}
+
+/** What the operator's `vigie outbox` prints: mails and SMS not delivered by a relay. */
+export function outbox(): string {
+  const env = JSON.parse(process.env.VIGIE_E2E_ENV ?? '{}');
+  return execFileSync(VIGIE_BIN, ['outbox'], { env, encoding: 'utf8' });
+}
+
+/** Moves the test server's clock forward (the server runs with `testing = true`). */
+export async function advanceClock(seconds: number): Promise<void> {
+  const r = await fetch(`${process.env.VIGIE_BASE_URL}/api/testing/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ seconds }),
+  });
+  if (!r.ok) throw new Error(`clock: ${r.status}`);
+}
+
+/** A phone: its own browser context with a platform passkey, activated through the enrol link. */
+export async function activatedPhone(browser: Browser, nationalId: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(context, page);
+  await page.goto(await enrolmentLink(nationalId));
+  await page.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
+  await page.getByTestId('activation-done').waitFor();
+  return { context, page };
 }
 
 /** Dr Jean Martin of the demonstration data. */

@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { addVirtualAuthenticator, enrolmentLink, JEAN_MARTIN } from './helpers';
+import { addVirtualAuthenticator, enrolmentLinkFromCli, JEAN_MARTIN } from './helpers';
 
 test('création d’une clé d’accès puis connexion, avec l’authentificateur virtuel de Chrome', async ({ context, page }) => {
   const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
   // Activation: the single-use link carries the token in its fragment.
-  const link = enrolmentLink(JEAN_MARTIN.nationalId);
+  // The operator command, as the README shows it (this test runs before any clock move).
+  const link = enrolmentLinkFromCli(JEAN_MARTIN.nationalId);
   expect(link).toContain('/activation#jeton=');
   await page.goto(link);
   await expect(page).not.toHaveURL(/jeton=/); // the token leaves the address bar

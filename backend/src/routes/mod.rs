@@ -41,6 +41,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(session::keep_alive))
         .routes(routes!(session::logout))
         .routes(routes!(testing::advance_clock))
+        .routes(routes!(testing::enrolment))
         .routes(routes!(approvals::create))
         .routes(routes!(approvals::status))
         .routes(routes!(approvals::follow))

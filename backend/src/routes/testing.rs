@@ -38,3 +38,52 @@ pub async fn advance_clock(
         offset_seconds: state.clock.offset().num_seconds(),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnrolmentRequest {
+    pub national_id: vigie_shared::NationalId,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrolmentLink {
+    pub link: String,
+}
+
+/// Issues an activation link as `vigie enrol` does, on the server's (possibly moved) clock.
+/// 404 outside test mode.
+#[utoipa::path(post, path = "/api/testing/enrolment", tag = "tests",
+    request_body = EnrolmentRequest,
+    responses(
+        (status = 200, body = EnrolmentLink),
+        (status = 404, description = "Hors mode test, ou identifiant inconnu", body = ApiError),
+    ))]
+pub async fn enrolment(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<EnrolmentRequest>,
+) -> AppResult<Json<EnrolmentLink>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if !state.settings.testing {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let p = crate::entities::professional::Entity::find()
+        .filter(crate::entities::professional::Column::NationalId.eq(body.national_id.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::code(ErrorCode::NotFound))?;
+    let issued = crate::auth::enrolment::issue(
+        &state.db,
+        state.now(),
+        p.id,
+        crate::auth::enrolment::LIFETIME,
+    )
+    .await?;
+    let mut link = state
+        .settings
+        .public_url
+        .join("/activation")
+        .map_err(crate::error::AppError::internal)?;
+    link.set_fragment(Some(&format!("jeton={}", issued.token)));
+    Ok(Json(EnrolmentLink {
+        link: link.to_string(),
+    }))
+}

@@ -77,3 +77,18 @@ async fn answers_are_compressed_when_asked() {
         .expect("request");
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn the_date_header_follows_the_server_clock() {
+    let app = TestApp::spawn().await;
+    app.clock().advance(chrono::Duration::hours(2));
+    let response = app.get("/api/health").await;
+    let date = response.headers()["date"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let parsed =
+        chrono::DateTime::parse_from_rfc2822(&date.replace("GMT", "+0000")).expect("http date");
+    let ahead = parsed.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(ahead > chrono::Duration::minutes(119), "{date}");
+}

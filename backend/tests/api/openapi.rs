@@ -18,6 +18,7 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/session/keep-alive"),
         ("post", "/api/session/logout"),
         ("post", "/api/testing/clock"),
+        ("post", "/api/testing/enrolment"),
         ("post", "/api/approvals"),
         ("get", "/api/approvals/{id}"),
         ("get", "/api/approvals/{id}/events"),
