@@ -360,3 +360,83 @@ async fn expired_ceremony_is_refused() {
         ErrorCode::CeremonyExpired
     );
 }
+
+#[tokio::test]
+async fn user_verification_not_performed_is_rejected() {
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    let mut challenge: AuthenticationChallenge = ok_json(
+        app.post(
+            "/api/passkeys/authentication/start",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await,
+    )
+    .await;
+    // A client that ignores the requirement: the authenticator signs without verifying the user.
+    challenge.options.public_key.user_verification =
+        webauthn_rs_proto::UserVerificationPolicy::Discouraged_DO_NOT_USE;
+    let credential = key
+        .do_authentication(app.base.clone(), challenge.options)
+        .expect("signs without UV");
+    let r = app
+        .post(
+            "/api/passkeys/authentication/finish",
+            &AuthenticationFinish {
+                ceremony_id: challenge.ceremony_id,
+                credential,
+            },
+        )
+        .await;
+    assert_eq!(
+        api_error(r, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::WebauthnRejected
+    );
+    assert_eq!(
+        app.get("/api/session").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// Sets every `counter` field of a stored passkey (a cloned authenticator would sign with a
+/// counter at or below the one the server has seen).
+fn bump_counters(v: &mut Value, to: u64) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m.iter_mut() {
+                if k == "counter" {
+                    *v = json!(to);
+                } else {
+                    bump_counters(v, to);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| bump_counters(v, to)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn signature_counter_regression_is_rejected() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    let row = vigie_backend::entities::passkey::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("passkey");
+    let mut credential: Value = serde_json::from_str(&row.credential).expect("json");
+    bump_counters(&mut credential, 1000);
+    let mut active = row.into_active_model();
+    active.credential = Set(credential.to_string());
+    active.update(&app.state.db).await.expect("update");
+    let r = app.sign_in_response(JEAN_MARTIN_RPPS, &mut key).await;
+    assert_eq!(
+        api_error(r, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::WebauthnRejected
+    );
+}
