@@ -44,9 +44,21 @@ pub const PROFESSIONALS: [DemoProfessional; 2] = [
     },
 ];
 
-/// (code, name, manufacturer, EU authorisation, doses in the primary schedule, minimum days
-/// between doses, minimum age in years, still available). Sources: EMA EPARs, HAS advice.
-pub const VACCINES: [(&str, &str, &str, &str, i32, i32, i32, bool); 8] = [
+/// A product of the COVID-19 vaccine catalogue: (code, name, manufacturer, EU authorisation,
+/// doses in the primary schedule, minimum days between doses, minimum age in years, still
+/// available). Sources: EMA EPARs, HAS advice.
+pub type CatalogueEntry = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i32,
+    i32,
+    i32,
+    bool,
+);
+
+pub const VACCINES: [CatalogueEntry; 8] = [
     (
         "comirnaty",
         "Comirnaty",

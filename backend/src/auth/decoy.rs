@@ -23,12 +23,12 @@ pub fn challenge(key: &[u8; 32], rp_id: &str, national_id: &str) -> RequestChall
     rand::rng().fill_bytes(&mut challenge);
     RequestChallengeResponse {
         public_key: PublicKeyCredentialRequestOptions {
-            challenge: challenge.to_vec().into(),
+            challenge: challenge.to_vec(),
             timeout: Some(CEREMONY_TIMEOUT.as_millis() as u32),
             rp_id: rp_id.to_owned(),
             allow_credentials: vec![AllowCredentials {
                 type_: "public-key".into(),
-                id: credential_id.into(),
+                id: credential_id,
                 transports: None,
             }],
             user_verification: UserVerificationPolicy::Required,

@@ -89,18 +89,12 @@ impl Events {
             .await?
             .map_or(0, |e| e.id);
         if db.get_database_backend() == DbBackend::Postgres {
-            if let Some(pool) = pg_pool(&db) {
-                let wake = wake.clone();
-                tokio::spawn(listen_postgres(pool, wake));
-            }
+            let pool = db.get_postgres_connection_pool().clone();
+            tokio::spawn(listen_postgres(pool, wake.clone()));
         }
         tokio::spawn(pump(db, events.sender.clone(), wake, start));
         Ok(events)
     }
-}
-
-fn pg_pool(db: &DatabaseConnection) -> Option<sea_orm::sqlx::PgPool> {
-    Some(db.get_postgres_connection_pool().clone())
 }
 
 async fn listen_postgres(pool: sea_orm::sqlx::PgPool, wake: Arc<Notify>) {

@@ -54,6 +54,10 @@ fn is_hashed(path: &str) -> bool {
         .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The page served when the SPA has not been built (so the API still works in tests).
+pub const NOT_BUILT: &str = "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Vigie</title></head>\
+<body><p>L'application n'est pas construite : lancez <code>trunk build --release</code>.</p></body></html>";
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -64,7 +68,3 @@ mod tests {
         assert!(!super::is_hashed("/icon.svg"));
     }
 }
-
-/// The page served when the SPA has not been built (so the API still works in tests).
-pub const NOT_BUILT: &str = "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Vigie</title></head>\
-<body><p>L'application n'est pas construite : lancez <code>trunk build --release</code>.</p></body></html>";

@@ -15,7 +15,7 @@ pub(crate) fn is_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// The key digit that makes `body` + key pass the Luhn check.

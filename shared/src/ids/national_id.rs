@@ -136,7 +136,9 @@ mod tests {
             Err(IdError::BadKey { .. })
         ));
         // The key is computed on the RPPS digits: Luhn over all 12 characters would differ.
-        let msg = NationalId::parse("810003456781").unwrap_err().to_string();
+        let msg = NationalId::parse("810003456781")
+            .expect_err("bad key")
+            .to_string();
         assert!(msg.contains("clé de contrôle"), "{msg}");
     }
 

@@ -90,10 +90,10 @@ impl Nir {
     /// Parses a NIR and checks it against the sex and birth date typed beside it.
     pub fn parse_with(input: &str, context: NirContext) -> Result<Self, IdError> {
         let nir = Self::parse(input)?;
-        if let Some(sex) = context.sex {
-            if nir.sex() != Some(sex) {
-                return Err(IdError::NirSexMismatch);
-            }
+        if let Some(sex) = context.sex
+            && nir.sex() != Some(sex)
+        {
+            return Err(IdError::NirSexMismatch);
         }
         if let Some(date) = context.birth_date {
             let year_ok = nir.birth_year_2() == (date.year().rem_euclid(100)) as u32;
