@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
 echo "[test] Rust tests" >&2
-cargo test -p vigie-shared -p vigie-backend
+cargo test -p vigie-shared -p vigie-backend -p vigie-frontend
 echo "[test] release build for the browser tests" >&2
 trunk build --release
 cargo build --release -p vigie-backend

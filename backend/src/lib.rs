@@ -13,6 +13,7 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod incident;
 pub mod mail;
 pub mod migration;
 pub mod routes;

@@ -2,7 +2,6 @@
 //! 'pending'`), so two instances, or a phone and a terminal, can never both decide a request;
 //! the audit event and the live event are written in the same transaction.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
@@ -25,15 +24,13 @@ use crate::{
     audit::{self, Event},
     auth::{
         ceremony::{self, Kind, Stored},
+        passkeys,
         session::{self, ClientInfo, SignedIn},
         sign_in, tokens,
     },
-    entities::{
-        approval_request, approver_device, incident, passkey, professional, terminal,
-        terminal_usage,
-    },
+    entities::{approval_request, approver_device, professional, terminal, terminal_usage},
     error::{AppError, AppResult},
-    events,
+    events, incident,
     state::AppState,
 };
 
@@ -405,22 +402,6 @@ async fn mine_pending(
     Ok(row)
 }
 
-async fn passkeys_of(
-    state: &AppState,
-    professional_id: Uuid,
-) -> AppResult<Vec<(passkey::Model, Passkey)>> {
-    passkey::Entity::find()
-        .filter(passkey::Column::ProfessionalId.eq(professional_id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
-            Ok((row, pk))
-        })
-        .collect()
-}
-
 /// Phone: the code read on the terminal. Right: a WebAuthn challenge tied to this request.
 /// Wrong three times: the request is refused.
 pub async fn enter_code(
@@ -464,7 +445,7 @@ pub async fn enter_code(
         txn.commit().await?;
         return Err(ErrorCode::WrongCode.into());
     }
-    let creds: Vec<Passkey> = passkeys_of(state, approver.professional.id)
+    let creds: Vec<Passkey> = passkeys::passkeys_of(state, approver.professional.id)
         .await?
         .into_iter()
         .map(|(_, pk)| pk)
@@ -512,30 +493,16 @@ pub async fn approve(
         .state
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
     let row = mine_pending(state, approver, id).await?;
-    let result = state
-        .webauthn
-        .finish_passkey_authentication(&confirm.credential, &auth)
-        .map_err(|e| {
-            tracing::warn!(reason = %e, "approval confirmation rejected");
-            AppError::code(ErrorCode::WebauthnRejected)
-        })?;
-    if !result.user_verified() {
-        return Err(ErrorCode::WebauthnRejected.into());
-    }
-    let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
-    let key = passkey::Entity::find()
-        .filter(passkey::Column::CredentialId.eq(credential_id))
-        .filter(passkey::Column::ProfessionalId.eq(approver.professional.id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
-    let mut pk: Passkey = serde_json::from_str(&key.credential).map_err(AppError::internal)?;
-    pk.update_credential(&result);
     let txn = state.db.begin().await?;
-    let mut active = key.into_active_model();
-    active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
-    active.last_used_at = Set(Some(now));
-    active.update(&txn).await?;
+    passkeys::verify_assertion(
+        state,
+        &txn,
+        now,
+        approver.professional.id,
+        &confirm.credential,
+        &auth,
+    )
+    .await?;
     if !transition(state, &txn, &row, ApprovalStatus::Approved, now).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
@@ -596,20 +563,7 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
         transition(state, &txn, other, ApprovalStatus::Cancelled, now).await?;
     }
     let until = limits::freeze_for_report(&txn, now, &row.national_id).await?;
-    let incident_id = Uuid::new_v4();
-    incident::ActiveModel {
-        id: Set(incident_id),
-        professional_id: Set(p.id),
-        approval_id: Set(Some(id)),
-        kind: Set("push_fraud_report".into()),
-        opened_at: Set(now),
-        status: Set("open".into()),
-        closed_at: Set(None),
-        closed_by: Set(None),
-        note: Set(None),
-    }
-    .insert(&txn)
-    .await?;
+    let incident_id = incident::open(&txn, now, p.id, Some(id), "push_fraud_report").await?;
     audit::record(&txn, now, Event::new("approval.reported").actor(p.id).subject(id).terminal(row.terminal_id)
         .details(serde_json::json!({ "cancelled_others": others.len(), "push_frozen_until": until, "incident": incident_id }))).await?;
     crate::mail::queue(

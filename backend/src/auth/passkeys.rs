@@ -3,8 +3,8 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -14,7 +14,9 @@ use vigie_shared::{
         RegistrationFinish,
     },
 };
-use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration, WebauthnError};
+use webauthn_rs::prelude::{
+    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, WebauthnError,
+};
 
 use super::{
     ceremony::{self, Kind, Stored},
@@ -35,7 +37,7 @@ fn rejected(e: WebauthnError) -> AppError {
     AppError::code(ErrorCode::WebauthnRejected)
 }
 
-async fn passkeys_of(
+pub async fn passkeys_of(
     state: &AppState,
     professional_id: Uuid,
 ) -> AppResult<Vec<(passkey::Model, Passkey)>> {
@@ -190,6 +192,39 @@ pub async fn start_authentication(
     })
 }
 
+/// Checks an assertion against the ceremony state (user verification required) and records
+/// the new signature counter in the caller's transaction (a cloned authenticator shows up as
+/// a counter regression, which webauthn-rs refuses).
+pub async fn verify_assertion(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    professional_id: Uuid,
+    credential: &PublicKeyCredential,
+    auth: &PasskeyAuthentication,
+) -> AppResult<()> {
+    let result = state
+        .webauthn
+        .finish_passkey_authentication(credential, auth)
+        .map_err(rejected)?;
+    if !result.user_verified() {
+        return Err(ErrorCode::WebauthnRejected.into());
+    }
+    let row = passkey::Entity::find()
+        .filter(passkey::Column::CredentialId.eq(URL_SAFE_NO_PAD.encode(result.cred_id())))
+        .filter(passkey::Column::ProfessionalId.eq(professional_id))
+        .one(txn)
+        .await?
+        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
+    let mut pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
+    pk.update_credential(&result);
+    let mut active = row.into_active_model();
+    active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
+    active.last_used_at = Set(Some(now));
+    active.update(txn).await?;
+    Ok(())
+}
+
 pub async fn finish_authentication(
     state: &AppState,
     finish: AuthenticationFinish,
@@ -201,28 +236,8 @@ pub async fn finish_authentication(
     let (Some(auth), Some(professional_id)) = (stored.state, stored.professional_id) else {
         return Err(ErrorCode::WebauthnRejected.into());
     };
-    let result = state
-        .webauthn
-        .finish_passkey_authentication(&finish.credential, &auth)
-        .map_err(rejected)?;
-    if !result.user_verified() {
-        return Err(ErrorCode::WebauthnRejected.into());
-    }
-    // Persist the new signature counter (a cloned authenticator shows up as a regression later).
-    let credential_id = URL_SAFE_NO_PAD.encode(result.cred_id());
-    let row = passkey::Entity::find()
-        .filter(passkey::Column::CredentialId.eq(credential_id))
-        .filter(passkey::Column::ProfessionalId.eq(professional_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
-    let mut pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
-    pk.update_credential(&result);
     let txn = state.db.begin().await?;
-    let mut active = row.into_active_model();
-    active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
-    active.last_used_at = Set(Some(now));
-    active.update(&txn).await?;
+    verify_assertion(state, &txn, now, professional_id, &finish.credential, &auth).await?;
     let terminal = client
         .user_agent
         .as_deref()

@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 use vigie_shared::ErrorCode;
@@ -14,9 +13,9 @@ use super::{session, tokens};
 use crate::{
     approvals::limits,
     audit::{self, Event},
-    entities::{incident, professional, session as session_row},
+    entities::{professional, session as session_row},
     error::{AppError, AppResult},
-    events, mail,
+    events, incident, mail,
     state::AppState,
 };
 
@@ -114,20 +113,8 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
     if consumed.rows_affected == 1 {
         session::end(&txn, now, row.id).await?;
         limits::freeze_for_report(&txn, now, &professional.national_id).await?;
-        let incident_id = Uuid::new_v4();
-        incident::Entity::insert(incident::ActiveModel {
-            id: Set(incident_id),
-            professional_id: Set(professional.id),
-            approval_id: Set(None),
-            kind: Set("session_fraud_report".into()),
-            opened_at: Set(now),
-            status: Set("open".into()),
-            closed_at: Set(None),
-            closed_by: Set(None),
-            note: Set(None),
-        })
-        .exec_without_returning(&txn)
-        .await?;
+        let incident_id =
+            incident::open(&txn, now, professional.id, None, "session_fraud_report").await?;
         audit::record(
             &txn,
             now,

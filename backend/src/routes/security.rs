@@ -68,6 +68,20 @@ pub struct Reason {
     pub reason: String,
 }
 
+async fn incident_view(state: &AppState, i: incident::Model) -> AppResult<IncidentView> {
+    let p = professional::Entity::find_by_id(i.professional_id)
+        .one(&state.db)
+        .await?;
+    Ok(IncidentView {
+        incident_id: i.id,
+        kind: i.kind,
+        professional: p.as_ref().map(display_name).unwrap_or_default(),
+        national_id: p.map(|p| p.national_id).unwrap_or_default(),
+        opened_at: i.opened_at,
+        status: i.status,
+    })
+}
+
 fn reason_required(r: &str) -> AppResult<String> {
     let r = r.trim();
     if r.chars().count() < 5 {
@@ -93,17 +107,7 @@ pub async fn incidents(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for i in rows {
-        let p = professional::Entity::find_by_id(i.professional_id)
-            .one(&state.db)
-            .await?;
-        out.push(IncidentView {
-            incident_id: i.id,
-            kind: i.kind,
-            professional: p.as_ref().map(display_name).unwrap_or_default(),
-            national_id: p.map(|p| p.national_id).unwrap_or_default(),
-            opened_at: i.opened_at,
-            status: i.status,
-        });
+        out.push(incident_view(&state, i).await?);
     }
     Ok(Json(out))
 }
@@ -150,17 +154,7 @@ pub async fn close_incident(
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;
-    let p = professional::Entity::find_by_id(i.professional_id)
-        .one(&state.db)
-        .await?;
-    Ok(Json(IncidentView {
-        incident_id: i.id,
-        kind: i.kind,
-        professional: p.as_ref().map(display_name).unwrap_or_default(),
-        national_id: p.map(|p| p.national_id).unwrap_or_default(),
-        opened_at: i.opened_at,
-        status: i.status,
-    }))
+    Ok(Json(incident_view(&state, i).await?))
 }
 
 /// Identities whose push sign-in is frozen now.
