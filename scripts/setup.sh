@@ -45,8 +45,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # Browser test dependencies (Playwright as a library; it never downloads a browser here).
-if [ -f e2e/package.json ] && [ ! -d e2e/node_modules ]; then
-  log "installing e2e npm packages"
-  (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+# Reinstalled whenever package-lock.json changes (a stamp keeps its hash).
+if [ -f e2e/package-lock.json ]; then
+  want=$(sha256sum e2e/package-lock.json | cut -d' ' -f1)
+  have=$(cat e2e/node_modules/.vigie-stamp 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    log "installing e2e npm packages"
+    (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    echo "$want" > e2e/node_modules/.vigie-stamp
+  fi
 fi
 log "tools ready"
