@@ -10,16 +10,24 @@ use std::cell::Cell;
 use chrono::{DateTime, Utc};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{GetValue, Owner, StoredValue, on_cleanup};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode, NationalId,
     api::{
+        activation::{
+            ActivationGranted, ActivationQr, ActivationStart, ActivationStarted, ActivationVerify,
+        },
+        approval::{
+            ApprovalChallenge, ApprovalConfirm, ApprovalCreate, ApprovalCreated, ApprovalState,
+            CodeEntry, PendingApproval,
+        },
         health::Health,
         passkey::{
             AuthenticationChallenge, AuthenticationFinish, AuthenticationStart, RegisteredPasskey,
             RegistrationChallenge, RegistrationFinish, RegistrationStart,
         },
-        session::SessionState,
+        session::{SessionReport, SessionState, SessionSummary},
     },
 };
 
@@ -51,12 +59,7 @@ pub async fn keep_alive() -> ApiResult<SessionState> {
 
 /// Ends the session on the server, which also clears the cookie.
 pub async fn logout() -> ApiResult<()> {
-    let response = send(Request::post("/api/session/logout")).await?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_from(response.status(), &body_text(&response).await?))
-    }
+    no_content(send(Request::post("/api/session/logout")).await?).await
 }
 
 pub async fn registration_start(enrolment_token: &str) -> ApiResult<RegistrationChallenge> {
@@ -82,6 +85,163 @@ pub async fn authentication_finish(body: &AuthenticationFinish) -> ApiResult<Ses
     post("/api/passkeys/authentication/finish", body).await
 }
 
+// --- Push approval: the terminal ------------------------------------------------------------
+
+/// Asks the professional's phone; the answer (code, QR) looks the same for every identifier.
+pub async fn approval_create(body: &ApprovalCreate) -> ApiResult<ApprovalCreated> {
+    post("/api/approvals", body).await
+}
+
+pub async fn approval_state(id: Uuid) -> ApiResult<ApprovalState> {
+    get(&format!("/api/approvals/{id}")).await
+}
+
+/// The request's live stream: `approval_status` events.
+pub fn approval_events_url(id: Uuid) -> String {
+    format!("/api/approvals/{id}/events")
+}
+
+pub async fn approval_cancel(id: Uuid) -> ApiResult<ApprovalState> {
+    post_empty(&format!("/api/approvals/{id}/cancel")).await
+}
+
+/// Opens the session the approved request allows; the server sets the session cookie.
+pub async fn approval_claim(id: Uuid) -> ApiResult<SessionState> {
+    post_empty(&format!("/api/approvals/{id}/session")).await
+}
+
+// --- Push approval: the phone (approver app) -------------------------------------------------
+
+/// 401 `not_approver_device` when this phone is not activated.
+pub async fn approver_requests() -> ApiResult<Vec<PendingApproval>> {
+    get("/api/approver/requests").await
+}
+
+/// The phone's live stream: `approval_requested` and `approval_status` events.
+pub const APPROVER_EVENTS_URL: &str = "/api/approver/events";
+
+pub async fn approver_code(id: Uuid, code: &str) -> ApiResult<ApprovalChallenge> {
+    let body = CodeEntry {
+        code: code.to_owned(),
+    };
+    post(&format!("/api/approver/requests/{id}/code"), &body).await
+}
+
+pub async fn approver_approve(id: Uuid, body: &ApprovalConfirm) -> ApiResult<ApprovalState> {
+    post(&format!("/api/approver/requests/{id}/approve"), body).await
+}
+
+/// "Quitter l'authentification".
+pub async fn approver_refuse(id: Uuid) -> ApiResult<ApprovalState> {
+    post_empty(&format!("/api/approver/requests/{id}/refuse")).await
+}
+
+/// "Ce n'est pas moi".
+pub async fn approver_report(id: Uuid) -> ApiResult<ApprovalState> {
+    post_empty(&format!("/api/approver/requests/{id}/report")).await
+}
+
+// --- Activation of the approver app ---------------------------------------------------------
+
+pub async fn activation_start(national_id: &NationalId) -> ApiResult<ActivationStarted> {
+    let body = ActivationStart {
+        national_id: national_id.clone(),
+    };
+    post("/api/activation", &body).await
+}
+
+pub async fn activation_verify(link_token: &str, sms_code: &str) -> ApiResult<ActivationGranted> {
+    let body = ActivationVerify {
+        link_token: link_token.to_owned(),
+        sms_code: sms_code.to_owned(),
+    };
+    post("/api/activation/verify", &body).await
+}
+
+/// A 90-second QR code for a phone to scan (passkey sessions only).
+pub async fn activation_qr() -> ApiResult<ActivationQr> {
+    post_empty("/api/activation/qr").await
+}
+
+// --- Sessions --------------------------------------------------------------------------------
+
+/// This device's session stream: `session_ended` when it is closed from elsewhere.
+pub const SESSION_EVENTS_URL: &str = "/api/session/events";
+
+/// "Mes sessions".
+pub async fn sessions() -> ApiResult<Vec<SessionSummary>> {
+    get("/api/sessions").await
+}
+
+pub async fn session_end(id: Uuid) -> ApiResult<()> {
+    no_content(send(Request::post(&format!("/api/sessions/{id}/end"))).await?).await
+}
+
+/// The sign-in mail's "Ce n'est pas moi" link.
+pub async fn session_report(token: &str) -> ApiResult<()> {
+    let body = SessionReport {
+        token: token.to_owned(),
+    };
+    post_no_content("/api/sessions/report", &body).await
+}
+
+// --- Security officers -----------------------------------------------------------------------
+// These bodies are declared by the backend only (routes/security.rs); they are mirrored here.
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Incident {
+    pub incident_id: Uuid,
+    pub kind: String,
+    pub professional: String,
+    pub national_id: String,
+    pub opened_at: DateTime<Utc>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Freeze {
+    pub national_id: String,
+    pub professional: Option<String>,
+    pub frozen_until: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+struct Reason<'a> {
+    reason: &'a str,
+}
+
+/// Open incidents. 403 for anyone but a security officer.
+pub async fn incidents() -> ApiResult<Vec<Incident>> {
+    get("/api/security/incidents").await
+}
+
+pub async fn close_incident(id: Uuid, note: &str) -> ApiResult<Incident> {
+    post(
+        &format!("/api/security/incidents/{id}/close"),
+        &Reason { reason: note },
+    )
+    .await
+}
+
+/// Identities whose push sign-in is frozen now.
+pub async fn freezes() -> ApiResult<Vec<Freeze>> {
+    get("/api/security/freezes").await
+}
+
+pub async fn lift_freeze(national_id: &str, reason: &str) -> ApiResult<()> {
+    // A national identifier is digits only: nothing to escape in the path.
+    let national_id: String = national_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    post_no_content(
+        &format!("/api/security/freezes/{national_id}/lift"),
+        &Reason { reason },
+    )
+    .await
+}
+
 // --- Transport -------------------------------------------------------------------------------
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
@@ -100,6 +260,24 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Ap
 /// POST without a body (actions on the current session).
 async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     decode(send(Request::post(path)).await?).await
+}
+
+/// POST of a JSON body answered by 204 No Content.
+async fn post_no_content<B: Serialize>(path: &str, body: &B) -> ApiResult<()> {
+    let request = with_abort(Request::post(path))
+        .json(body)
+        .map_err(|_| ApiError::from(ErrorCode::Internal))?;
+    let response = request.send().await.map_err(|_| network())?;
+    observe_server_clock(&response);
+    no_content(response).await
+}
+
+async fn no_content(response: Response) -> ApiResult<()> {
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response.status(), &body_text(&response).await?))
+    }
 }
 
 async fn send(request: RequestBuilder) -> ApiResult<Response> {

@@ -8,7 +8,11 @@ use leptos_router::{
 
 use crate::{
     components::session_header::SessionHeader,
-    pages::{activation::Activation, home::Home, not_found::NotFound, sign_in::SignIn},
+    pages::{
+        activation::Activation, home::Home, not_found::NotFound, report::Report,
+        security::Security, sessions::Sessions, sign_in::SignIn, terminal::Terminal,
+        validation::Validation,
+    },
     session::provide_session_context,
 };
 
@@ -29,6 +33,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/connexion") view=SignIn />
                     <Route path=path!("/activation") view=Activation />
+                    <Route path=path!("/terminal") view=Terminal />
+                    <Route path=path!("/validation") view=Validation />
+                    <Route path=path!("/sessions") view=Sessions />
+                    <Route path=path!("/signalement") view=Report />
+                    <Route path=path!("/securite") view=Security />
                 </Routes>
             </main>
         </Router>

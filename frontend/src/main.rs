@@ -3,6 +3,8 @@
 mod api;
 mod app;
 mod components;
+mod format;
+mod live;
 mod pages;
 mod session;
 mod webauthn;

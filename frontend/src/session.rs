@@ -1,6 +1,8 @@
 //! Who is signed in on this device, for every screen. The server is the authority: its answer
 //! is read at start and every 30 s (reading does not count as activity), and a one-second tick
-//! of the server clock drives the "time left" shown in the header.
+//! of the server clock drives the "time left" shown in the header. While signed in, the
+//! session's live stream says at once when it is closed from elsewhere ("Mes sessions" on
+//! another device, the supervising doctor, the sign-in mail's "Ce n'est pas moi").
 
 mod countdown;
 
@@ -11,7 +13,13 @@ use gloo_timers::callback::Interval;
 use leptos::{prelude::*, task::spawn_local};
 use vigie_shared::{ErrorCode, api::session::SessionState};
 
-use crate::api;
+use crate::{
+    api,
+    live::{LiveStream, StreamSlot},
+};
+
+/// Shown in the header when the session was closed from elsewhere.
+pub const ENDED_ELSEWHERE: &str = "Votre session a été fermée.";
 
 const POLL_EVERY_MS: u32 = 30_000;
 const TICK_EVERY_MS: u32 = 1_000;
@@ -46,7 +54,30 @@ pub fn provide_session_context() -> SessionContext {
     let poll = Interval::new(POLL_EVERY_MS, move || session.refresh());
     // Dropping an Interval stops it: keep both as long as the context lives.
     StoredValue::new_local((tick, poll));
+    follow_session_end(session);
     session
+}
+
+/// One stream per session: opened at sign-in (the cookie names the session), closed at
+/// sign-out, reopened when another session replaces this one.
+fn follow_session_end(session: SessionContext) {
+    let stream = StreamSlot::new();
+    let identity = Memo::new(move |_| {
+        session.current.with(|current| {
+            current
+                .as_ref()
+                .map(|s| (s.national_id.clone(), s.started_at))
+        })
+    });
+    Effect::new(move |_| {
+        if identity.with(Option::is_none) {
+            stream.close();
+            return;
+        }
+        let live = LiveStream::open(api::SESSION_EVENTS_URL)
+            .map(|live| live.on("session_ended", move |_| session.ended_elsewhere()));
+        stream.set(live);
+    });
 }
 
 pub fn use_session() -> SessionContext {
@@ -76,6 +107,11 @@ impl SessionContext {
         self.notice.get()
     }
 
+    /// Server time, ticking every second (reactive): countdowns on every page.
+    pub fn now(self) -> DateTime<Utc> {
+        self.now.get()
+    }
+
     /// Time left before the nearest limit, ticking every second (reactive).
     pub fn countdown(self) -> Option<Countdown> {
         let now = self.now.get();
@@ -98,6 +134,13 @@ impl SessionContext {
         self.notice.set(notice);
         self.current.set(None);
         self.checked.set(true);
+    }
+
+    /// The server closed this session (live event): out at once, and the header says why.
+    pub fn ended_elsewhere(self) {
+        if self.is_signed_in_untracked() {
+            self.signed_out(Some(ENDED_ELSEWHERE.to_owned()));
+        }
     }
 
     /// Asks the server who is signed in. A failed request keeps what we knew: a flaky

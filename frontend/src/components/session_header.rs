@@ -171,6 +171,30 @@ pub fn SessionHeader() -> impl IntoView {
                             }
                         })
                 }}
+                // The way to "Mes sessions" (signed in) or to push sign-in (signed out), where
+                // the warning is not: the header keeps its height.
+                {move || {
+                    let quiet = warning.get().is_none() && problem.get().is_none();
+                    match presence.get() {
+                        Presence::SignedIn if quiet => {
+                            view! {
+                                <a class="session-link" href="/sessions" data-testid="my-sessions-link">
+                                    "Mes sessions"
+                                </a>
+                            }
+                                .into_any()
+                        }
+                        Presence::SignedOut if quiet => {
+                            view! {
+                                <a class="session-link" href="/terminal" data-testid="push-sign-in-link">
+                                    "Connexion par téléphone"
+                                </a>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                }}
                 {move || {
                     problem
                         .get()
@@ -191,8 +215,8 @@ pub fn SessionHeader() -> impl IntoView {
 fn warning_text(limit: Limit) -> &'static str {
     // Short enough for two lines on a 360 px phone: the header's height is fixed.
     match limit {
-        Limit::Idle => "Sans activité, déconnexion dans moins de 5 minutes.",
-        Limit::Absolute => "Durée maximale atteinte : déconnexion dans moins de 5 minutes.",
+        Limit::Idle => "Sans activité, votre session expire dans moins de 5 minutes.",
+        Limit::Absolute => "Durée maximale atteinte : la session expire dans moins de 5 minutes.",
     }
 }
 

@@ -1,29 +1,140 @@
-//! "/activation#jeton=…": creates a passkey on this device with a one-time enrolment token.
-//! The token travels in the fragment, which browsers never send to a server (no logs, no
-//! Referer), and is removed from the address bar as soon as it is read.
+//! "/activation": creates a passkey on this device, which makes a phone the approver app.
+//! - `#jeton=…` (operator's link, or the QR code shown by a computer): the passkey right away.
+//! - `#lien=…` (the activation e-mail): the code received by SMS first, then the passkey.
+//! - nothing: the form that sends the e-mail and the SMS.
+//!
+//! Tokens travel in the fragment and leave the address bar as soon as they are read.
 
 use leptos::prelude::*;
 use vigie_shared::{
-    ApiError,
+    ApiError, NationalId,
     api::passkey::{RegisteredPasskey, RegistrationFinish},
 };
 
-use super::set_title;
-use crate::{api, webauthn};
+use super::{fragment_has, fragment_value, set_title, take_fragment};
+use crate::{
+    api,
+    components::{
+        code_field::{CodeField, is_complete},
+        national_id::{NationalIdField, NationalIdInput},
+    },
+    webauthn,
+};
 
 const DEFAULT_LABEL: &str = "Téléphone";
 
 #[component]
 pub fn Activation() -> impl IntoView {
     set_title("Activation");
-    // Read once: after this the address bar no longer holds it, the page's memory does.
-    let token = StoredValue::new(take_enrolment_token());
-    let has_token = token.with_value(Option::is_some);
+    // Read once: after this the address bar no longer holds them, the page's memory does.
+    let fragment = take_fragment();
+    let enrolment = RwSignal::new(fragment_value(&fragment, "jeton"));
+    let link = fragment_value(&fragment, "lien");
+    let cut_short = fragment_has(&fragment, "jeton") || fragment_has(&fragment, "lien");
+
+    let body = if enrolment.with_untracked(Option::is_some) || link.is_some() {
+        let link = link.unwrap_or_default();
+        view! {
+            <Show
+                when=move || enrolment.with(Option::is_some)
+                fallback=move || view! { <SmsCodeStep link_token=link.clone() enrolment /> }
+            >
+                <PasskeyStep enrolment />
+            </Show>
+        }
+        .into_any()
+    } else if cut_short {
+        view! {
+            <p role="alert" class="alert alert-error" data-testid="activation-error">
+                "Ce lien d'activation est incomplet. Ouvrez le lien reçu tel quel, sans le modifier, \
+                 ou demandez-en un nouveau."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! { <ActivationRequest /> }.into_any()
+    };
+
+    view! {
+        <h1>"Activer votre clé d'accès"</h1>
+        <p class="lead">
+            "Une clé d'accès remplace le mot de passe : elle reste sur cet appareil et se déverrouille \
+             avec votre code, votre empreinte ou votre visage. Personne ne peut s'en servir à distance."
+        </p>
+        {body}
+    }
+}
+
+/// The activation e-mail's link: the code received by SMS, both needed.
+#[component]
+fn SmsCodeStep(link_token: String, enrolment: RwSignal<Option<String>>) -> impl IntoView {
+    let link_token = StoredValue::new(link_token);
+    let code = RwSignal::new(String::new());
+    let verify = Action::new_local(move |code: &String| {
+        let code = code.clone();
+        let link_token = link_token.get_value();
+        async move {
+            let granted = api::activation_verify(&link_token, &code).await?;
+            enrolment.set(Some(granted.enrolment_token));
+            Ok::<(), ApiError>(())
+        }
+    });
+    let pending = verify.pending();
+    let failure = move || {
+        verify
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|_| !pending.get())
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let code = code.get_untracked();
+        if is_complete(&code) && !pending.get_untracked() {
+            verify.dispatch(code);
+        }
+    };
+
+    view! {
+        <form class="card form" on:submit=on_submit novalidate>
+            <h2>"Étape 1 sur 2 : le code reçu par SMS"</h2>
+            <CodeField
+                code
+                id="code-sms".to_owned()
+                label="Code reçu par SMS"
+                hint="6 chiffres, envoyés par SMS en même temps que l'e-mail d'activation."
+                autocomplete="one-time-code"
+            />
+            <button
+                type="submit"
+                class="button button-wide"
+                data-testid="sms-code-submit"
+                disabled=move || !code.with(|c| is_complete(c)) || pending.get()
+            >
+                {move || if pending.get() { "Vérification en cours…" } else { "Valider le code" }}
+            </button>
+            {move || {
+                failure()
+                    .map(|error| {
+                        view! {
+                            <p role="alert" class="alert alert-error" data-testid="activation-error">
+                                {error.message}
+                            </p>
+                        }
+                    })
+            }}
+        </form>
+    }
+}
+
+/// Creates the passkey with the enrolment token (from the link, the QR code or the SMS step).
+#[component]
+fn PasskeyStep(enrolment: RwSignal<Option<String>>) -> impl IntoView {
     let label = RwSignal::new(DEFAULT_LABEL.to_owned());
 
     let activate = Action::new_local(move |label: &String| {
         let label = label.trim().to_owned();
-        let token = token.get_value().unwrap_or_default();
+        let token = enrolment.get_untracked().unwrap_or_default();
         async move {
             let challenge = api::registration_start(&token).await?;
             let credential = webauthn::create_passkey(challenge.options).await?;
@@ -47,70 +158,52 @@ pub fn Activation() -> impl IntoView {
     };
 
     view! {
-        <h1>"Activer votre clé d'accès"</h1>
-        <p class="lead">
-            "Une clé d'accès remplace le mot de passe : elle reste sur cet appareil et se déverrouille \
-             avec votre code, votre empreinte ou votre visage. Personne ne peut s'en servir à distance."
-        </p>
-        {if has_token {
-            view! {
-                <Show
-                    when=move || !done()
-                    fallback=move || {
-                        view! { <ActivationDone outcome=outcome /> }
-                    }
+        <Show
+            when=move || !done()
+            fallback=move || {
+                view! { <ActivationDone outcome=outcome /> }
+            }
+        >
+            <form class="card form" on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="nom-appareil">"Nom de cet appareil"</label>
+                    <p id="nom-appareil-aide" class="hint">
+                        "Facultatif : il vous aidera à reconnaître cette clé plus tard."
+                    </p>
+                    <input
+                        id="nom-appareil"
+                        name="label"
+                        type="text"
+                        maxlength="60"
+                        autocomplete="off"
+                        aria-describedby="nom-appareil-aide"
+                        prop:value=move || label.get()
+                        on:input=move |ev| label.set(event_target_value(&ev))
+                    />
+                </div>
+                <button
+                    type="submit"
+                    class="button button-wide"
+                    data-testid="activation-submit"
+                    disabled=move || pending.get()
                 >
-                    <form class="card form" on:submit=on_submit novalidate>
-                        <div class="field">
-                            <label for="nom-appareil">"Nom de cet appareil"</label>
-                            <p id="nom-appareil-aide" class="hint">
-                                "Facultatif : il vous aidera à reconnaître cette clé plus tard."
-                            </p>
-                            <input
-                                id="nom-appareil"
-                                name="label"
-                                type="text"
-                                maxlength="60"
-                                autocomplete="off"
-                                aria-describedby="nom-appareil-aide"
-                                prop:value=move || label.get()
-                                on:input=move |ev| label.set(event_target_value(&ev))
-                            />
-                        </div>
-                        <button
-                            type="submit"
-                            class="button button-wide"
-                            data-testid="activation-submit"
-                            disabled=move || pending.get()
-                        >
-                            {move || {
-                                if pending.get() { "Création en cours…" } else { "Créer ma clé d'accès" }
-                            }}
-                        </button>
-                        {move || {
-                            outcome()
-                                .and_then(Result::err)
-                                .map(|error| {
-                                    view! {
-                                        <p role="alert" class="alert alert-error" data-testid="activation-error">
-                                            {error.message}
-                                        </p>
-                                    }
-                                })
-                        }}
-                    </form>
-                </Show>
-            }
-                .into_any()
-        } else {
-            view! {
-                <p role="alert" class="alert alert-error" data-testid="activation-error">
-                    "Ce lien d'activation est incomplet. Ouvrez le lien reçu tel quel, sans le modifier, \
-                     ou demandez-en un nouveau."
-                </p>
-            }
-                .into_any()
-        }}
+                    {move || {
+                        if pending.get() { "Création en cours…" } else { "Créer ma clé d'accès" }
+                    }}
+                </button>
+                {move || {
+                    outcome()
+                        .and_then(Result::err)
+                        .map(|error| {
+                            view! {
+                                <p role="alert" class="alert alert-error" data-testid="activation-error">
+                                    {error.message}
+                                </p>
+                            }
+                        })
+                }}
+            </form>
+        </Show>
     }
 }
 
@@ -129,54 +222,86 @@ fn ActivationDone(
                 "Votre clé d'accès est enregistrée."
             </p>
             <p>{label}</p>
-            <p>
-                <a class="button" href="/connexion">
+            <p class="muted">
+                "Ce téléphone peut maintenant valider vos connexions : les demandes s'affichent dans \
+                 l'application de validation."
+            </p>
+            <div class="actions">
+                <a class="button" href="/validation" data-testid="open-validation">
+                    "Ouvrir l'application de validation"
+                </a>
+                <a class="button button-quiet" href="/connexion">
                     "Se connecter"
                 </a>
-            </p>
+            </div>
         </div>
     }
 }
 
-/// Reads the token from `#jeton=…` and removes the fragment from the address bar and history.
-fn take_enrolment_token() -> Option<String> {
-    let window = web_sys::window()?;
-    let location = window.location();
-    let token = enrolment_token(&location.hash().ok()?);
-    if token.is_some()
-        && let (Ok(path), Ok(query), Ok(history)) =
-            (location.pathname(), location.search(), window.history())
-    {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}{query}")),
-        );
-    }
-    token
-}
+/// Asks for the activation e-mail and SMS (the same answer for every identifier).
+#[component]
+pub fn ActivationRequest() -> impl IntoView {
+    let national_id = NationalIdInput::new("");
+    let start = Action::new_local(move |national_id: &NationalId| {
+        let national_id = national_id.clone();
+        async move { api::activation_start(&national_id).await }
+    });
+    let pending = start.pending();
+    let outcome = move || start.value().get().filter(|_| !pending.get());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(national_id) = national_id.value()
+            && !pending.get_untracked()
+        {
+            start.dispatch(national_id);
+        }
+    };
 
-/// The token in a fragment such as `#jeton=abc` (other `&`-separated keys are ignored).
-pub fn enrolment_token(fragment: &str) -> Option<String> {
-    fragment
-        .trim_start_matches('#')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("jeton="))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .map(str::to_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_comes_from_the_fragment() {
-        assert_eq!(enrolment_token("#jeton=abc-_123"), Some("abc-_123".into()));
-        assert_eq!(enrolment_token("#x=1&jeton=abc"), Some("abc".into()));
-        assert_eq!(enrolment_token("#jeton="), None);
-        assert_eq!(enrolment_token(""), None);
-        assert_eq!(enrolment_token("#token=abc"), None);
+    view! {
+        <form class="card form" on:submit=on_submit novalidate>
+            <h2>"Activer ce téléphone"</h2>
+            <p>
+                "Si l'annuaire santé connaît votre adresse e-mail et votre numéro de mobile, vous \
+                 recevez un lien par e-mail et un code par SMS. Ouvrez le lien sur ce téléphone et \
+                 saisissez le code : une clé d'accès est alors créée sur le téléphone."
+            </p>
+            <NationalIdField input=national_id id="activation-identifiant" />
+            <button
+                type="submit"
+                class="button button-wide"
+                data-testid="activation-start"
+                disabled=move || national_id.is_invalid() || pending.get()
+            >
+                {move || if pending.get() { "Envoi en cours…" } else { "Recevoir le lien et le code" }}
+            </button>
+            <div role="status">
+                {move || {
+                    outcome()
+                        .and_then(Result::ok)
+                        .map(|started| {
+                            view! {
+                                <p class="alert alert-info" data-testid="activation-started">
+                                    {started.message}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            {move || {
+                outcome()
+                    .and_then(Result::err)
+                    .map(|error| {
+                        view! {
+                            <p role="alert" class="alert alert-error" data-testid="activation-error">
+                                {error.message}
+                            </p>
+                        }
+                    })
+            }}
+        </form>
+        <p class="muted">
+            "Vous avez déjà une clé d'accès sur un ordinateur ? Connectez-vous dessus, ouvrez \
+             « Mes sessions » puis « Activer un téléphone », et scannez le QR code avec ce téléphone."
+        </p>
     }
 }

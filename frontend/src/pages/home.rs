@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use vigie_shared::api::health::{DatabaseState, Health};
 
 use super::set_title;
-use crate::api;
+use crate::{api, session::use_session};
 
 #[component]
 pub fn Home() -> impl IntoView {
     set_title("Vigie");
     let health = LocalResource::new(api::health);
+    let session = use_session();
 
     view! {
         <h1>"Vigie"</h1>
@@ -18,6 +19,40 @@ pub fn Home() -> impl IntoView {
              de santé, avec une authentification forte par clé d'accès : chaque saisie est \
              rattachée à la personne qui l'a faite et au professionnel qui en répond."
         </p>
+        <nav class="card" aria-labelledby="acces">
+            <h2 id="acces">"Accès"</h2>
+            <Show
+                when=move || session.is_signed_in()
+                fallback=|| {
+                    view! {
+                        <ul class="link-list">
+                            <li>
+                                <a href="/terminal">"Se connecter par validation sur téléphone"</a>
+                                <span class="hint">" — sur un poste partagé, par exemple une tablette"</span>
+                            </li>
+                            <li>
+                                <a href="/connexion">"Se connecter avec une clé d'accès"</a>
+                            </li>
+                            <li>
+                                <a href="/validation">"Application de validation (sur votre téléphone)"</a>
+                            </li>
+                        </ul>
+                    }
+                }
+            >
+                <ul class="link-list">
+                    <li>
+                        <a href="/sessions">"Mes sessions"</a>
+                    </li>
+                    <li>
+                        <a href="/validation">"Application de validation (sur votre téléphone)"</a>
+                    </li>
+                    <li>
+                        <a href="/securite">"Sécurité (officiers de sécurité)"</a>
+                    </li>
+                </ul>
+            </Show>
+        </nav>
         <section class="card" aria-labelledby="etat-du-service">
             <h2 id="etat-du-service">"État du service"</h2>
             // The box keeps its height while loading, so the page does not jump.

@@ -3,10 +3,15 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use vigie_shared::{ApiError, IdError, NationalId, api::passkey::AuthenticationFinish};
+use vigie_shared::{ApiError, NationalId, api::passkey::AuthenticationFinish};
 
 use super::set_title;
-use crate::{api, session::use_session, webauthn};
+use crate::{
+    api,
+    components::national_id::{NationalIdField, NationalIdInput},
+    session::use_session,
+    webauthn,
+};
 
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -14,13 +19,7 @@ pub fn SignIn() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
 
-    let typed = RwSignal::new(String::new());
-    let national_id = Memo::new(move |_| typed.with(|typed| NationalId::parse(typed)));
-    // Nothing typed yet is not an error worth a red message.
-    let field_error = move || match (typed.with(String::is_empty), national_id.get()) {
-        (false, Err(error)) => Some(error),
-        _ => None::<IdError>,
-    };
+    let national_id = NationalIdInput::new("");
 
     let sign_in = Action::new_local(move |national_id: &NationalId| {
         let national_id = national_id.clone();
@@ -50,7 +49,7 @@ pub fn SignIn() -> impl IntoView {
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Ok(national_id) = national_id.get_untracked()
+        if let Some(national_id) = national_id.value()
             && !pending.get_untracked()
         {
             sign_in.dispatch(national_id);
@@ -63,34 +62,12 @@ pub fn SignIn() -> impl IntoView {
             "Connectez-vous avec la clé d'accès enregistrée sur cet appareil ou sur votre clé de sécurité."
         </p>
         <form class="card form" on:submit=on_submit novalidate>
-            <div class="field">
-                <label for="identifiant-national">"Identifiant national (8 + RPPS)"</label>
-                <p id="identifiant-national-aide" class="hint">
-                    "12 chiffres : « 8 » suivi de votre numéro RPPS."
-                </p>
-                <input
-                    id="identifiant-national"
-                    name="username"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="username"
-                    autocapitalize="off"
-                    spellcheck="false"
-                    aria-describedby="identifiant-national-aide identifiant-national-erreur"
-                    aria-invalid=move || if field_error().is_some() { "true" } else { "false" }
-                    prop:value=move || typed.get()
-                    on:input=move |ev| typed.set(event_target_value(&ev))
-                />
-                // Space kept even when empty, so the button does not move while typing.
-                <p id="identifiant-national-erreur" class="field-error">
-                    {move || field_error().map(|error| error.to_string())}
-                </p>
-            </div>
+            <NationalIdField input=national_id id="identifiant-national" />
             <button
                 type="submit"
                 class="button button-wide"
                 data-testid="sign-in-submit"
-                disabled=move || national_id.with(Result::is_err) || pending.get()
+                disabled=move || national_id.is_invalid() || pending.get()
             >
                 {move || {
                     if pending.get() {
@@ -113,6 +90,9 @@ pub fn SignIn() -> impl IntoView {
         </form>
         <p class="muted">
             "Pas encore de clé d'accès ? Ouvrez le lien d'activation que vous avez reçu sur cet appareil."
+        </p>
+        <p>
+            <a href="/terminal">"Se connecter par validation sur mon téléphone"</a>
         </p>
     }
 }
