@@ -107,9 +107,12 @@ impl SessionContext {
         self.notice.get()
     }
 
-    /// Server time, ticking every second (reactive): countdowns on every page.
+    /// Server time, as best known right now, re-read every second (reactive): countdowns on
+    /// every page. Read afresh rather than from the last tick, so an answer that has just
+    /// corrected the clock counts at once.
     pub fn now(self) -> DateTime<Utc> {
-        self.now.get()
+        self.now.track();
+        api::server_now()
     }
 
     /// Time left before the nearest limit, ticking every second (reactive).

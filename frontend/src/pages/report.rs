@@ -36,7 +36,7 @@ pub fn Report() -> impl IntoView {
     view! {
         <h1>"Ce n'est pas moi"</h1>
         <p class="lead">
-            "Vous avez reçu un e-mail de connexion à Vigie que vous n'avez pas faite ? Fermez cette \
+            "Un e-mail vous signale une connexion à Vigie que vous n'avez pas faite ? Fermez cette \
              session : elle s'arrête aussitôt sur l'appareil concerné, et l'équipe de sécurité est \
              prévenue."
         </p>
