@@ -80,7 +80,11 @@ impl Settings {
     pub fn load() -> Result<Self, figment::Error> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         // The secret serialises empty; put the real default back before the layers apply.
-        figment = figment.merge(("database_url", "sqlite://vigie.db?mode=rwc"));
+        // (A plain tuple would be a *global* value that no later layer can override.)
+        figment = figment.merge(Serialized::default(
+            "database_url",
+            "sqlite://vigie.db?mode=rwc",
+        ));
         let file = std::env::var("VIGIE_CONFIG").unwrap_or_else(|_| "vigie.toml".into());
         figment = figment
             .merge(Toml::file(file))
@@ -112,6 +116,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_database_url_follows_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            use secrecy::ExposeSecret;
+            jail.clear_env();
+            assert_eq!(
+                Settings::load()
+                    .expect("defaults")
+                    .database_url
+                    .expose_secret(),
+                "sqlite://vigie.db?mode=rwc"
+            );
+            jail.set_env("VIGIE_DATABASE_URL", "sqlite:///tmp/other.db?mode=rwc");
+            assert_eq!(
+                Settings::load().expect("env").database_url.expose_secret(),
+                "sqlite:///tmp/other.db?mode=rwc"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -130,10 +155,12 @@ mod tests {
             jail.create_file("vigie.toml", "listen = \"127.0.0.1:9000\"\n[session]\nidle_minutes = 30\nabsolute_minutes = 120\n")?;
             jail.set_env("VIGIE_SESSION__IDLE_MINUTES", "20");
             jail.set_env("DATABASE_URL", "postgres://localhost/vigie");
+            jail.set_env("VIGIE_PUBLIC_URL", "http://localhost:9000");
             let s = Settings::load().expect("valid");
             assert_eq!(s.listen.port(), 9000);
             assert_eq!(s.session.idle_minutes, 20);
             assert_eq!(s.session.absolute_minutes, 120);
+            assert_eq!(s.public_url.as_str(), "http://localhost:9000/");
             use secrecy::ExposeSecret;
             assert_eq!(s.database_url.expose_secret(), "postgres://localhost/vigie");
             Ok(())

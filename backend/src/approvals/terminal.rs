@@ -42,12 +42,14 @@ pub async fn find(
         .await?)
 }
 
-/// The caller's terminal, created (with a new cookie to set) when it has none.
+/// The caller's terminal, created (with a new cookie to set) when it has none. A label given
+/// renames it; a new terminal without one is named after its browser (`fallback`).
 pub async fn find_or_create(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     headers: &HeaderMap,
     label: Option<&str>,
+    fallback: &str,
 ) -> AppResult<(terminal::Model, Option<String>)> {
     let label = label
         .map(|l| l.trim().chars().take(60).collect::<String>())
@@ -64,7 +66,7 @@ pub async fn find_or_create(
     let t = terminal::ActiveModel {
         id: Set(Uuid::new_v4()),
         token_hash: Set(tokens::hash(&token)),
-        label: Set(label.unwrap_or_else(|| "Poste sans nom".into())),
+        label: Set(label.unwrap_or_else(|| fallback.to_owned())),
         created_at: Set(now),
         last_seen_at: Set(now),
     }

@@ -49,12 +49,15 @@ pub async fn create(
     Client(client): Client,
     ApiJson(body): ApiJson<ApprovalCreate>,
 ) -> AppResult<impl IntoResponse> {
-    let label = body
-        .terminal_label
-        .clone()
-        .or_else(|| Some(terminal::describe(&headers)));
-    let (terminal, new_cookie) =
-        terminal::find_or_create(&state.db, state.now(), &headers, label.as_deref()).await?;
+    let fallback = terminal::describe(&headers);
+    let (terminal, new_cookie) = terminal::find_or_create(
+        &state.db,
+        state.now(),
+        &headers,
+        body.terminal_label.as_deref(),
+        &fallback,
+    )
+    .await?;
     let ip = client.ip.unwrap_or_else(|| "inconnue".into());
     let created = service::create(&state, &body.national_id, &terminal, &ip).await?;
     let cookie = new_cookie.map(|t| terminal::cookie_for(&state.settings, &t));

@@ -719,3 +719,29 @@ async fn one_address_cannot_ask_for_everybody() {
         ErrorCode::RateLimited
     );
 }
+
+#[tokio::test]
+async fn a_terminal_keeps_its_name() {
+    let app = TestApp::spawn().await;
+    let (phone, _key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let terminal = app.device();
+    let first = ask(&terminal, JEAN_MARTIN_RPPS).await;
+    ok_json::<Value>(
+        terminal
+            .post_empty(&format!("/api/approvals/{}/cancel", first.approval_id))
+            .await,
+    )
+    .await;
+    // Asking again without a name does not rename "Tablette 3".
+    ok_json::<ApprovalCreated>(
+        terminal
+            .post(
+                "/api/approvals",
+                &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+            )
+            .await,
+    )
+    .await;
+    let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
+    assert_eq!(pending[0].terminal, "Tablette 3");
+}
