@@ -10,7 +10,7 @@ use std::cell::Cell;
 use chrono::{DateTime, Utc};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{GetValue, Owner, StoredValue, on_cleanup};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode, NationalId,
@@ -186,30 +186,8 @@ pub async fn session_report(token: &str) -> ApiResult<()> {
 }
 
 // --- Security officers -----------------------------------------------------------------------
-// These bodies are declared by the backend only (routes/security.rs); they are mirrored here.
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Incident {
-    pub incident_id: Uuid,
-    pub kind: String,
-    pub professional: String,
-    pub national_id: String,
-    pub opened_at: DateTime<Utc>,
-    pub status: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Freeze {
-    pub national_id: String,
-    pub professional: Option<String>,
-    pub frozen_until: DateTime<Utc>,
-    pub reason: String,
-}
-
-#[derive(Serialize)]
-struct Reason<'a> {
-    reason: &'a str,
-}
+use vigie_shared::api::security::Reason;
+pub use vigie_shared::api::security::{Freeze, Incident};
 
 /// Open incidents. 403 for anyone but a security officer.
 pub async fn incidents() -> ApiResult<Vec<Incident>> {
@@ -219,7 +197,9 @@ pub async fn incidents() -> ApiResult<Vec<Incident>> {
 pub async fn close_incident(id: Uuid, note: &str) -> ApiResult<Incident> {
     post(
         &format!("/api/security/incidents/{id}/close"),
-        &Reason { reason: note },
+        &Reason {
+            reason: note.to_owned(),
+        },
     )
     .await
 }
@@ -237,7 +217,9 @@ pub async fn lift_freeze(national_id: &str, reason: &str) -> ApiResult<()> {
         .collect();
     post_no_content(
         &format!("/api/security/freezes/{national_id}/lift"),
-        &Reason { reason },
+        &Reason {
+            reason: reason.to_owned(),
+        },
     )
     .await
 }

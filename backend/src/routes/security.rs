@@ -8,10 +8,11 @@ use axum::{
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
-use vigie_shared::{ApiError, ErrorCode};
+use vigie_shared::{
+    ApiError, ErrorCode,
+    api::security::{Freeze, Incident, Reason},
+};
 
 use crate::{
     audit::{self, Event},
@@ -45,34 +46,11 @@ impl FromRequestParts<AppState> for SecurityOfficer {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct IncidentView {
-    pub incident_id: Uuid,
-    pub kind: String,
-    pub professional: String,
-    pub national_id: String,
-    pub opened_at: chrono::DateTime<chrono::Utc>,
-    pub status: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FreezeView {
-    pub national_id: String,
-    pub professional: Option<String>,
-    pub frozen_until: chrono::DateTime<chrono::Utc>,
-    pub reason: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Reason {
-    pub reason: String,
-}
-
-async fn incident_view(state: &AppState, i: incident::Model) -> AppResult<IncidentView> {
+async fn incident_view(state: &AppState, i: incident::Model) -> AppResult<Incident> {
     let p = professional::Entity::find_by_id(i.professional_id)
         .one(&state.db)
         .await?;
-    Ok(IncidentView {
+    Ok(Incident {
         incident_id: i.id,
         kind: i.kind,
         professional: p.as_ref().map(display_name).unwrap_or_default(),
@@ -95,11 +73,11 @@ fn reason_required(r: &str) -> AppResult<String> {
 
 /// Incidents still open, newest first.
 #[utoipa::path(get, path = "/api/security/incidents", tag = "sécurité",
-    responses((status = 200, body = [IncidentView]), (status = 403, body = ApiError)))]
+    responses((status = 200, body = [Incident]), (status = 403, body = ApiError)))]
 pub async fn incidents(
     State(state): State<AppState>,
     _officer: SecurityOfficer,
-) -> AppResult<Json<Vec<IncidentView>>> {
+) -> AppResult<Json<Vec<Incident>>> {
     let rows = incident::Entity::find()
         .filter(incident::Column::Status.eq("open"))
         .order_by_desc(incident::Column::OpenedAt)
@@ -115,13 +93,13 @@ pub async fn incidents(
 /// Closes an incident with a note.
 #[utoipa::path(post, path = "/api/security/incidents/{id}/close", tag = "sécurité",
     params(("id" = Uuid, Path)), request_body = Reason,
-    responses((status = 200, body = IncidentView), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+    responses((status = 200, body = Incident), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn close_incident(
     State(state): State<AppState>,
     SecurityOfficer(officer): SecurityOfficer,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<Reason>,
-) -> AppResult<Json<IncidentView>> {
+) -> AppResult<Json<Incident>> {
     let now = state.now();
     let note = reason_required(&body.reason)?;
     let txn = state.db.begin().await?;
@@ -159,11 +137,11 @@ pub async fn close_incident(
 
 /// Identities whose push sign-in is frozen now.
 #[utoipa::path(get, path = "/api/security/freezes", tag = "sécurité",
-    responses((status = 200, body = [FreezeView]), (status = 403, body = ApiError)))]
+    responses((status = 200, body = [Freeze]), (status = 403, body = ApiError)))]
 pub async fn freezes(
     State(state): State<AppState>,
     _officer: SecurityOfficer,
-) -> AppResult<Json<Vec<FreezeView>>> {
+) -> AppResult<Json<Vec<Freeze>>> {
     let rows = push_freeze::Entity::find()
         .filter(push_freeze::Column::FrozenUntil.gt(state.now()))
         .all(&state.db)
@@ -174,7 +152,7 @@ pub async fn freezes(
             .filter(professional::Column::NationalId.eq(f.national_id.clone()))
             .one(&state.db)
             .await?;
-        out.push(FreezeView {
+        out.push(Freeze {
             national_id: f.national_id,
             professional: p.as_ref().map(display_name),
             frozen_until: f.frozen_until.unwrap_or_default(),

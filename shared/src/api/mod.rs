@@ -4,4 +4,5 @@ pub mod activation;
 pub mod approval;
 pub mod health;
 pub mod passkey;
+pub mod security;
 pub mod session;
