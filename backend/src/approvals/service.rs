@@ -160,7 +160,7 @@ pub async fn create(
     txn.commit().await?;
     Ok(ApprovalCreated {
         approval_id: id,
-        qr_svg: qr::svg(id, &code),
+        qr_svg: qr::svg(&state.settings.public_url, id, &code),
         code,
         expires_at: row.expires_at,
     })

@@ -11,7 +11,7 @@ use vigie_shared::{
     api::approval::{ApprovalConfirm, ApprovalEvent, PendingApproval},
 };
 
-use super::{activation::ActivationRequest, set_title};
+use super::{activation::ActivationRequest, fragment_value, set_title, take_fragment};
 use crate::{
     api,
     components::code_field::{CodeField, is_complete},
@@ -67,6 +67,13 @@ impl Inbox {
 pub fn Validation() -> impl IntoView {
     set_title("Validation des connexions");
     let session = use_session();
+    // Opened by scanning the terminal's QR code: `#demande=<id>&code=<6 digits>` fills the code in.
+    let scanned = StoredValue::new({
+        let fragment = take_fragment();
+        fragment_value(&fragment, "demande")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+            .zip(fragment_value(&fragment, "code"))
+    });
     let mode = RwSignal::new(Mode::Loading);
     let inbox = Inbox {
         requests: RwSignal::new(Vec::new()),
@@ -208,7 +215,13 @@ pub fn Validation() -> impl IntoView {
                             <For
                                 each=live_requests
                                 key=|request| request.approval_id
-                                children=move |request| pending_card(request, inbox, session)
+                                children=move |request| {
+                                    let prefill = scanned
+                                        .get_value()
+                                        .filter(|(id, _)| *id == request.approval_id)
+                                        .map(|(_, code)| code);
+                                    pending_card(request, inbox, session, prefill)
+                                }
                             />
                         </ul>
                     </Show>
@@ -219,10 +232,15 @@ pub fn Validation() -> impl IntoView {
     }
 }
 
-fn pending_card(request: PendingApproval, inbox: Inbox, session: SessionContext) -> impl IntoView {
+fn pending_card(
+    request: PendingApproval,
+    inbox: Inbox,
+    session: SessionContext,
+    prefill: Option<String>,
+) -> impl IntoView {
     let id = request.approval_id;
     let terminal = request.terminal.clone();
-    let code = RwSignal::new(String::new());
+    let code = RwSignal::new(prefill.unwrap_or_default());
     let failure = RwSignal::new(None::<String>);
     // The request was decided elsewhere meanwhile: it simply leaves.
     let fail = move |error: ApiError| {
