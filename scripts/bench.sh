@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): SPA size and first-load transfer, /api/health throughput and p99 at
-# 64 connections next to a static file served by the same process (the baseline, same run),
+# 64 connections next to the API's cheapest answer (a JSON 404, the baseline, same run),
 # and server memory at rest. Needs the release builds (scripts/run.sh or scripts/test.sh made them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh >/dev/null
-[ -f dist/index.html ] || trunk build --release
-[ -x target/release/vigie ] || cargo build --release -p vigie-backend
+[ -f dist/index.html ] && [ -x target/release/vigie ] || bash scripts/build.sh
 DURATION=${BENCH_SECONDS:-10}
 
 echo "== SPA size (release wasm)"
@@ -30,7 +29,7 @@ echo "== First load of the SPA (what a phone downloads, as the server compresses
 total=0
 assets=$(grep -oE '(href|src)="/[^"]+"' dist/index.html | sed -E 's/^(href|src)="//; s/"$//' | sort -u)
 wasm_path="/$(basename "$wasm")"
-for path in / $assets $wasm_path; do
+for path in $(printf '%s\n' / $assets $wasm_path | sort -u); do
   bytes=$(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$base$path")
   printf '  %-60s %8d bytes\n' "$path" "$bytes"
   total=$((total + bytes))
@@ -44,12 +43,13 @@ load() { # path → "rps p99_ms"
   wrk -t2 -c64 -d"${DURATION}s" --latency "$base$1" 2>/dev/null | awk '
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
-    END {printf "%s %s", rps, p99}'
+    END {printf "%s %s\n", rps, p99}'
 }
 echo "== Load: 64 connections, ${DURATION}s each, wrk -t2 (loopback)"
-read -r static_rps static_p99 < <(load /manifest.webmanifest)
+# Baseline: the API's cheapest answer (a JSON 404, no database), through the same layers.
+read -r static_rps static_p99 < <(load /api/baseline-not-found)
 read -r health_rps health_p99 < <(load /api/health)
-printf '%-34s %10s req/s  p99 %8s ms\n' "baseline: static file" "$static_rps" "$static_p99" "/api/health (database query)" "$health_rps" "$health_p99"
+printf '%-34s %10s req/s  p99 %8s ms\n' "baseline: API 404 (no database)" "$static_rps" "$static_p99" "/api/health (database query)" "$health_rps" "$health_p99"
 python3 - "$static_rps" "$health_rps" "$static_p99" "$health_p99" <<'PY'
 import sys
 s_rps, h_rps, s_p99, h_p99 = map(float, sys.argv[1:])

@@ -6,10 +6,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
-echo "[run] building the SPA (trunk, release)" >&2
-trunk build --release
-echo "[run] building the server (release)" >&2
-cargo build --release -p vigie-backend
+bash scripts/build.sh
 mkdir -p .vigie
 export VIGIE_DATABASE_URL="${VIGIE_DATABASE_URL:-sqlite://.vigie/vigie.db?mode=rwc}"
 exec ./target/release/vigie serve --demo

@@ -9,7 +9,6 @@ bash scripts/setup.sh
 echo "[test] Rust tests" >&2
 cargo test -p vigie-shared -p vigie-backend -p vigie-frontend
 echo "[test] release build for the browser tests" >&2
-trunk build --release
-cargo build --release -p vigie-backend
+bash scripts/build.sh
 echo "[test] browser tests (headless Chromium)" >&2
 (cd e2e && npx playwright test)

@@ -16,7 +16,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(dist: &Path, index_html: String)
         let html = index_html.clone();
         async move { ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response() }
     };
-    let assets = ServeDir::new(dist).append_index_html_on_directories(false);
+    // Precompressed files (scripts/build.sh) are sent as they are when the browser accepts them.
+    let assets = ServeDir::new(dist)
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
         .route("/", get(index.clone()))
         .route("/index.html", get(index.clone()))

@@ -92,3 +92,53 @@ async fn the_date_header_follows_the_server_clock() {
     let ahead = parsed.with_timezone(&chrono::Utc) - chrono::Utc::now();
     assert!(ahead > chrono::Duration::minutes(119), "{date}");
 }
+
+#[tokio::test]
+async fn precompressed_assets_are_sent_as_they_are_with_the_right_cache_policy() {
+    let dist = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<!doctype html><html lang=\"fr\"><body></body></html>",
+    )
+    .expect("write");
+    std::fs::write(
+        dist.path().join("app-0123456789abcdef.js"),
+        "console.log('vigie')",
+    )
+    .expect("write");
+    std::fs::write(
+        dist.path().join("app-0123456789abcdef.js.br"),
+        b"pretend-brotli",
+    )
+    .expect("write");
+    std::fs::write(dist.path().join("manifest.webmanifest"), "{}").expect("write");
+    let path = dist.path().to_owned();
+    let app = TestApp::spawn_with(move |s| s.dist_dir = path).await;
+    let r = app
+        .client
+        .get(app.url("/app-0123456789abcdef.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .contains("javascript")
+    );
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .contains("immutable")
+    );
+    assert_eq!(r.bytes().await.expect("body").as_ref(), b"pretend-brotli");
+    let r = app.get("/manifest.webmanifest").await;
+    assert_eq!(
+        r.headers()["cache-control"],
+        "no-cache",
+        "unhashed files are revalidated"
+    );
+}
