@@ -503,21 +503,16 @@ pub async fn approve(
         &auth,
     )
     .await?;
-    if !transition(state, &txn, &row, ApprovalStatus::Approved, now).await? {
-        return Err(ErrorCode::RequestClosed.into());
-    }
     limits::record_success(&txn, now, &row.national_id).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("approval.approved")
-            .actor(approver.professional.id)
-            .subject(id)
-            .terminal(row.terminal_id),
+    decide(
+        state,
+        txn,
+        &row,
+        ApprovalStatus::Approved,
+        "approval.approved",
+        approver,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(view(&load(&state.db, id).await?))
+    .await
 }
 
 /// Phone: "Quitter l'authentification" — one tap refuses the request.
@@ -525,21 +520,39 @@ pub async fn refuse(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
     let now = state.now();
     let row = mine_pending(state, approver, id).await?;
     let txn = state.db.begin().await?;
-    if !transition(state, &txn, &row, ApprovalStatus::Refused, now).await? {
+    limits::record_failure(&txn, now, &row.national_id).await?;
+    decide(
+        state,
+        txn,
+        &row,
+        ApprovalStatus::Refused,
+        "approval.refused",
+        approver,
+    )
+    .await
+}
+
+/// The phone's decision on a pending request: the transition, its audit event, commit. When
+/// someone else decided first, nothing of the transaction is kept.
+async fn decide(
+    state: &AppState,
+    txn: sea_orm::DatabaseTransaction,
+    row: &approval_request::Model,
+    to: ApprovalStatus,
+    action: &'static str,
+    approver: &Approver,
+) -> AppResult<ApprovalState> {
+    let now = state.now();
+    if !transition(state, &txn, row, to, now).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
-    limits::record_failure(&txn, now, &row.national_id).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("approval.refused")
-            .actor(approver.professional.id)
-            .subject(id)
-            .terminal(row.terminal_id),
-    )
-    .await?;
+    let event = Event::new(action)
+        .actor(approver.professional.id)
+        .subject(row.id)
+        .terminal(row.terminal_id);
+    audit::record(&txn, now, event).await?;
     txn.commit().await?;
-    Ok(view(&load(&state.db, id).await?))
+    Ok(view(&load(&state.db, row.id).await?))
 }
 
 /// Phone: "Ce n'est pas moi" — refuses this request, cancels every other pending one of this
