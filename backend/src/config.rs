@@ -29,6 +29,7 @@ pub struct Settings {
     /// Log filter (`tracing` syntax).
     pub log: String,
     pub session: SessionSettings,
+    pub password: PasswordSettings,
     pub mail: crate::mail::MailSettings,
     /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
     /// hall shares one address: size it to the hall).
@@ -42,6 +43,20 @@ pub struct Settings {
 pub struct SessionSettings {
     pub idle_minutes: i64,
     pub absolute_minutes: i64,
+}
+
+/// Structure password accounts (amelipro rules; see the README on how they depart from ASVS).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub min_length: usize,
+    /// A password older than this must be replaced at the next sign-in.
+    pub max_age_days: i64,
+    /// How many earlier passwords may not be chosen again.
+    pub history: usize,
+    /// Failed sign-ins in a row that lock the account for `lock_minutes`.
+    pub lock_after_failures: i32,
+    pub lock_minutes: i64,
 }
 
 fn serialize_secret<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -69,6 +84,13 @@ impl Default for Settings {
             session: SessionSettings {
                 idle_minutes: 60,
                 absolute_minutes: 240,
+            },
+            password: PasswordSettings {
+                min_length: 12,
+                max_age_days: 183,
+                history: 12,
+                lock_after_failures: 5,
+                lock_minutes: 15,
             },
             testing: false,
         }
@@ -103,6 +125,9 @@ impl Settings {
             || self.session.absolute_minutes < self.session.idle_minutes
         {
             return Err("session: idle_minutes must be > 0 and ≤ absolute_minutes".into());
+        }
+        if self.password.min_length < 8 || self.password.max_age_days <= 0 {
+            return Err("password: min_length must be ≥ 8 and max_age_days > 0".into());
         }
         if self.public_url.host_str().is_none() {
             return Err("public_url must have a host".into());

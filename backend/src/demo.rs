@@ -6,11 +6,19 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 use vigie_shared::{Finess, Rpps};
 
-use crate::entities::{practice, professional, staff_member, structure, vaccine_product};
+use crate::{
+    accounts::password,
+    entities::{
+        practice, professional, staff_member, structure, structure_account, vaccine_product,
+    },
+};
 
 pub const CENTRE_FINESS: &str = "770012342";
 /// Dr Jean Martin, médecin — the professional the README's walkthrough signs in as.
 pub const JEAN_MARTIN_RPPS: &str = "10003456786";
+/// The centre's structure account (identifier: its FINESS). Demonstration only.
+pub const CENTRE_ACCOUNT_PASSWORD: &str = "Melun vaccine chaque matin 2026";
+pub const CENTRE_ACCOUNT_MOBILE: &str = "+33 6 70 00 12 34";
 pub const CLAIRE_BERNARD_RPPS: &str = "10101234564";
 
 pub struct DemoProfessional {
@@ -209,6 +217,25 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         staff_member::Column::StructureId,
         staff_member::Column::CpeNumber,
     ])
+    .exec(db)
+    .await?;
+
+    structure_account::Entity::insert(structure_account::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        structure_id: Set(centre.id),
+        identifier: Set(finess.as_str().into()),
+        display_name: Set("Responsable du centre".into()),
+        email: Set("centre.melun@demo.vigie.invalid".into()),
+        mobile: Set(CENTRE_ACCOUNT_MOBILE.into()),
+        password_hash: Set(password::hash(CENTRE_ACCOUNT_PASSWORD)
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?),
+        password_changed_at: Set(now),
+        must_change_password: Set(false),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([structure_account::Column::Identifier])
     .exec(db)
     .await?;
 

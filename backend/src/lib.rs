@@ -1,5 +1,6 @@
 //! Vigie's server: the REST API under `/api` and the built SPA, from one process.
 
+pub mod accounts;
 pub mod activation;
 pub mod approvals;
 pub mod audit;

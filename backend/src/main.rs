@@ -46,6 +46,22 @@ enum Command {
     AuditVerify,
     /// Print the mail outbox (messages not delivered by an SMTP relay).
     Outbox,
+    /// Create a structure's password account; prints a first password to replace at first
+    /// sign-in (the second factor goes by SMS to the mobile given here).
+    CreateStructureAccount {
+        /// FINESS of the structure (already in the directory or demo data).
+        #[arg(long)]
+        finess: String,
+        /// Sign-in identifier: the FINESS or an Assurance Maladie number (defaults to the FINESS).
+        #[arg(long)]
+        identifier: Option<String>,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        mobile: String,
+    },
     /// Print a single-use link (30 minutes) that lets a professional create a passkey.
     Enrol {
         /// National identifier (8 + RPPS).
@@ -122,6 +138,52 @@ async fn main() -> anyhow::Result<()> {
             .exec(&db)
             .await?;
             println!("Rôle d'officier de sécurité accordé à {national_id}.");
+        }
+        Command::CreateStructureAccount {
+            finess,
+            identifier,
+            name,
+            email,
+            mobile,
+        } => {
+            let finess =
+                vigie_shared::Finess::parse(&finess).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let identifier = vigie_shared::AccountIdentifier::parse(
+                identifier.as_deref().unwrap_or(finess.as_str()),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let structure = vigie_backend::entities::structure::Entity::find()
+                .filter(vigie_backend::entities::structure::Column::Finess.eq(finess.as_str()))
+                .one(&db)
+                .await?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("aucune structure avec le FINESS {}", finess.as_str())
+                })?;
+            // Four random words' worth of entropy, replaced at the first sign-in anyway.
+            let first = vigie_backend::auth::tokens::random_token(18);
+            vigie_backend::accounts::create(
+                &db,
+                &settings,
+                Clock::default().now(),
+                vigie_backend::accounts::NewAccount {
+                    structure: &structure,
+                    identifier: &identifier,
+                    display_name: &name,
+                    email: &email,
+                    mobile: &mobile,
+                    password: &first,
+                    must_change_password: true,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Compte {} créé pour {}.",
+                identifier.as_str(),
+                structure.name
+            );
+            println!("Mot de passe provisoire (à remplacer à la première connexion) : {first}");
         }
         Command::AuditVerify => {
             let db = db::connect(settings.database_url.expose_secret()).await?;

@@ -66,7 +66,7 @@ fn follow_session_end(session: SessionContext) {
         session.current.with(|current| {
             current
                 .as_ref()
-                .map(|s| (s.national_id.clone(), s.started_at))
+                .map(|s| (s.identifier.clone(), s.started_at))
         })
     });
     Effect::new(move |_| {

@@ -27,6 +27,14 @@ pub enum ErrorCode {
     WrongCode,
     RequestClosed,
     NotApproverDevice,
+    /// Password sign-in refused (unknown identifier, wrong password or locked: one answer).
+    InvalidCredentials,
+    /// Signed in with a password; the second factor is still due.
+    SecondFactorRequired,
+    /// The password expired or was set by an operator: it must be replaced first.
+    PasswordChangeRequired,
+    WeakPassword,
+    PasswordReused,
     DatabaseUnavailable,
     Internal,
     /// The client could not reach the server (set by the SPA, never sent by the server).
@@ -49,6 +57,9 @@ impl ErrorCode {
             Self::WrongCode => 400,
             Self::RequestClosed => 409,
             Self::NotApproverDevice => 401,
+            Self::InvalidCredentials => 401,
+            Self::SecondFactorRequired | Self::PasswordChangeRequired => 403,
+            Self::WeakPassword | Self::PasswordReused => 400,
             Self::Conflict => 409,
             Self::DatabaseUnavailable => 503,
             Self::Internal | Self::Network => 500,
@@ -77,6 +88,19 @@ impl ErrorCode {
             Self::RequestClosed => "Cette demande n'est plus en attente.",
             Self::NotApproverDevice => {
                 "Ce téléphone n'est pas activé : activez l'application de validation."
+            }
+            Self::InvalidCredentials => {
+                "Identifiant ou mot de passe incorrect. Après 5 erreurs, le compte est bloqué 15 minutes."
+            }
+            Self::SecondFactorRequired => {
+                "Saisissez le code reçu par SMS avant d'accéder aux données de santé."
+            }
+            Self::PasswordChangeRequired => {
+                "Votre mot de passe a expiré ou doit être remplacé : choisissez-en un nouveau."
+            }
+            Self::WeakPassword => "Ce mot de passe est trop facile à deviner.",
+            Self::PasswordReused => {
+                "Ce mot de passe a déjà été utilisé : choisissez-en un que vous n'avez jamais employé."
             }
             Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
             Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",

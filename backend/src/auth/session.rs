@@ -12,12 +12,15 @@ use sea_orm::{
     QueryFilter,
 };
 use uuid::Uuid;
-use vigie_shared::{ErrorCode, NationalId, api::session::SessionState};
+use vigie_shared::{
+    ErrorCode,
+    api::session::{PrincipalKind, SessionStage, SessionState},
+};
 
 use super::tokens;
 use crate::{
     config::Settings,
-    entities::{professional, session},
+    entities::{professional, session, structure, structure_account},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -36,6 +39,13 @@ pub struct Opened {
     pub session: session::Model,
 }
 
+/// Whose session it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    Professional(Uuid),
+    Account(Uuid),
+}
+
 pub async fn open(
     db: &impl ConnectionTrait,
     settings: &Settings,
@@ -44,13 +54,44 @@ pub async fn open(
     method: &str,
     client: ClientInfo,
 ) -> AppResult<Opened> {
+    open_for(
+        db,
+        settings,
+        now,
+        Owner::Professional(professional_id),
+        SessionStage::Active,
+        method,
+        client,
+    )
+    .await
+}
+
+pub async fn open_for(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    owner: Owner,
+    stage: SessionStage,
+    method: &str,
+    client: ClientInfo,
+) -> AppResult<Opened> {
     let token = tokens::random_token(16);
     let absolute = now + Duration::minutes(settings.session.absolute_minutes);
     let idle = (now + Duration::minutes(settings.session.idle_minutes)).min(absolute);
+    let (professional_id, account_id) = match owner {
+        Owner::Professional(id) => (Some(id), None),
+        Owner::Account(id) => (None, Some(id)),
+    };
     let session = session::ActiveModel {
         id: Set(Uuid::new_v4()),
         token_hash: Set(tokens::hash(&token)),
         professional_id: Set(professional_id),
+        account_id: Set(account_id),
+        staff_member_id: Set(None),
+        stage: Set(stage_name(stage).into()),
+        factor_code_hash: Set(None),
+        factor_expires_at: Set(None),
+        factor_attempts: Set(0),
         method: Set(method.into()),
         created_at: Set(now),
         last_seen_at: Set(now),
@@ -64,6 +105,37 @@ pub async fn open(
     .insert(db)
     .await?;
     Ok(Opened { token, session })
+}
+
+pub fn stage_name(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::Active => "active",
+        SessionStage::SecondFactor => "second_factor",
+        SessionStage::PasswordChange => "password_change",
+    }
+}
+
+fn stage_of(name: &str) -> SessionStage {
+    match name {
+        "active" => SessionStage::Active,
+        "password_change" => SessionStage::PasswordChange,
+        // Anything unknown is treated as the most restricted stage.
+        _ => SessionStage::SecondFactor,
+    }
+}
+
+/// A new cookie value for the same session (after a second factor): the old one stops working.
+pub async fn rotate(db: &impl ConnectionTrait, id: Uuid) -> AppResult<String> {
+    let token = tokens::random_token(16);
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::TokenHash,
+            sea_orm::sea_query::Expr::value(tokens::hash(&token)),
+        )
+        .filter(session::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(token)
 }
 
 /// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Strict, Secure unless on localhost.
@@ -122,7 +194,84 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
     ClientInfo { user_agent, ip }
 }
 
-/// A live session and its professional; the extractor refuses anything else with 401.
+/// Who a session belongs to.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Professional(professional::Model),
+    Account {
+        account: structure_account::Model,
+        structure: structure::Model,
+    },
+}
+
+impl Principal {
+    /// The id written as the actor of audit events.
+    pub fn id(&self) -> Uuid {
+        match self {
+            Self::Professional(p) => p.id,
+            Self::Account { account, .. } => account.id,
+        }
+    }
+    pub fn kind(&self) -> PrincipalKind {
+        match self {
+            Self::Professional(_) => PrincipalKind::Professional,
+            Self::Account { .. } => PrincipalKind::StructureAccount,
+        }
+    }
+    pub fn identifier(&self) -> &str {
+        match self {
+            Self::Professional(p) => &p.national_id,
+            Self::Account { account, .. } => &account.identifier,
+        }
+    }
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Professional(p) => display_name(p),
+            Self::Account { account, structure } => {
+                format!("{} — {}", account.display_name, structure.name)
+            }
+        }
+    }
+}
+
+/// A live session, whatever its owner and stage.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub session: session::Model,
+    pub principal: Principal,
+}
+
+impl Current {
+    pub fn stage(&self) -> SessionStage {
+        stage_of(&self.session.stage)
+    }
+
+    pub fn state(&self) -> SessionState {
+        SessionState {
+            kind: self.principal.kind(),
+            identifier: self.principal.identifier().to_owned(),
+            display_name: self.principal.display_name(),
+            stage: self.stage(),
+            method: self.session.method.clone(),
+            started_at: self.session.created_at,
+            idle_expires_at: self.session.idle_expires_at,
+            absolute_expires_at: self.session.absolute_expires_at,
+        }
+    }
+
+    /// Refuses a session that still lacks its second factor or a new password: nothing past
+    /// this point (health data above all) is open to it.
+    pub fn require_active(self) -> AppResult<Self> {
+        match self.stage() {
+            SessionStage::Active => Ok(self),
+            SessionStage::SecondFactor => Err(ErrorCode::SecondFactorRequired.into()),
+            SessionStage::PasswordChange => Err(ErrorCode::PasswordChangeRequired.into()),
+        }
+    }
+}
+
+/// A professional's fully signed-in session; the extractor refuses anything else (401 without
+/// a live session, 403 for other principals or unfinished sign-ins).
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub session: session::Model,
@@ -130,15 +279,12 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    pub fn state(&self) -> AppResult<SessionState> {
-        Ok(SessionState {
-            national_id: NationalId::parse(&self.professional.national_id)?,
-            display_name: display_name(&self.professional),
-            method: self.session.method.clone(),
-            started_at: self.session.created_at,
-            idle_expires_at: self.session.idle_expires_at,
-            absolute_expires_at: self.session.absolute_expires_at,
-        })
+    pub fn state(&self) -> SessionState {
+        Current {
+            session: self.session.clone(),
+            principal: Principal::Professional(self.professional.clone()),
+        }
+        .state()
     }
 }
 
@@ -151,8 +297,33 @@ pub fn display_name(p: &professional::Model) -> String {
     format!("{civility}{} {}", p.first_name, p.last_name)
 }
 
+async fn principal_of(state: &AppState, row: &session::Model) -> AppResult<Option<Principal>> {
+    if let Some(id) = row.account_id {
+        let Some(account) = structure_account::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(structure) = structure::Entity::find_by_id(account.structure_id)
+            .one(&state.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        return Ok(Some(Principal::Account { account, structure }));
+    }
+    let Some(id) = row.professional_id else {
+        return Ok(None);
+    };
+    Ok(professional::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(Principal::Professional))
+}
+
 /// Looks the session up and checks both limits. `touch` records activity (pushes the idle limit).
-pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> AppResult<SignedIn> {
+pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> AppResult<Current> {
     let token = token_from(headers).ok_or(AppError::code(ErrorCode::Unauthenticated))?;
     let now = state.now();
     let found = session::Entity::find()
@@ -169,10 +340,7 @@ pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> Ap
         end(&state.db, now, row.id).await?;
         return Err(ErrorCode::SessionExpired.into());
     }
-    let Some(professional) = professional::Entity::find_by_id(row.professional_id)
-        .one(&state.db)
-        .await?
-    else {
+    let Some(principal) = principal_of(state, &row).await? else {
         return Err(ErrorCode::Unauthenticated.into());
     };
     let row = if touch {
@@ -185,9 +353,9 @@ pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> Ap
     } else {
         row
     };
-    Ok(SignedIn {
+    Ok(Current {
         session: row,
-        professional,
+        principal,
     })
 }
 
@@ -204,6 +372,23 @@ pub async fn end(db: &impl ConnectionTrait, now: DateTime<Utc>, id: Uuid) -> App
     Ok(())
 }
 
+/// Any fully signed-in session (professional or structure account).
+pub struct Authenticated(pub Current);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        find_live(state, &parts.headers, true)
+            .await?
+            .require_active()
+            .map(Authenticated)
+    }
+}
+
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
 
@@ -211,12 +396,34 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        find_live(state, &parts.headers, true).await
+        let Authenticated(current) = Authenticated::from_request_parts(parts, state).await?;
+        match current.principal {
+            Principal::Professional(professional) => Ok(SignedIn {
+                session: current.session,
+                professional,
+            }),
+            _ => Err(ErrorCode::Forbidden.into()),
+        }
     }
 }
 
-/// Like `SignedIn`, without counting the request as activity (the header's live state polls).
-pub struct SessionPeek(pub SignedIn);
+/// A live session at any stage, counted as activity: for the steps that finish a sign-in.
+pub struct AnyStage(pub Current);
+
+impl FromRequestParts<AppState> for AnyStage {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        find_live(state, &parts.headers, true).await.map(AnyStage)
+    }
+}
+
+/// A live session at any stage, without counting the request as activity (the header's live
+/// state polls).
+pub struct SessionPeek(pub Current);
 
 impl FromRequestParts<AppState> for SessionPeek {
     type Rejection = AppError;

@@ -95,7 +95,11 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;
-    let professional = professional::Entity::find_by_id(row.professional_id)
+    // Only professionals' sign-in mails carry the link.
+    let professional_id = row
+        .professional_id
+        .ok_or(AppError::code(ErrorCode::NotFound))?;
+    let professional = professional::Entity::find_by_id(professional_id)
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;

@@ -6,7 +6,18 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub token_hash: String,
-    pub professional_id: Uuid,
+    /// The professional signed in, or the authority a delegate types under.
+    pub professional_id: Option<Uuid>,
+    /// A structure's password account.
+    pub account_id: Option<Uuid>,
+    /// The staff member typing under delegation.
+    pub staff_member_id: Option<Uuid>,
+    /// `active`, or what the session still lacks: `second_factor`, `password_change`.
+    pub stage: String,
+    /// The second factor's one-time code (hash), its deadline and the tries spent on it.
+    pub factor_code_hash: Option<String>,
+    pub factor_expires_at: Option<DateTimeUtc>,
+    pub factor_attempts: i32,
     pub method: String,
     pub created_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,

@@ -68,9 +68,24 @@ pub async fn queue(
     subject: &str,
     body: &str,
 ) -> AppResult<()> {
-    let Some(email) = to.email.clone().filter(|e| !e.is_empty()) else {
+    let Some(email) = to.email.as_deref() else {
         return Ok(());
     };
+    queue_to(db, now, email, subject, body).await
+}
+
+/// Queues a message to an address (empty: nothing to send).
+pub async fn queue_to(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    email: &str,
+    subject: &str,
+    body: &str,
+) -> AppResult<()> {
+    if email.is_empty() {
+        return Ok(());
+    }
+    let email = email.to_owned();
     mail_outbox::Entity::insert(mail_outbox::ActiveModel {
         id: Set(Uuid::new_v4()),
         recipient: Set(email),

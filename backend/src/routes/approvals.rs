@@ -128,5 +128,5 @@ pub async fn claim(
     let terminal = this_terminal(&state, &headers).await?;
     let (token, signed_in) = service::claim(&state, id, &terminal, client).await?;
     let cookie = session::cookie_for(&state.settings, &token);
-    Ok(([(header::SET_COOKIE, cookie)], Json(signed_in.state()?)))
+    Ok(([(header::SET_COOKIE, cookie)], Json(signed_in.state())))
 }

@@ -8,6 +8,7 @@ use vigie_shared::ErrorCode;
 
 use crate::{error::AppError, state::AppState};
 
+pub mod accounts;
 pub mod activation;
 pub mod approvals;
 pub mod approver;
@@ -64,6 +65,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(security::close_incident))
         .routes(routes!(security::freezes))
         .routes(routes!(security::lift_freeze))
+        .routes(routes!(accounts::sign_in))
+        .routes(routes!(accounts::second_factor))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::password_policy))
+        .routes(routes!(accounts::me))
 }
 
 pub fn router() -> Router<AppState> {

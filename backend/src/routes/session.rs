@@ -7,7 +7,7 @@ use axum::{
 use vigie_shared::{ApiError, api::session::SessionState};
 
 use crate::{
-    auth::session::{self, SessionPeek, SignedIn},
+    auth::session::{self, AnyStage, SessionPeek},
     error::AppResult,
     state::AppState,
 };
@@ -18,8 +18,8 @@ use crate::{
         (status = 200, body = SessionState),
         (status = 401, description = "Pas de session, ou session expirée", body = ApiError),
     ))]
-pub async fn current(SessionPeek(signed_in): SessionPeek) -> AppResult<Json<SessionState>> {
-    Ok(Json(signed_in.state()?))
+pub async fn current(SessionPeek(current): SessionPeek) -> Json<SessionState> {
+    Json(current.state())
 }
 
 /// "Rester connecté": counts as activity and pushes the idle limit back.
@@ -28,8 +28,8 @@ pub async fn current(SessionPeek(signed_in): SessionPeek) -> AppResult<Json<Sess
         (status = 200, body = SessionState),
         (status = 401, body = ApiError),
     ))]
-pub async fn keep_alive(signed_in: SignedIn) -> AppResult<Json<SessionState>> {
-    Ok(Json(signed_in.state()?))
+pub async fn keep_alive(AnyStage(current): AnyStage) -> Json<SessionState> {
+    Json(current.state())
 }
 
 /// Ends this session on the server and clears the cookie.
@@ -49,7 +49,7 @@ pub async fn logout(
         &txn,
         now,
         crate::audit::Event::new("session.logout")
-            .actor(signed_in.professional.id)
+            .actor(signed_in.principal.id())
             .session(signed_in.session.id),
     )
     .await?;

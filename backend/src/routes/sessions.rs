@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::Sse,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
@@ -18,7 +18,7 @@ use crate::{
     approvals::terminal,
     audit::{self, Event},
     auth::{
-        session::{self, SessionPeek, SignedIn},
+        session::{self, Authenticated, Principal, SessionPeek},
         sign_in,
     },
     entities::session as session_row,
@@ -37,16 +37,29 @@ fn device(ua: Option<&str>) -> String {
     terminal::describe(&headers)
 }
 
+/// The sessions that are mine: a professional's own (not those a delegate opened under their
+/// authority), or a structure account's.
+fn owned_by(principal: &Principal) -> Condition {
+    match principal {
+        Principal::Professional(p) => Condition::all()
+            .add(session_row::Column::ProfessionalId.eq(p.id))
+            .add(session_row::Column::StaffMemberId.is_null()),
+        Principal::Account { account, .. } => {
+            Condition::all().add(session_row::Column::AccountId.eq(account.id))
+        }
+    }
+}
+
 /// My open sessions, on every device.
 #[utoipa::path(get, path = "/api/sessions", tag = "session",
     responses((status = 200, body = [SessionSummary]), (status = 401, body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    Authenticated(signed_in): Authenticated,
 ) -> AppResult<Json<Vec<SessionSummary>>> {
     let now = state.now();
     let rows = session_row::Entity::find()
-        .filter(session_row::Column::ProfessionalId.eq(signed_in.professional.id))
+        .filter(owned_by(&signed_in.principal))
         .filter(session_row::Column::EndedAt.is_null())
         .filter(session_row::Column::IdleExpiresAt.gt(now))
         .filter(session_row::Column::AbsoluteExpiresAt.gt(now))
@@ -74,13 +87,17 @@ pub async fn list(
     responses((status = 204), (status = 404, body = ApiError)))]
 pub async fn end(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    Authenticated(signed_in): Authenticated,
     Path(id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
     let now = state.now();
-    let row = session_row::Entity::find_by_id(id).one(&state.db).await?;
+    let row = session_row::Entity::find()
+        .filter(session_row::Column::Id.eq(id))
+        .filter(owned_by(&signed_in.principal))
+        .one(&state.db)
+        .await?;
     // Someone else's session does not exist, as far as I am concerned.
-    let Some(row) = row.filter(|r| r.professional_id == signed_in.professional.id) else {
+    let Some(row) = row else {
         return Err(ErrorCode::NotFound.into());
     };
     let txn = state.db.begin().await?;
@@ -89,7 +106,7 @@ pub async fn end(
         &txn,
         now,
         Event::new("session.ended")
-            .actor(signed_in.professional.id)
+            .actor(signed_in.principal.id())
             .session(row.id)
             .details(serde_json::json!({ "by_session": signed_in.session.id })),
     )

@@ -2,6 +2,7 @@
 //! migrations and a fresh database (temp SQLite file, or a new PostgreSQL database when
 //! `DATABASE_URL` names a PostgreSQL server).
 
+mod accounts;
 mod activation;
 mod approvals;
 mod errors;

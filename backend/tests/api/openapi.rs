@@ -41,6 +41,11 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/security/incidents/{id}/close"),
         ("get", "/api/security/freezes"),
         ("post", "/api/security/freezes/{national_id}/lift"),
+        ("post", "/api/accounts/sign-in"),
+        ("post", "/api/accounts/second-factor"),
+        ("post", "/api/accounts/password"),
+        ("get", "/api/accounts/password-policy"),
+        ("get", "/api/accounts/me"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (method, path) in expected {

@@ -38,7 +38,11 @@ async fn register_then_sign_in_opens_a_session() {
     assert!(token.len() >= 22, "at least 128 random bits");
     let state: vigie_shared::api::session::SessionState = ok_json(response).await;
     assert_eq!(state.display_name, "Dr Jean Martin");
-    assert_eq!(state.national_id, national_id(JEAN_MARTIN_RPPS));
+    assert_eq!(state.identifier, national_id(JEAN_MARTIN_RPPS).as_str());
+    assert_eq!(
+        state.stage,
+        vigie_shared::api::session::SessionStage::Active
+    );
 
     let current: vigie_shared::api::session::SessionState =
         ok_json(app.get("/api/session").await).await;

@@ -66,11 +66,12 @@ impl Countdown {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigie_shared::NationalId;
 
     fn session(now: DateTime<Utc>, idle_min: i64, absolute_min: i64) -> SessionState {
         SessionState {
-            national_id: NationalId::parse("810003456786").expect("valid test identifier"),
+            kind: vigie_shared::api::session::PrincipalKind::Professional,
+            identifier: "810003456786".into(),
+            stage: vigie_shared::api::session::SessionStage::Active,
             display_name: "Dr Jean Martin".into(),
             method: "passkey".into(),
             started_at: now,

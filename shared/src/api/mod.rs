@@ -1,5 +1,6 @@
 //! Wire types, one module per use case.
 
+pub mod account;
 pub mod activation;
 pub mod approval;
 pub mod health;

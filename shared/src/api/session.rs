@@ -1,15 +1,35 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::NationalId;
+/// Who a session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    Professional,
+    StructureAccount,
+}
+
+/// What a session still lacks before it may touch health data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStage {
+    Active,
+    SecondFactor,
+    PasswordChange,
+}
 
 /// Who is signed in on this device, and for how long still.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionState {
-    pub national_id: NationalId,
+    pub kind: PrincipalKind,
+    /// The national identifier (professional) or the account identifier (structure).
+    pub identifier: String,
     pub display_name: String,
-    /// How the session was opened: `passkey`, …
+    pub stage: SessionStage,
+    /// How the session was opened: `passkey`, `push`, `password`.
     pub method: String,
     pub started_at: DateTime<Utc>,
     /// When the session closes if nothing happens (idle limit).

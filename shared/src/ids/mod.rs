@@ -1,11 +1,13 @@
 //! Identifiers that parse or refuse. Each type has a private field, so holding one proves it
 //! passed its rule; the rules and their test vectors come from PRODUCT.md "Identifiers".
 
+mod account;
 mod finess;
 mod luhn;
 mod national_id;
 mod nir;
 
+pub use account::AccountIdentifier;
 pub use finess::Finess;
 pub use national_id::{NationalId, Rpps};
 pub use nir::{Nir, NirContext, Sex};
@@ -41,8 +43,9 @@ pub enum IdError {
 impl IdError {
     /// Every refusal message starts with one of these names (how the server tells an
     /// identifier refusal from other bad input inside a JSON body).
-    pub const NAMES: [&'static str; 4] = [
+    pub const NAMES: [&'static str; 5] = [
         "Identifiant national",
+        "Identifiant de compte",
         "Numéro RPPS",
         "NIR",
         "Numéro FINESS",

@@ -1,0 +1,486 @@
+//! Structure password accounts (PRODUCT.md "Sign-in" item 7, amelipro rules). The identifier
+//! is the FINESS or an Assurance Maladie number, never an e-mail. A password alone opens a
+//! session that can do nothing but take the second factor: a 6-digit code sent by SMS to the
+//! account's mobile. Then, if the password expired (6 months by default) or was set by an
+//! operator, it must be replaced — by one never used before — before anything else.
+
+pub mod password;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+use vigie_shared::{
+    AccountIdentifier, ApiError, ErrorCode,
+    api::{
+        account::PasswordPolicy,
+        session::{SessionStage, SessionState},
+    },
+};
+
+use crate::{
+    audit::{self, Event},
+    auth::{
+        session::{self, ClientInfo, Current, Owner, Principal},
+        tokens,
+    },
+    config::Settings,
+    entities::{
+        password_history, session as session_row, sms_outbox, structure, structure_account,
+    },
+    error::{AppError, AppResult},
+    mail,
+    state::AppState,
+};
+
+/// How long the SMS code is valid, and how many tries it allows.
+pub const CODE_LIFETIME: Duration = Duration::minutes(5);
+pub const MAX_CODE_ATTEMPTS: i32 = 5;
+
+pub fn policy(settings: &Settings) -> PasswordPolicy {
+    PasswordPolicy {
+        min_length: settings.password.min_length,
+        max_age_days: settings.password.max_age_days,
+        history: settings.password.history,
+    }
+}
+
+/// What a new account starts with.
+pub struct NewAccount<'a> {
+    pub structure: &'a structure::Model,
+    pub identifier: &'a AccountIdentifier,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub mobile: &'a str,
+    pub password: &'a str,
+    /// Chosen by an operator: replaced at the first sign-in.
+    pub must_change_password: bool,
+}
+
+/// Creates the account; an identifier already taken is a conflict (nothing changes).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    new: NewAccount<'_>,
+) -> AppResult<structure_account::Model> {
+    if structure_account::Entity::find()
+        .filter(structure_account::Column::Identifier.eq(new.identifier.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::Conflict,
+            "Un compte existe déjà avec cet identifiant.",
+        )));
+    }
+    password::check_strength(
+        new.password,
+        settings.password.min_length,
+        &[
+            new.identifier.as_str(),
+            new.display_name,
+            &new.structure.name,
+        ],
+    )?;
+    let hash = password::hash_blocking(new.password.to_owned()).await?;
+    let row = structure_account::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        structure_id: Set(new.structure.id),
+        identifier: Set(new.identifier.as_str().to_owned()),
+        display_name: Set(new.display_name.to_owned()),
+        email: Set(new.email.to_owned()),
+        mobile: Set(new.mobile.to_owned()),
+        password_hash: Set(hash),
+        password_changed_at: Set(now),
+        must_change_password: Set(new.must_change_password),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+    };
+    Ok(row.insert(db).await?)
+}
+
+fn invalid_credentials() -> AppError {
+    ErrorCode::InvalidCredentials.into()
+}
+
+/// Identifier + password. Unknown identifier, wrong password and locked account get the same
+/// answer after the same work (one Argon2 verification).
+pub async fn sign_in(
+    state: &AppState,
+    identifier: &AccountIdentifier,
+    given: &str,
+    client: ClientInfo,
+) -> AppResult<(String, SessionState)> {
+    let now = state.now();
+    let found = structure_account::Entity::find()
+        .filter(structure_account::Column::Identifier.eq(identifier.as_str()))
+        .one(&state.db)
+        .await?;
+    let given = given.chars().take(password::MAX_LENGTH).collect::<String>();
+    let Some(account) = found else {
+        password::verify_blocking(given, password::decoy_hash().to_owned()).await?;
+        return Err(invalid_credentials());
+    };
+    if account.locked_until.is_some_and(|until| until > now) {
+        password::verify_blocking(given, password::decoy_hash().to_owned()).await?;
+        let txn = state.db.begin().await?;
+        audit::record(
+            &txn,
+            now,
+            Event::new("account.sign_in_refused_locked").actor(account.id),
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(invalid_credentials());
+    }
+    if !password::verify_blocking(given, account.password_hash.clone()).await? {
+        failed(state, now, &account).await?;
+        return Err(invalid_credentials());
+    }
+
+    let txn = state.db.begin().await?;
+    structure_account::Entity::update_many()
+        .col_expr(structure_account::Column::FailedAttempts, Expr::value(0))
+        .col_expr(
+            structure_account::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(structure_account::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    let opened = session::open_for(
+        &txn,
+        &state.settings,
+        now,
+        Owner::Account(account.id),
+        SessionStage::SecondFactor,
+        "password",
+        client,
+    )
+    .await?;
+    send_code(&txn, now, &account, opened.session.id).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("account.password_accepted")
+            .actor(account.id)
+            .session(opened.session.id),
+    )
+    .await?;
+    txn.commit().await?;
+    let current = Current {
+        session: session_row::Entity::find_by_id(opened.session.id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| AppError::internal("session vanished"))?,
+        principal: principal(state, account).await?,
+    };
+    Ok((opened.token, current.state()))
+}
+
+async fn principal(state: &AppState, account: structure_account::Model) -> AppResult<Principal> {
+    let structure = structure::Entity::find_by_id(account.structure_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::internal("account without structure"))?;
+    Ok(Principal::Account { account, structure })
+}
+
+/// Counts a wrong password; enough in a row lock the account for a while.
+async fn failed(
+    state: &AppState,
+    now: DateTime<Utc>,
+    account: &structure_account::Model,
+) -> AppResult<()> {
+    let rules = &state.settings.password;
+    let txn = state.db.begin().await?;
+    let failures = account.failed_attempts + 1;
+    let locks = failures >= rules.lock_after_failures;
+    let mut row = account.clone().into_active_model();
+    row.failed_attempts = Set(if locks { 0 } else { failures });
+    if locks {
+        row.locked_until = Set(Some(now + Duration::minutes(rules.lock_minutes)));
+    }
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new(if locks {
+            "account.locked"
+        } else {
+            "account.sign_in_failed"
+        })
+        .actor(account.id)
+        .details(serde_json::json!({ "failures": failures })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn code_hash(session_id: Uuid, code: &str) -> String {
+    tokens::hash(&format!("second-factor:{session_id}:{code}"))
+}
+
+async fn send_code(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    account: &structure_account::Model,
+    session_id: Uuid,
+) -> AppResult<()> {
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    session_row::Entity::update_many()
+        .col_expr(
+            session_row::Column::FactorCodeHash,
+            Expr::value(code_hash(session_id, &code)),
+        )
+        .col_expr(
+            session_row::Column::FactorExpiresAt,
+            Expr::value(now + CODE_LIFETIME),
+        )
+        .col_expr(session_row::Column::FactorAttempts, Expr::value(0))
+        .filter(session_row::Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
+    sms_outbox::Entity::insert(sms_outbox::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        recipient: Set(account.mobile.clone()),
+        body: Set(format!(
+            "Vigie : votre code de connexion est {code}. Il expire dans 5 minutes. Ne le communiquez à personne."
+        )),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+fn account_of(current: &Current) -> AppResult<&structure_account::Model> {
+    match &current.principal {
+        Principal::Account { account, .. } => Ok(account),
+        _ => Err(ErrorCode::Forbidden.into()),
+    }
+}
+
+fn password_due(settings: &Settings, now: DateTime<Utc>, a: &structure_account::Model) -> bool {
+    a.must_change_password
+        || now >= a.password_changed_at + Duration::days(settings.password.max_age_days)
+}
+
+/// The SMS code. Right: the session gets a new id (cookie) and moves on — to `active`, or to
+/// `password_change` when the password must be replaced. Wrong 5 times, or late: the session
+/// ends and the sign-in starts again.
+pub async fn second_factor(
+    state: &AppState,
+    current: Current,
+    code: &str,
+) -> AppResult<(String, SessionState)> {
+    let now = state.now();
+    let account = account_of(&current)?.clone();
+    let row = &current.session;
+    if current.stage() != SessionStage::SecondFactor {
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::Conflict,
+            "Le code a déjà été saisi pour cette session.",
+        )));
+    }
+    let expired = row.factor_expires_at.is_none_or(|at| now >= at);
+    if expired || row.factor_attempts >= MAX_CODE_ATTEMPTS {
+        end_with(state, now, &current, "account.second_factor_expired").await?;
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::SessionExpired,
+            "Le code a expiré ou a été mal saisi trop de fois : reconnectez-vous.",
+        )));
+    }
+    let expected = row.factor_code_hash.clone().unwrap_or_default();
+    let given = code_hash(row.id, code.trim());
+    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        let attempts = row.factor_attempts + 1;
+        if attempts >= MAX_CODE_ATTEMPTS {
+            end_with(state, now, &current, "account.second_factor_failed").await?;
+            return Err(AppError::Api(ApiError::new(
+                ErrorCode::SessionExpired,
+                "Code erroné 5 fois : la connexion est annulée, reconnectez-vous.",
+            )));
+        }
+        session_row::Entity::update_many()
+            .col_expr(session_row::Column::FactorAttempts, Expr::value(attempts))
+            .filter(session_row::Column::Id.eq(row.id))
+            .exec(&state.db)
+            .await?;
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::WrongCode,
+            format!(
+                "Le code saisi ne correspond pas au code reçu par SMS ({} essai(s) restant(s)).",
+                MAX_CODE_ATTEMPTS - attempts
+            ),
+        )));
+    }
+    let next = if password_due(&state.settings, now, &account) {
+        SessionStage::PasswordChange
+    } else {
+        SessionStage::Active
+    };
+    let txn = state.db.begin().await?;
+    session_row::Entity::update_many()
+        .col_expr(
+            session_row::Column::Stage,
+            Expr::value(session::stage_name(next)),
+        )
+        .col_expr(
+            session_row::Column::FactorCodeHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(session_row::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    let token = session::rotate(&txn, row.id).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("session.opened")
+            .actor(account.id)
+            .session(row.id)
+            .details(serde_json::json!({ "method": "password+sms" })),
+    )
+    .await?;
+    mail::queue_to(
+        &txn,
+        now,
+        &account.email,
+        "Vigie : nouvelle connexion au compte de votre structure",
+        &format!(
+            "Bonjour,\n\nUne connexion au compte {identifier} ({name}) a eu lieu le {when} \
+             (mot de passe et code SMS).\n\nSi ce n'était pas vous, changez le mot de passe \
+             et prévenez l'équipe de sécurité de Vigie.\n",
+            identifier = account.identifier,
+            name = account.display_name,
+            when = mail::paris_time(now),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut current = current;
+    current.session.stage = session::stage_name(next).into();
+    Ok((token, current.state()))
+}
+
+async fn end_with(
+    state: &AppState,
+    now: DateTime<Utc>,
+    current: &Current,
+    action: &'static str,
+) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    session::end(&txn, now, current.session.id).await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new(action)
+            .actor(current.principal.id())
+            .session(current.session.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Replaces the password: the current one must be given, the new one must be strong and must
+/// not be the current one nor one of the last `history`.
+pub async fn change_password(
+    state: &AppState,
+    current: Current,
+    current_password: &str,
+    new_password: &str,
+) -> AppResult<SessionState> {
+    let now = state.now();
+    if current.stage() == SessionStage::SecondFactor {
+        return Err(ErrorCode::SecondFactorRequired.into());
+    }
+    let (account, structure) = match &current.principal {
+        Principal::Account { account, structure } => (account.clone(), structure.clone()),
+        _ => return Err(ErrorCode::Forbidden.into()),
+    };
+    let given = current_password
+        .chars()
+        .take(password::MAX_LENGTH)
+        .collect::<String>();
+    if !password::verify_blocking(given, account.password_hash.clone()).await? {
+        return Err(AppError::Api(ApiError::new(
+            ErrorCode::InvalidInput,
+            "Le mot de passe actuel est incorrect.",
+        )));
+    }
+    password::check_strength(
+        new_password,
+        state.settings.password.min_length,
+        &[&account.identifier, &account.display_name, &structure.name],
+    )?;
+    let earlier: Vec<String> = password_history::Entity::find()
+        .filter(password_history::Column::AccountId.eq(account.id))
+        .order_by_desc(password_history::Column::SetAt)
+        .limit(state.settings.password.history as u64)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|h| h.password_hash)
+        .chain(std::iter::once(account.password_hash.clone()))
+        .collect();
+    let candidate = new_password.to_owned();
+    let reused = tokio::task::spawn_blocking(move || {
+        earlier.iter().any(|phc| password::verify(&candidate, phc))
+    })
+    .await
+    .map_err(AppError::internal)?;
+    if reused {
+        return Err(ErrorCode::PasswordReused.into());
+    }
+    let hash = password::hash_blocking(new_password.to_owned()).await?;
+
+    let txn = state.db.begin().await?;
+    password_history::Entity::insert(password_history::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        account_id: Set(account.id),
+        password_hash: Set(account.password_hash.clone()),
+        set_at: Set(account.password_changed_at),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let mut row = account.clone().into_active_model();
+    row.password_hash = Set(hash);
+    row.password_changed_at = Set(now);
+    row.must_change_password = Set(false);
+    row.update(&txn).await?;
+    session_row::Entity::update_many()
+        .col_expr(
+            session_row::Column::Stage,
+            Expr::value(session::stage_name(SessionStage::Active)),
+        )
+        .filter(session_row::Column::Id.eq(current.session.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("account.password_changed")
+            .actor(account.id)
+            .session(current.session.id),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut current = current;
+    current.session.stage = session::stage_name(SessionStage::Active).into();
+    Ok(current.state())
+}
+
+/// When the account's password must be replaced at the latest.
+pub fn password_expires_at(settings: &Settings, a: &structure_account::Model) -> DateTime<Utc> {
+    a.password_changed_at + Duration::days(settings.password.max_age_days)
+}
