@@ -27,6 +27,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
         });
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
+    crate::vaccination::catalogue::seed(&db).await?;
     Ok(db)
 }
 

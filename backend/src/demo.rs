@@ -8,9 +8,7 @@ use vigie_shared::{Finess, Rpps};
 
 use crate::{
     accounts::password,
-    entities::{
-        practice, professional, staff_member, structure, structure_account, vaccine_product,
-    },
+    entities::{practice, professional, staff_member, structure, structure_account},
 };
 
 pub const CENTRE_FINESS: &str = "770012342";
@@ -50,103 +48,6 @@ pub const PROFESSIONALS: [DemoProfessional; 2] = [
         email: "claire.bernard@demo.vigie.example",
         mobile: "+33698765432",
     },
-];
-
-/// A product of the COVID-19 vaccine catalogue: (code, name, manufacturer, EU authorisation,
-/// doses in the primary schedule, minimum days between doses, minimum age in years, still
-/// available). Sources: EMA EPARs, HAS advice.
-pub type CatalogueEntry = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    i32,
-    i32,
-    i32,
-    bool,
-);
-
-pub const VACCINES: [CatalogueEntry; 8] = [
-    (
-        "comirnaty",
-        "Comirnaty",
-        "Pfizer / BioNTech",
-        "EU/1/20/1528",
-        2,
-        21,
-        5,
-        true,
-    ),
-    (
-        "spikevax",
-        "Spikevax",
-        "Moderna",
-        "EU/1/20/1507",
-        2,
-        28,
-        12,
-        true,
-    ),
-    (
-        "nuvaxovid",
-        "Nuvaxovid",
-        "Novavax",
-        "EU/1/21/1618",
-        2,
-        21,
-        12,
-        true,
-    ),
-    (
-        "bimervax",
-        "Bimervax",
-        "Hipra",
-        "EU/1/22/1709",
-        1,
-        0,
-        16,
-        true,
-    ),
-    (
-        "vaxzevria",
-        "Vaxzevria",
-        "AstraZeneca",
-        "EU/1/21/1529",
-        2,
-        28,
-        18,
-        false,
-    ),
-    (
-        "jcovden",
-        "Jcovden (COVID-19 Vaccine Janssen)",
-        "Janssen-Cilag",
-        "EU/1/20/1525",
-        1,
-        0,
-        18,
-        false,
-    ),
-    (
-        "vidprevtyn-beta",
-        "VidPrevtyn Beta",
-        "Sanofi Pasteur",
-        "EU/1/21/1580",
-        1,
-        0,
-        18,
-        false,
-    ),
-    (
-        "valneva",
-        "COVID-19 Vaccine Valneva",
-        "Valneva",
-        "EU/1/21/1624",
-        2,
-        28,
-        18,
-        false,
-    ),
 ];
 
 pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
@@ -239,21 +140,5 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     .exec(db)
     .await?;
 
-    for (code, name, manufacturer, eu, doses, interval, min_age, active) in VACCINES {
-        vaccine_product::Entity::insert(vaccine_product::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            code: Set(code.into()),
-            name: Set(name.into()),
-            manufacturer: Set(manufacturer.into()),
-            eu_authorisation: Set(eu.into()),
-            doses_in_schedule: Set(doses),
-            min_interval_days: Set(interval),
-            min_age_years: Set(min_age),
-            active: Set(active),
-        })
-        .on_conflict_do_nothing_on([vaccine_product::Column::Code])
-        .exec(db)
-        .await?;
-    }
     Ok(())
 }

@@ -47,6 +47,7 @@ impl Application {
         let db = db::connect(settings.database_url.expose_secret()).await?;
         let webauthn = auth::webauthn::build(&settings.public_url)?;
         let decoy_key = server_key(&db, "decoy_credentials").await?;
+        let dcc = crate::certificates::load_or_create(&db, chrono::Utc::now()).await?;
         let events = crate::events::Events::start(db.clone()).await?;
         tokio::spawn(crate::mail::run_sender(db.clone(), settings.mail.clone()));
         let state = AppState {
@@ -56,6 +57,7 @@ impl Application {
             webauthn: Arc::new(webauthn),
             clock: Clock::default(),
             decoy_key: Arc::new(decoy_key),
+            dcc: Arc::new(dcc),
         };
         tokio::spawn(sweep_expired_approvals(state.clone()));
         let router = app_router(state.clone());

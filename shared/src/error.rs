@@ -35,6 +35,14 @@ pub enum ErrorCode {
     PasswordChangeRequired,
     WeakPassword,
     PasswordReused,
+    /// The lot is expired, inactive, of another product or of another structure.
+    LotUnusable,
+    /// The dose raises warnings the user has not confirmed.
+    ConfirmationRequired,
+    /// Corrections are closed 24 h after the entry, or the entry is not the user's.
+    CorrectionClosed,
+    /// An idempotency key sent again with a different request.
+    IdempotencyKeyReused,
     DatabaseUnavailable,
     Internal,
     /// The client could not reach the server (set by the SPA, never sent by the server).
@@ -60,6 +68,8 @@ impl ErrorCode {
             Self::InvalidCredentials => 401,
             Self::SecondFactorRequired | Self::PasswordChangeRequired => 403,
             Self::WeakPassword | Self::PasswordReused => 400,
+            Self::LotUnusable => 400,
+            Self::ConfirmationRequired | Self::CorrectionClosed | Self::IdempotencyKeyReused => 409,
             Self::Conflict => 409,
             Self::DatabaseUnavailable => 503,
             Self::Internal | Self::Network => 500,
@@ -101,6 +111,18 @@ impl ErrorCode {
             Self::WeakPassword => "Ce mot de passe est trop facile à deviner.",
             Self::PasswordReused => {
                 "Ce mot de passe a déjà été utilisé : choisissez-en un que vous n'avez jamais employé."
+            }
+            Self::LotUnusable => {
+                "Ce lot ne peut pas être utilisé (périmé, désactivé ou d'un autre vaccin)."
+            }
+            Self::ConfirmationRequired => {
+                "Cette injection appelle une confirmation explicite : relisez les avertissements."
+            }
+            Self::CorrectionClosed => {
+                "Cette saisie ne peut plus être corrigée (24 heures passées, ou vous n'en êtes ni l'auteur ni le responsable)."
+            }
+            Self::IdempotencyKeyReused => {
+                "Cette saisie a déjà été envoyée avec un contenu différent : rechargez la page."
             }
             Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
             Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",

@@ -1,16 +1,23 @@
 //! Database rows (sea-orm entities). Domain rules live in the services, not here.
 
 pub mod activation;
+pub mod adverse_effect;
 pub mod approval_request;
 pub mod approver_device;
 pub mod audit_event;
 pub mod audit_head;
+pub mod consultation;
 pub mod enrolment;
+pub mod idempotent_write;
 pub mod incident;
+pub mod injection;
+pub mod injection_revision;
 pub mod live_event;
 pub mod mail_outbox;
 pub mod passkey;
 pub mod password_history;
+pub mod patient;
+pub mod patient_access;
 pub mod practice;
 pub mod professional;
 pub mod push_freeze;
@@ -23,5 +30,6 @@ pub mod structure;
 pub mod structure_account;
 pub mod terminal;
 pub mod terminal_usage;
+pub mod vaccine_lot;
 pub mod vaccine_product;
 pub mod webauthn_ceremony;

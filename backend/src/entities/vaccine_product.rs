@@ -13,6 +13,9 @@ pub struct Model {
     pub min_interval_days: i32,
     pub min_age_years: i32,
     pub active: bool,
+    /// EU DCC value sets: vaccine/prophylaxis (`vp`) and marketing authorisation holder (`ma`).
+    pub dcc_prophylaxis: String,
+    pub dcc_manufacturer: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

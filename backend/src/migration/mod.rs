@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_push_approval;
 mod m20261122_000003_structure_accounts;
+mod m20261122_000004_traceability;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_push_approval::Migration),
             Box::new(m20261122_000003_structure_accounts::Migration),
+            Box::new(m20261122_000004_traceability::Migration),
         ]
     }
 }

@@ -12,13 +12,16 @@ pub mod accounts;
 pub mod activation;
 pub mod approvals;
 pub mod approver;
+pub mod certificates;
 pub mod health;
 pub mod live;
+pub mod lots;
 pub mod passkeys;
 pub mod security;
 pub mod session;
 pub mod sessions;
 pub mod testing;
+pub mod vaccination;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,6 +73,22 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::change_password))
         .routes(routes!(accounts::password_policy))
         .routes(routes!(accounts::me))
+        .routes(routes!(vaccination::context))
+        .routes(routes!(vaccination::lookup))
+        .routes(routes!(vaccination::search))
+        .routes(routes!(vaccination::patient))
+        .routes(routes!(vaccination::preview))
+        .routes(routes!(vaccination::record))
+        .routes(routes!(vaccination::correct))
+        .routes(routes!(vaccination::invalidate))
+        .routes(routes!(vaccination::revisions))
+        .routes(routes!(vaccination::adverse_effect))
+        .routes(routes!(vaccination::certificate))
+        .routes(routes!(vaccination::recap_pdf))
+        .routes(routes!(lots::list, lots::create))
+        .routes(routes!(lots::set_active))
+        .routes(routes!(certificates::signing_certificate))
+        .routes(routes!(certificates::verify))
 }
 
 pub fn router() -> Router<AppState> {

@@ -13,3 +13,4 @@ mod openapi;
 mod passkeys;
 mod security;
 mod sessions;
+mod vaccination;

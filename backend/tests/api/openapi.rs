@@ -46,6 +46,23 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/accounts/password"),
         ("get", "/api/accounts/password-policy"),
         ("get", "/api/accounts/me"),
+        ("get", "/api/vaccination/context"),
+        ("post", "/api/patients/lookup"),
+        ("post", "/api/patients/search"),
+        ("get", "/api/patients/{id}"),
+        ("post", "/api/vaccinations/preview"),
+        ("post", "/api/vaccinations"),
+        ("post", "/api/injections/{id}/correct"),
+        ("post", "/api/injections/{id}/invalidate"),
+        ("get", "/api/injections/{id}/revisions"),
+        ("post", "/api/injections/{id}/adverse-effects"),
+        ("get", "/api/patients/{id}/certificate"),
+        ("get", "/api/patients/{id}/recap.pdf"),
+        ("get", "/api/structures/{id}/lots"),
+        ("post", "/api/structures/{id}/lots"),
+        ("post", "/api/lots/{id}/active"),
+        ("get", "/api/certificates/signing-certificate"),
+        ("post", "/api/certificates/verify"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (method, path) in expected {

@@ -7,3 +7,4 @@ pub mod health;
 pub mod passkey;
 pub mod security;
 pub mod session;
+pub mod vaccination;

@@ -1,0 +1,265 @@
+//! Recording vaccinations (professionals; delegates join with the delegation issue). NIRs travel
+//! only in POST bodies; patients are addressed by an opaque id.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::header,
+    response::IntoResponse,
+};
+use uuid::Uuid;
+use vigie_shared::{
+    ApiError,
+    api::vaccination::{
+        AdverseEffectDeclaration, AdverseEffectRecorded, CertificateView, DosePreview,
+        DosePreviewRequest, InjectionCorrection, InjectionInvalidation, InjectionRevisionView,
+        InjectionView, NewVaccination, PatientFile, PatientLookup, PatientLookupResult,
+        PatientSearch, PatientSummary, ProductView, StructureView, VaccinationContext,
+        VaccinationRecorded,
+    },
+};
+
+use crate::{
+    auth::session::{SignedIn, display_name},
+    certificates,
+    entities::{structure, vaccine_product},
+    error::AppResult,
+    http::json::ApiJson,
+    state::AppState,
+    vaccination::{access::Actor, lots, service},
+};
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// The professional recording, in this session.
+pub fn actor(signed_in: &SignedIn) -> Actor {
+    Actor {
+        professional_id: signed_in.professional.id,
+        professional_name: display_name(&signed_in.professional),
+        session_id: signed_in.session.id,
+        staff_member_id: None,
+        typist_name: None,
+        terminal_id: None,
+    }
+}
+
+/// My structures with their lots, and the vaccine catalogue.
+#[utoipa::path(get, path = "/api/vaccination/context", tag = "vaccination",
+    responses((status = 200, body = VaccinationContext), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn context(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> AppResult<Json<VaccinationContext>> {
+    let ids =
+        crate::vaccination::access::structures_of(&state.db, signed_in.professional.id).await?;
+    let mut structures = Vec::new();
+    for s in structure::Entity::find()
+        .filter(structure::Column::Id.is_in(ids))
+        .order_by_asc(structure::Column::Name)
+        .all(&state.db)
+        .await?
+    {
+        structures.push(StructureView {
+            lots: lots::list_of(&state.db, s.id).await?,
+            id: s.id,
+            finess: s.finess,
+            name: s.name,
+        });
+    }
+    let products = vaccine_product::Entity::find()
+        .order_by_desc(vaccine_product::Column::Active)
+        .order_by_asc(vaccine_product::Column::Name)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| ProductView {
+            code: p.code,
+            name: p.name,
+            manufacturer: p.manufacturer,
+            eu_authorisation: p.eu_authorisation,
+            doses_in_schedule: p.doses_in_schedule,
+            min_interval_days: p.min_interval_days,
+            min_age_years: p.min_age_years,
+            active: p.active,
+        })
+        .collect();
+    Ok(Json(VaccinationContext {
+        structures,
+        products,
+    }))
+}
+
+/// Finds a patient by full NIR (in the body, never the URL); opens the file for this session.
+#[utoipa::path(post, path = "/api/patients/lookup", tag = "vaccination",
+    request_body = PatientLookup,
+    responses((status = 200, body = PatientLookupResult), (status = 400, description = "NIR mal formé", body = ApiError)))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<PatientLookup>,
+) -> AppResult<Json<PatientLookupResult>> {
+    let patient = service::lookup(&state, &actor(&signed_in), &body.nir).await?;
+    Ok(Json(PatientLookupResult { patient }))
+}
+
+/// Patients I may see, by family name (beginning) and birth date.
+#[utoipa::path(post, path = "/api/patients/search", tag = "vaccination",
+    request_body = PatientSearch,
+    responses((status = 200, body = [PatientSummary])))]
+pub async fn search(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<PatientSearch>,
+) -> AppResult<Json<Vec<PatientSummary>>> {
+    Ok(Json(
+        service::search(
+            &state,
+            &actor(&signed_in),
+            &body.family_name,
+            body.birth_date,
+        )
+        .await?,
+    ))
+}
+
+/// A patient's file and every injection, across structures.
+#[utoipa::path(get, path = "/api/patients/{id}", tag = "vaccination",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = PatientFile), (status = 404, description = "Inconnu, ou pas un de mes patients", body = ApiError)))]
+pub async fn patient(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<PatientFile>> {
+    Ok(Json(service::file(&state, &actor(&signed_in), id).await?))
+}
+
+/// The next dose: rank, warnings, and defaults to prefill (product, lot of the day, site).
+#[utoipa::path(post, path = "/api/vaccinations/preview", tag = "vaccination",
+    request_body = DosePreviewRequest,
+    responses((status = 200, body = DosePreview)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<DosePreviewRequest>,
+) -> AppResult<Json<DosePreview>> {
+    Ok(Json(
+        service::preview(&state, &actor(&signed_in), &body).await?,
+    ))
+}
+
+/// Records a consultation and its injection in one idempotent write (same key, same answer).
+#[utoipa::path(post, path = "/api/vaccinations", tag = "vaccination",
+    request_body = NewVaccination,
+    responses(
+        (status = 200, description = "Enregistré (ou déjà enregistré sous cette clé)", body = VaccinationRecorded),
+        (status = 400, description = "Saisie invalide, lot inutilisable", body = ApiError),
+        (status = 409, description = "Avertissements à confirmer, ou clé réutilisée", body = ApiError),
+    ))]
+pub async fn record(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<NewVaccination>,
+) -> AppResult<Json<VaccinationRecorded>> {
+    Ok(Json(
+        service::record(&state, &actor(&signed_in), body).await?,
+    ))
+}
+
+/// Corrects an injection within 24 h (author or responsible professional); the earlier version is kept.
+#[utoipa::path(post, path = "/api/injections/{id}/correct", tag = "vaccination",
+    params(("id" = Uuid, Path)), request_body = InjectionCorrection,
+    responses((status = 200, body = InjectionView), (status = 409, body = ApiError)))]
+pub async fn correct(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<InjectionCorrection>,
+) -> AppResult<Json<InjectionView>> {
+    Ok(Json(
+        service::correct(&state, &actor(&signed_in), id, body).await?,
+    ))
+}
+
+/// Invalidates an injection within 24 h, with a reason; the earlier version is kept.
+#[utoipa::path(post, path = "/api/injections/{id}/invalidate", tag = "vaccination",
+    params(("id" = Uuid, Path)), request_body = InjectionInvalidation,
+    responses((status = 200, body = InjectionView), (status = 409, body = ApiError)))]
+pub async fn invalidate(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<InjectionInvalidation>,
+) -> AppResult<Json<InjectionView>> {
+    Ok(Json(
+        service::invalidate(&state, &actor(&signed_in), id, &body.reason).await?,
+    ))
+}
+
+/// The earlier versions of an injection.
+#[utoipa::path(get, path = "/api/injections/{id}/revisions", tag = "vaccination",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = [InjectionRevisionView]), (status = 404, body = ApiError)))]
+pub async fn revisions(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<Vec<InjectionRevisionView>>> {
+    Ok(Json(
+        service::revisions(&state, &actor(&signed_in), id).await?,
+    ))
+}
+
+/// Records that an adverse effect is being declared; answers with the national portal's
+/// address and the context to copy there.
+#[utoipa::path(post, path = "/api/injections/{id}/adverse-effects", tag = "vaccination",
+    params(("id" = Uuid, Path)), request_body = AdverseEffectDeclaration,
+    responses((status = 200, body = AdverseEffectRecorded), (status = 404, body = ApiError)))]
+pub async fn adverse_effect(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<AdverseEffectDeclaration>,
+) -> AppResult<Json<AdverseEffectRecorded>> {
+    Ok(Json(
+        service::declare_adverse_effect(&state, &actor(&signed_in), id, &body.description).await?,
+    ))
+}
+
+/// The patient's EU Digital COVID Certificate (QR) for the recap page.
+#[utoipa::path(get, path = "/api/patients/{id}/certificate", tag = "vaccination",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CertificateView), (status = 404, body = ApiError)))]
+pub async fn certificate(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<CertificateView>> {
+    Ok(Json(
+        certificates::bilan(&state, &actor(&signed_in), id)
+            .await?
+            .certificate,
+    ))
+}
+
+/// The recap as a PDF (A4), with the certificate's QR code.
+#[utoipa::path(get, path = "/api/patients/{id}/recap.pdf", tag = "vaccination",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "application/pdf"), (status = 404, body = ApiError)))]
+pub async fn recap_pdf(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<impl IntoResponse> {
+    let pdf = certificates::recap_pdf(&state, &actor(&signed_in), id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"bilan-vaccination.pdf\"",
+            ),
+        ],
+        pdf,
+    ))
+}

@@ -1,0 +1,174 @@
+//! The COVID-19 vaccine catalogue: reference data every instance carries, loaded at start.
+//! Sources: EMA EPARs and HAS advice (schedules, intervals, ages); eHealth Network DCC value
+//! sets (`vp`, `ma`). Withdrawn products stay so that history and certificates still name them.
+
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, OnConflict},
+};
+use uuid::Uuid;
+
+use crate::entities::vaccine_product;
+
+pub struct Product {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub manufacturer: &'static str,
+    /// EU marketing authorisation number (DCC `mp`).
+    pub eu_authorisation: &'static str,
+    /// Doses in the primary schedule.
+    pub doses: i32,
+    /// Minimum days between two doses of the primary schedule.
+    pub min_interval_days: i32,
+    pub min_age_years: i32,
+    /// Still distributed in France.
+    pub active: bool,
+    /// DCC vaccine/prophylaxis code (`vp`).
+    pub dcc_prophylaxis: &'static str,
+    /// DCC marketing authorisation holder (`ma`).
+    pub dcc_manufacturer: &'static str,
+}
+
+const MRNA: &str = "1119349007";
+const VECTOR: &str = "29061000087103";
+const PROTEIN: &str = "1162643001";
+const GENERIC: &str = "28531000087107";
+
+pub const PRODUCTS: [Product; 8] = [
+    Product {
+        code: "comirnaty",
+        name: "Comirnaty",
+        manufacturer: "Pfizer / BioNTech",
+        eu_authorisation: "EU/1/20/1528",
+        doses: 2,
+        min_interval_days: 21,
+        min_age_years: 5,
+        active: true,
+        dcc_prophylaxis: MRNA,
+        dcc_manufacturer: "ORG-100030215",
+    },
+    Product {
+        code: "spikevax",
+        name: "Spikevax",
+        manufacturer: "Moderna",
+        eu_authorisation: "EU/1/20/1507",
+        doses: 2,
+        min_interval_days: 28,
+        min_age_years: 12,
+        active: true,
+        dcc_prophylaxis: MRNA,
+        dcc_manufacturer: "ORG-100031184",
+    },
+    Product {
+        code: "nuvaxovid",
+        name: "Nuvaxovid",
+        manufacturer: "Novavax",
+        eu_authorisation: "EU/1/21/1618",
+        doses: 2,
+        min_interval_days: 21,
+        min_age_years: 12,
+        active: true,
+        dcc_prophylaxis: PROTEIN,
+        dcc_manufacturer: "ORG-100032020",
+    },
+    Product {
+        code: "bimervax",
+        name: "Bimervax",
+        manufacturer: "Hipra",
+        eu_authorisation: "EU/1/22/1709",
+        doses: 1,
+        min_interval_days: 0,
+        min_age_years: 16,
+        active: true,
+        dcc_prophylaxis: GENERIC,
+        dcc_manufacturer: "ORG-100036914",
+    },
+    Product {
+        code: "vaxzevria",
+        name: "Vaxzevria",
+        manufacturer: "AstraZeneca",
+        eu_authorisation: "EU/1/21/1529",
+        doses: 2,
+        min_interval_days: 28,
+        min_age_years: 18,
+        active: false,
+        dcc_prophylaxis: VECTOR,
+        dcc_manufacturer: "ORG-100001699",
+    },
+    Product {
+        code: "jcovden",
+        name: "Jcovden (COVID-19 Vaccine Janssen)",
+        manufacturer: "Janssen-Cilag",
+        eu_authorisation: "EU/1/20/1525",
+        doses: 1,
+        min_interval_days: 0,
+        min_age_years: 18,
+        active: false,
+        dcc_prophylaxis: VECTOR,
+        dcc_manufacturer: "ORG-100001417",
+    },
+    Product {
+        code: "vidprevtyn-beta",
+        name: "VidPrevtyn Beta",
+        manufacturer: "Sanofi Pasteur",
+        eu_authorisation: "EU/1/21/1580",
+        doses: 1,
+        min_interval_days: 0,
+        min_age_years: 18,
+        active: false,
+        dcc_prophylaxis: GENERIC,
+        dcc_manufacturer: "ORG-100000788",
+    },
+    Product {
+        code: "valneva",
+        name: "COVID-19 Vaccine Valneva",
+        manufacturer: "Valneva",
+        eu_authorisation: "EU/1/21/1624",
+        doses: 2,
+        min_interval_days: 28,
+        min_age_years: 18,
+        active: false,
+        dcc_prophylaxis: GENERIC,
+        dcc_manufacturer: "ORG-100036422",
+    },
+];
+
+/// Inserts missing products and refreshes the reference fields of existing ones.
+pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    for p in &PRODUCTS {
+        vaccine_product::Entity::insert(vaccine_product::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            code: Set(p.code.into()),
+            name: Set(p.name.into()),
+            manufacturer: Set(p.manufacturer.into()),
+            eu_authorisation: Set(p.eu_authorisation.into()),
+            doses_in_schedule: Set(p.doses),
+            min_interval_days: Set(p.min_interval_days),
+            min_age_years: Set(p.min_age_years),
+            active: Set(p.active),
+            dcc_prophylaxis: Set(p.dcc_prophylaxis.into()),
+            dcc_manufacturer: Set(p.dcc_manufacturer.into()),
+        })
+        .on_conflict(
+            OnConflict::column(vaccine_product::Column::Code)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        vaccine_product::Entity::update_many()
+            .col_expr(
+                vaccine_product::Column::DccProphylaxis,
+                Expr::value(p.dcc_prophylaxis),
+            )
+            .col_expr(
+                vaccine_product::Column::DccManufacturer,
+                Expr::value(p.dcc_manufacturer),
+            )
+            .filter(vaccine_product::Column::Code.eq(p.code))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Vaccination traceability (PRODUCT.md "Vaccination traceability").
+
+pub mod access;
+pub mod catalogue;
+pub mod lots;
+pub mod rules;
+pub mod service;

@@ -1,0 +1,675 @@
+//! Vaccination traceability through the real API: first and next doses, warnings, lots,
+//! idempotent retries, corrections within 24 h, who sees what, certificates and the PDF.
+
+use chrono::{Duration, NaiveDate};
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use vigie_backend::{
+    demo::{CLAIRE_BERNARD_RPPS, JEAN_MARTIN_RPPS},
+    entities::{audit_event, injection, injection_revision, practice, professional, structure},
+};
+use vigie_shared::{
+    ErrorCode,
+    api::vaccination::{
+        CertificateVerified, CertificateView, DosePreview, InjectionRevisionView, InjectionView,
+        LotView, PatientFile, PatientLookupResult, PatientSummary, SigningCertificate,
+        VaccinationContext, VaccinationRecorded, WarningCode,
+    },
+};
+use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
+
+use crate::helpers::{TestApp, api_error, ok_json};
+
+/// Valid NIR from PRODUCT.md: a woman born in August 1955.
+const NIR: &str = "255081416802538";
+
+pub struct Hall {
+    pub app: TestApp,
+    pub structure_id: Uuid,
+    pub lot: LotView,
+    key: SoftPasskey,
+}
+
+impl Hall {
+    /// Time passes (the session would have expired): sign in again.
+    pub async fn later(&mut self, by: Duration) {
+        self.app.clock().advance(by);
+        self.app.sign_in(JEAN_MARTIN_RPPS, &mut self.key).await;
+    }
+}
+
+/// Dr Jean Martin signed in on the tablet, with a Comirnaty lot in the centre.
+pub async fn hall() -> Hall {
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    let context: VaccinationContext = ok_json(app.get("/api/vaccination/context").await).await;
+    let structure_id = context.structures[0].id;
+    let lot: LotView = ok_json(
+        app.post(
+            &format!("/api/structures/{structure_id}/lots"),
+            &json!({ "product_code": "comirnaty", "number": "FK1234", "expires_on": "2099-12-31" }),
+        )
+        .await,
+    )
+    .await;
+    Hall {
+        app,
+        structure_id,
+        lot,
+        key,
+    }
+}
+
+pub fn first_dose(h: &Hall, key: Uuid) -> Value {
+    json!({
+        "idempotency_key": key,
+        "structure_id": h.structure_id,
+        "patient": {
+            "kind": "new",
+            "nir": NIR,
+            "family_name": "Durand",
+            "given_names": "Camille",
+            "birth_date": "1955-08-20",
+            "sex": "female",
+            "residence_department": "77",
+            "esms_finess": null
+        },
+        "consultation": { "eligible": true, "contraindications": "", "consent": true, "outcome": "vaccinate", "postpone_reason": null },
+        "injection": { "product_code": "comirnaty", "lot_id": h.lot.id, "site": "left_deltoid", "administered_at": null, "confirmed_warnings": [] }
+    })
+}
+
+fn next_dose(h: &Hall, patient: Uuid, lot: Uuid, confirmed: Value) -> Value {
+    json!({
+        "idempotency_key": Uuid::new_v4(),
+        "structure_id": h.structure_id,
+        "patient": { "kind": "existing", "id": patient },
+        "consultation": { "eligible": true, "contraindications": "", "consent": true, "outcome": "vaccinate", "postpone_reason": null },
+        "injection": { "product_code": "comirnaty", "lot_id": lot, "site": "left_deltoid", "administered_at": null, "confirmed_warnings": confirmed }
+    })
+}
+
+#[tokio::test]
+async fn first_dose_then_the_returning_patients_second() {
+    let mut h = hall().await;
+    let found: PatientLookupResult = ok_json(
+        h.app
+            .post("/api/patients/lookup", &json!({ "nir": NIR }))
+            .await,
+    )
+    .await;
+    assert!(found.patient.is_none());
+
+    let first: VaccinationRecorded = ok_json(
+        h.app
+            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let dose = first.injection.expect("injection recorded");
+    assert_eq!(
+        (dose.dose_number, dose.series_doses, dose.booster),
+        (1, 2, false)
+    );
+    assert_eq!(dose.lot_number, "FK1234");
+    assert_eq!(dose.vaccinator, "Dr Jean Martin");
+
+    // The returning patient: found by NIR, identity and history prefilled.
+    let found: PatientLookupResult = ok_json(
+        h.app
+            .post("/api/patients/lookup", &json!({ "nir": NIR }))
+            .await,
+    )
+    .await;
+    let file = found.patient.expect("patient found");
+    assert_eq!(file.family_name, "DURAND");
+    assert_eq!(file.nir_masked, "2 55 08 14 168 *** **");
+    assert_eq!(file.injections.len(), 1);
+
+    // Same day: the interval warning needs an explicit confirmation.
+    let preview: DosePreview = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations/preview",
+                &json!({ "structure_id": h.structure_id, "patient_id": file.id }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(preview.product_code, "comirnaty");
+    assert_eq!(
+        preview.lot_id,
+        Some(h.lot.id),
+        "the lot of the day is the default"
+    );
+    assert_eq!(preview.dose_number, 2);
+    assert_eq!(preview.warnings[0].code, WarningCode::IntervalTooShort);
+    let err = api_error(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &next_dose(&h, file.id, h.lot.id, json!([])),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::ConfirmationRequired);
+
+    // Three weeks later, nothing to confirm: dose 2/2.
+    h.later(Duration::days(21)).await;
+    let preview: DosePreview = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations/preview",
+                &json!({ "structure_id": h.structure_id, "patient_id": file.id }),
+            )
+            .await,
+    )
+    .await;
+    assert!(preview.warnings.is_empty(), "{:?}", preview.warnings);
+    let second: VaccinationRecorded = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &next_dose(&h, file.id, h.lot.id, json!([])),
+            )
+            .await,
+    )
+    .await;
+    let dose = second.injection.expect("second dose");
+    assert_eq!((dose.dose_number, dose.series_doses), (2, 2));
+    let file: PatientFile = ok_json(h.app.get(&format!("/api/patients/{}", file.id)).await).await;
+    assert_eq!(file.injections.len(), 2);
+
+    // No NIR in the audit trail.
+    let events = audit_event::Entity::find()
+        .all(&h.app.state.db)
+        .await
+        .expect("audit");
+    assert!(events.iter().any(|e| e.action == "vaccination.recorded"));
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.details.contains(NIR) && e.subject.as_deref() != Some(NIR))
+    );
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_returns_the_first_answer() {
+    let h = hall().await;
+    let key = Uuid::new_v4();
+    let body = first_dose(&h, key);
+    let first: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    let again: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    assert_eq!(first, again);
+    let count = injection::Entity::find()
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(count, 1, "the retry wrote nothing");
+    // The same key with another content is refused.
+    let mut other = body.clone();
+    other["injection"]["site"] = json!("right_deltoid");
+    let err = api_error(
+        h.app.post("/api/vaccinations", &other).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::IdempotencyKeyReused);
+}
+
+#[tokio::test]
+async fn expired_inactive_and_foreign_lots_are_refused() {
+    let mut h = hall().await;
+    // A lot expiring today can be used today, not in two days.
+    let today = h.app.state.now().date_naive();
+    let short: LotView = ok_json(
+        h.app.post(
+            &format!("/api/structures/{}/lots", h.structure_id),
+            &json!({ "product_code": "comirnaty", "number": "SHORT1", "expires_on": today + Duration::days(1) }),
+        )
+        .await,
+    )
+    .await;
+    h.later(Duration::days(3)).await;
+    let mut body = first_dose(&h, Uuid::new_v4());
+    body["injection"]["lot_id"] = json!(short.id);
+    let err = api_error(
+        h.app.post("/api/vaccinations", &body).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::LotUnusable);
+
+    // Withdrawn lot.
+    ok_json::<LotView>(
+        h.app
+            .post(
+                &format!("/api/lots/{}/active", h.lot.id),
+                &json!({ "active": false }),
+            )
+            .await,
+    )
+    .await;
+    let err = api_error(
+        h.app
+            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::LotUnusable);
+    ok_json::<LotView>(
+        h.app
+            .post(
+                &format!("/api/lots/{}/active", h.lot.id),
+                &json!({ "active": true }),
+            )
+            .await,
+    )
+    .await;
+
+    // A lot of another product.
+    let spikevax: LotView = ok_json(
+        h.app.post(
+            &format!("/api/structures/{}/lots", h.structure_id),
+            &json!({ "product_code": "spikevax", "number": "SPK1", "expires_on": "2099-01-01" }),
+        )
+        .await,
+    )
+    .await;
+    let mut body = first_dose(&h, Uuid::new_v4());
+    body["injection"]["lot_id"] = json!(spikevax.id);
+    let err = api_error(
+        h.app.post("/api/vaccinations", &body).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::LotUnusable);
+
+    // An expired lot cannot even be added.
+    let err = api_error(
+        h.app.post(
+            &format!("/api/structures/{}/lots", h.structure_id),
+            &json!({ "product_code": "comirnaty", "number": "OLD1", "expires_on": "2020-01-01" }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::LotUnusable);
+}
+
+#[tokio::test]
+async fn corrections_within_24_hours_keep_the_earlier_version() {
+    let mut h = hall().await;
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let dose = recorded.injection.expect("dose");
+    h.later(Duration::hours(23) + Duration::minutes(59)).await;
+    let corrected: InjectionView = ok_json(
+        h.app
+            .post(
+                &format!("/api/injections/{}/correct", dose.id),
+                &json!({ "reason": "Bras inversé à la saisie", "site": "right_deltoid" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(corrected.version, 2);
+    assert_eq!(corrected.site.code(), "right_deltoid");
+    let history: Vec<InjectionRevisionView> = ok_json(
+        h.app
+            .get(&format!("/api/injections/{}/revisions", dose.id))
+            .await,
+    )
+    .await;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].before.site.code(), "left_deltoid");
+    assert_eq!(history[0].reason, "Bras inversé à la saisie");
+
+    // 24 h and a minute after the entry: closed.
+    h.later(Duration::minutes(2)).await;
+    let err = api_error(
+        h.app
+            .post(
+                &format!("/api/injections/{}/invalidate", dose.id),
+                &json!({ "reason": "Doublon" }),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::CorrectionClosed);
+    let revisions = injection_revision::Entity::find()
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(revisions, 1);
+}
+
+#[tokio::test]
+async fn an_invalidated_dose_no_longer_counts() {
+    let h = hall().await;
+    let app = &h.app;
+    let recorded: VaccinationRecorded = ok_json(
+        app.post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let dose = recorded.injection.expect("dose");
+    let invalidated: InjectionView = ok_json(
+        app.post(
+            &format!("/api/injections/{}/invalidate", dose.id),
+            &json!({ "reason": "Saisie en double" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        invalidated.status,
+        vigie_shared::api::vaccination::InjectionStatus::Invalidated
+    );
+    let preview: DosePreview = ok_json(
+        app.post(
+            "/api/vaccinations/preview",
+            &json!({ "structure_id": h.structure_id, "patient_id": recorded.patient_id }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(preview.dose_number, 1);
+    assert!(preview.warnings.is_empty());
+}
+
+/// A professional practising elsewhere, signed in on their own device.
+async fn outsider(app: &TestApp) -> crate::helpers::Device {
+    let now = app.state.now();
+    let other_structure = Uuid::new_v4();
+    structure::Entity::insert(structure::ActiveModel {
+        id: Set(other_structure),
+        finess: Set("690781810".into()),
+        name: Set("Centre de Lyon".into()),
+        kind: Set("centre_vaccination".into()),
+        address: Set("Lyon".into()),
+        department: Set("69".into()),
+        created_at: Set(now),
+    })
+    .exec(&app.state.db)
+    .await
+    .expect("structure");
+    let claire = professional::Entity::find()
+        .filter(professional::Column::Rpps.eq(CLAIRE_BERNARD_RPPS))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("claire");
+    // Claire leaves Melun for Lyon.
+    practice::Entity::delete_many()
+        .filter(practice::Column::ProfessionalId.eq(claire.id))
+        .exec(&app.state.db)
+        .await
+        .expect("leave");
+    practice::Entity::insert(practice::ActiveModel {
+        professional_id: Set(claire.id),
+        structure_id: Set(other_structure),
+    })
+    .exec(&app.state.db)
+    .await
+    .expect("practice");
+    let device = app.device();
+    let mut key = SoftPasskey::new(true);
+    let token = app.enrolment_token(CLAIRE_BERNARD_RPPS).await;
+    let challenge: vigie_shared::api::passkey::RegistrationChallenge = ok_json(
+        device
+            .post(
+                "/api/passkeys/registration/start",
+                &json!({ "enrolment_token": token }),
+            )
+            .await,
+    )
+    .await;
+    let credential = key
+        .do_registration(app.base.clone(), challenge.options)
+        .expect("registers");
+    ok_json::<Value>(
+        device
+            .post(
+                "/api/passkeys/registration/finish",
+                &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential, "label": null }),
+            )
+            .await,
+    )
+    .await;
+    let challenge: vigie_shared::api::passkey::AuthenticationChallenge = ok_json(
+        device
+            .post(
+                "/api/passkeys/authentication/start",
+                &json!({ "national_id": crate::helpers::national_id(CLAIRE_BERNARD_RPPS) }),
+            )
+            .await,
+    )
+    .await;
+    let credential = key
+        .do_authentication(app.base.clone(), challenge.options)
+        .expect("signs");
+    ok_json::<Value>(
+        device
+            .post(
+                "/api/passkeys/authentication/finish",
+                &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential }),
+            )
+            .await,
+    )
+    .await;
+    device
+}
+
+#[tokio::test]
+async fn other_professionals_see_nothing_until_they_type_the_nir() {
+    let h = hall().await;
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let dose = recorded.injection.expect("dose");
+    let other = outsider(&h.app).await;
+    let path = format!("/api/patients/{}", recorded.patient_id);
+    let err = api_error(other.get(&path).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(err.code, ErrorCode::NotFound);
+    for path in [
+        format!("/api/patients/{}/certificate", recorded.patient_id),
+        format!("/api/injections/{}/revisions", dose.id),
+    ] {
+        api_error(other.get(&path).await, StatusCode::NOT_FOUND).await;
+    }
+    let found: Vec<PatientSummary> = ok_json(
+        other
+            .post(
+                "/api/patients/search",
+                &json!({ "family_name": "Durand", "birth_date": "1955-08-20" }),
+            )
+            .await,
+    )
+    .await;
+    assert!(found.is_empty(), "name search stays within my patients");
+    // Not their entry: no correction.
+    let err = api_error(
+        other
+            .post(
+                &format!("/api/injections/{}/invalidate", dose.id),
+                &json!({ "reason": "x" }),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::NotFound);
+    // Nor the centre's lots.
+    api_error(
+        other
+            .get(&format!("/api/structures/{}/lots", h.structure_id))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    // The patient in front of them: the full NIR opens the file, for this session.
+    let looked: PatientLookupResult = ok_json(
+        other
+            .post("/api/patients/lookup", &json!({ "nir": NIR }))
+            .await,
+    )
+    .await;
+    assert!(looked.patient.is_some());
+    ok_json::<PatientFile>(other.get(&path).await).await;
+    let err = api_error(
+        other
+            .post(
+                &format!("/api/injections/{}/invalidate", dose.id),
+                &json!({ "reason": "x" }),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::CorrectionClosed, "not the author");
+
+    // Anonymous: nothing at all.
+    let anonymous = reqwest::Client::new();
+    let r = anonymous
+        .get(h.app.url(&path))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn certificate_der_b64(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>()
+}
+
+#[tokio::test]
+async fn the_certificate_is_checked_by_an_independent_decoder() {
+    let h = hall().await;
+    let app = &h.app;
+    let recorded: VaccinationRecorded = ok_json(
+        app.post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let certificate: CertificateView = ok_json(
+        app.get(&format!(
+            "/api/patients/{}/certificate",
+            recorded.patient_id
+        ))
+        .await,
+    )
+    .await;
+    assert!(certificate.payload.starts_with("HC1:"));
+    assert!(certificate.qr_svg.contains("<svg"));
+    let published: SigningCertificate = ok_json(
+        reqwest::Client::new()
+            .get(app.url("/api/certificates/signing-certificate"))
+            .send()
+            .await
+            .expect("public"),
+    )
+    .await;
+
+    // dgc (crates.io) decodes and checks the signature with the published certificate.
+    let mut trust = dgc::TrustList::default();
+    trust
+        .add_key_from_certificate(&certificate_der_b64(&published.certificate_pem))
+        .expect("certificate");
+    let (container, validity) = dgc::validate(&certificate.payload, &trust).expect("decodes");
+    assert!(validity.is_valid(), "{validity}");
+    let cert = container.certs.get(&1).expect("hcert");
+    assert_eq!(cert.date_of_birth, "1955-08-20");
+    assert_eq!(cert.name.surname_standard, "DURAND");
+    let v = &cert.vaccines[0];
+    assert_eq!(v.targeted_disease, "840539006");
+    assert_eq!(v.medicinal_product, "EU/1/20/1528");
+    assert_eq!(v.manufacturer, "ORG-100030215");
+    assert_eq!(v.vaccine_prophylaxis, "1119349007");
+    assert_eq!((v.dose_number, v.total_doses), (1, 2));
+    assert_eq!(v.country, "FR");
+    assert_eq!(v.id, certificate.uvci);
+
+    // The public verification page's endpoint says the same, and refuses a tampered copy.
+    let checked: CertificateVerified = ok_json(
+        reqwest::Client::new()
+            .post(app.url("/api/certificates/verify"))
+            .json(&json!({ "payload": certificate.payload }))
+            .send()
+            .await
+            .expect("verify"),
+    )
+    .await;
+    assert_eq!(checked.name, "DURAND Camille");
+    assert_eq!(checked.vaccinations[0].product, "Comirnaty");
+    let mut tampered = certificate.payload.clone();
+    let last = tampered.pop().expect("char");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let r = reqwest::Client::new()
+        .post(app.url("/api/certificates/verify"))
+        .json(&json!({ "payload": tampered }))
+        .send()
+        .await
+        .expect("verify");
+    api_error(r, StatusCode::BAD_REQUEST).await;
+
+    // The PDF recap carries the patient and the lot.
+    let r = app
+        .get(&format!("/api/patients/{}/recap.pdf", recorded.patient_id))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().await.expect("pdf");
+    let doc = lopdf::Document::load_mem(&bytes).expect("a PDF");
+    let text = doc.extract_text(&[1]).expect("text");
+    assert!(text.contains("Camille DURAND"), "{text}");
+    assert!(text.contains("FK1234"), "{text}");
+}
+
+#[tokio::test]
+async fn a_postponed_consultation_records_no_injection() {
+    let h = hall().await;
+    let mut body = first_dose(&h, Uuid::new_v4());
+    body["consultation"]["outcome"] = json!("postpone");
+    body["consultation"]["postpone_reason"] = json!("Fièvre ce jour");
+    body["injection"] = Value::Null;
+    let recorded: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    assert!(recorded.injection.is_none());
+    // Without a reason: refused, in French.
+    let mut body = first_dose(&h, Uuid::new_v4());
+    body["consultation"]["outcome"] = json!("postpone");
+    body["injection"] = Value::Null;
+    let err = api_error(
+        h.app.post("/api/vaccinations", &body).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    // A NIR that disagrees with the birth date typed beside it.
+    let mut body = first_dose(&h, Uuid::new_v4());
+    body["patient"]["birth_date"] = json!(NaiveDate::from_ymd_opt(1956, 8, 20));
+    let err = api_error(
+        h.app.post("/api/vaccinations", &body).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::InvalidIdentifier);
+}
