@@ -195,7 +195,7 @@ mod tests {
         let same = [past("comirnaty", day(2026, 1, 1), false)];
         assert!(warnings(&same, &COMIRNATY, &r, birth, day(2026, 1, 22)).is_empty());
         // A 4-year-old for a product indicated from 5.
-        let child = NaiveDate::from_ymd_opt(2022, 6, 1).expect("date");
+        let child = NaiveDate::from_ymd_opt(2021, 6, 1).expect("date");
         let w = warnings(
             &[],
             &COMIRNATY,

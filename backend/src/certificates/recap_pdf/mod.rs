@@ -898,4 +898,4 @@ mod tests {
 }
 
 #[cfg(test)]
-mod tests;
+mod render_tests;
