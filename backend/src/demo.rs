@@ -1,5 +1,5 @@
-//! Demonstration data: a vaccination centre, two professionals, one staff member and the
-//! COVID-19 vaccine catalogue. Loading it twice changes nothing.
+//! Demonstration data: a vaccination centre with its lots and structure account, two
+//! professionals, one staff member. Loading it twice changes nothing.
 
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -8,7 +8,10 @@ use vigie_shared::{Finess, Rpps};
 
 use crate::{
     accounts::password,
-    entities::{practice, professional, staff_member, structure, structure_account},
+    entities::{
+        practice, professional, staff_member, structure, structure_account, vaccine_lot,
+        vaccine_product,
+    },
 };
 
 pub const CENTRE_FINESS: &str = "770012342";
@@ -120,6 +123,33 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     ])
     .exec(db)
     .await?;
+
+    // The centre's lots of the day.
+    for (code, number) in [("comirnaty", "GH7425"), ("spikevax", "3004217")] {
+        let Some(product) = vaccine_product::Entity::find()
+            .filter(vaccine_product::Column::Code.eq(code))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        vaccine_lot::Entity::insert(vaccine_lot::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            structure_id: Set(centre.id),
+            product_id: Set(product.id),
+            number: Set(number.into()),
+            expires_on: Set((now + chrono::Duration::days(365)).date_naive()),
+            active: Set(true),
+            created_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([
+            vaccine_lot::Column::StructureId,
+            vaccine_lot::Column::ProductId,
+            vaccine_lot::Column::Number,
+        ])
+        .exec(db)
+        .await?;
+    }
 
     structure_account::Entity::insert(structure_account::ActiveModel {
         id: Set(Uuid::new_v4()),
