@@ -96,6 +96,7 @@ pub async fn me(
     };
     Ok(Json(AccountProfile {
         password_expires_at: accounts::password_expires_at(&state.settings, &account),
+        structure_id: structure.id,
         identifier: account.identifier,
         display_name: account.display_name,
         structure_name: structure.name,

@@ -40,6 +40,7 @@ pub struct PasswordPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountProfile {
+    pub structure_id: uuid::Uuid,
     pub identifier: String,
     pub display_name: String,
     pub structure_name: String,
