@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect } from '@playwright/test';
 import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
 
 const VIGIE_BIN = resolve(__dirname, '..', '..', 'target', 'release', 'vigie');
@@ -73,3 +75,60 @@ export async function activatedPhone(browser: Browser, nationalId: string): Prom
 
 /** Dr Jean Martin of the demonstration data. */
 export const JEAN_MARTIN = { nationalId: '810003456786', name: 'Dr Jean Martin' };
+
+/** The centre's structure account of the demonstration data (backend/src/demo.rs). */
+export const CENTRE_ACCOUNT = {
+  identifier: '770012342',
+  password: 'Melun vaccine chaque matin 2026',
+  mobile: '+33 6 70 00 12 34',
+  name: 'Responsable du centre',
+  structure: 'Centre de vaccination de Melun',
+};
+
+/** The newest sign-in code sent by SMS to `mobile`, read in the operator's outbox. */
+export function smsSignInCode(mobile: string): string {
+  const sms = outbox()
+    .split('--- SMS ')
+    .filter((block) => block.includes(`à ${mobile} :`) && block.includes('code de connexion'));
+  const code = sms.at(-1)?.match(/code de connexion est (\d{6})/)?.[1];
+  if (!code) throw new Error(`no sign-in code sent to ${mobile}`);
+  return code;
+}
+
+/**
+ * A new structure account, as the operator's `vigie create-structure-account` makes it: its
+ * provisional password must be replaced at the first sign-in. Returns that password.
+ */
+export function createStructureAccount(account: { finess: string; identifier: string; name: string; mobile: string }): string {
+  const env = JSON.parse(process.env.VIGIE_E2E_ENV ?? '{}');
+  const printed = execFileSync(
+    VIGIE_BIN,
+    [
+      'create-structure-account',
+      '--finess', account.finess,
+      '--identifier', account.identifier,
+      '--name', account.name,
+      '--email', `${account.identifier}@demo.vigie.invalid`,
+      '--mobile', account.mobile,
+    ],
+    { env, encoding: 'utf8' },
+  );
+  const password = printed.match(/Mot de passe provisoire[^:]*: (\S+)/)?.[1];
+  if (!password) throw new Error(`no provisional password in: ${printed}`);
+  return password;
+}
+
+/**
+ * axe-core (WCAG 2.1 A/AA rules): no serious or critical violation, and every button and
+ * field at least 44 px tall (fingers, not mouse pointers).
+ */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+
+  const small = await page.locator('button:visible, input:visible, select:visible').evaluateAll((els) =>
+    els.filter((e) => e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80)),
+  );
+  expect(small).toEqual([]);
+}

@@ -13,8 +13,9 @@ use leptos::prelude::{GetValue, Owner, StoredValue, on_cleanup};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 use vigie_shared::{
-    ApiError, ErrorCode, NationalId,
+    AccountIdentifier, ApiError, ErrorCode, NationalId,
     api::{
+        account::{AccountProfile, AccountSignIn, PasswordChange, PasswordPolicy, SecondFactor},
         activation::{
             ActivationGranted, ActivationQr, ActivationStart, ActivationStarted, ActivationVerify,
         },
@@ -161,6 +162,51 @@ pub async fn activation_verify(link_token: &str, sms_code: &str) -> ApiResult<Ac
 /// A 90-second QR code for a phone to scan (passkey sessions only).
 pub async fn activation_qr() -> ApiResult<ActivationQr> {
     post_empty("/api/activation/qr").await
+}
+
+// --- Structure accounts ("Espace structure") ------------------------------------------------
+
+/// Identifier and password. On success the server sets the session cookie; the session is
+/// only at its `second_factor` stage and a code is sent by SMS to the account's mobile.
+pub async fn account_sign_in(
+    identifier: &AccountIdentifier,
+    password: &str,
+) -> ApiResult<SessionState> {
+    let body = AccountSignIn {
+        identifier: identifier.clone(),
+        password: password.to_owned(),
+    };
+    post("/api/accounts/sign-in", &body).await
+}
+
+/// The code received by SMS; the server sets a new cookie. 401 `session_expired` when the
+/// code expired or was mistyped too often (the sign-in starts over).
+pub async fn account_second_factor(code: &str) -> ApiResult<SessionState> {
+    let body = SecondFactor {
+        code: code.to_owned(),
+    };
+    post("/api/accounts/second-factor", &body).await
+}
+
+/// Replaces the account's password (required when it expired or was set by an operator).
+pub async fn account_password(
+    current_password: &str,
+    new_password: &str,
+) -> ApiResult<SessionState> {
+    let body = PasswordChange {
+        current_password: current_password.to_owned(),
+        new_password: new_password.to_owned(),
+    };
+    post("/api/accounts/password", &body).await
+}
+
+pub async fn password_policy() -> ApiResult<PasswordPolicy> {
+    get("/api/accounts/password-policy").await
+}
+
+/// The structure account signed in on this device; 403 before the sign-in is finished.
+pub async fn account_profile() -> ApiResult<AccountProfile> {
+    get("/api/accounts/me").await
 }
 
 // --- Sessions --------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ use crate::{
     components::session_header::SessionHeader,
     pages::{
         activation::Activation, home::Home, not_found::NotFound, report::Report,
-        security::Security, sessions::Sessions, sign_in::SignIn, terminal::Terminal,
-        validation::Validation,
+        security::Security, sessions::Sessions, sign_in::SignIn, structure::Structure,
+        terminal::Terminal, validation::Validation,
     },
     session::provide_session_context,
 };
@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sessions") view=Sessions />
                     <Route path=path!("/signalement") view=Report />
                     <Route path=path!("/securite") view=Security />
+                    <Route path=path!("/structure") view=Structure />
                 </Routes>
             </main>
         </Router>

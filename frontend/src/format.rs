@@ -19,6 +19,12 @@ pub fn date_time(at: DateTime<Utc>) -> String {
     js_date(at).to_locale_string("fr-FR", &options).into()
 }
 
+/// "22 mai 2027 à 14:03".
+pub fn long_date_time(at: DateTime<Utc>) -> String {
+    let options = paris(&[("dateStyle", "long"), ("timeStyle", "short")]);
+    js_date(at).to_locale_string("fr-FR", &options).into()
+}
+
 /// "1:05": minutes and seconds left, never negative.
 pub fn clock(left: Duration) -> String {
     let seconds = left.num_seconds().max(0);

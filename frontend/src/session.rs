@@ -11,7 +11,10 @@ pub use countdown::{Countdown, Limit};
 use chrono::{DateTime, Utc};
 use gloo_timers::callback::Interval;
 use leptos::{prelude::*, task::spawn_local};
-use vigie_shared::{ErrorCode, api::session::SessionState};
+use vigie_shared::{
+    ErrorCode,
+    api::session::{PrincipalKind, SessionStage, SessionState},
+};
 
 use crate::{
     api,
@@ -23,6 +26,30 @@ pub const ENDED_ELSEWHERE: &str = "Votre session a été fermée.";
 
 const POLL_EVERY_MS: u32 = 30_000;
 const TICK_EVERY_MS: u32 = 1_000;
+
+/// What this device's session opens, for the header and the menus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The server has not answered yet.
+    Unknown,
+    SignedOut,
+    /// A structure account's sign-in under way: the SMS code or a new password is still due,
+    /// and nothing else is open yet.
+    Unfinished(SessionStage),
+    /// Fully signed in.
+    Active(PrincipalKind),
+}
+
+impl Access {
+    pub fn of(checked: bool, current: Option<&SessionState>) -> Self {
+        match current {
+            _ if !checked => Self::Unknown,
+            None => Self::SignedOut,
+            Some(state) if state.stage == SessionStage::Active => Self::Active(state.kind),
+            Some(state) => Self::Unfinished(state.stage),
+        }
+    }
+}
 
 #[derive(Clone, Copy)]
 pub struct SessionContext {
@@ -90,17 +117,21 @@ impl SessionContext {
         self.current.get()
     }
 
-    pub fn is_signed_in(self) -> bool {
-        self.current.with(Option::is_some)
-    }
-
     pub fn is_signed_in_untracked(self) -> bool {
         self.current.with_untracked(Option::is_some)
     }
 
-    /// Whether the server has answered at least once (reactive).
-    pub fn is_checked(self) -> bool {
-        self.checked.get()
+    /// Whose session this device holds, if any (untracked: for handlers).
+    pub fn kind_untracked(self) -> Option<PrincipalKind> {
+        self.current
+            .with_untracked(|current| current.as_ref().map(|s| s.kind))
+    }
+
+    /// Signed in or not, fully or not, and as whom (reactive).
+    pub fn access(self) -> Access {
+        let checked = self.checked.get();
+        self.current
+            .with(|current| Access::of(checked, current.as_ref()))
     }
 
     pub fn notice(self) -> Option<String> {
@@ -201,5 +232,45 @@ impl SessionContext {
 
     fn bump_epoch(self) {
         self.epoch.update_value(|epoch| *epoch += 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::*;
+
+    fn state(kind: PrincipalKind, stage: SessionStage) -> SessionState {
+        let now = Utc::now();
+        SessionState {
+            kind,
+            identifier: "770012342".into(),
+            display_name: "Responsable du centre — Centre de vaccination de Melun".into(),
+            stage,
+            method: "password".into(),
+            started_at: now,
+            idle_expires_at: now + Duration::minutes(60),
+            absolute_expires_at: now + Duration::hours(4),
+        }
+    }
+
+    #[test]
+    fn an_unfinished_sign_in_is_not_access() {
+        let account = PrincipalKind::StructureAccount;
+        assert_eq!(Access::of(false, None), Access::Unknown);
+        assert_eq!(Access::of(true, None), Access::SignedOut);
+        assert_eq!(
+            Access::of(true, Some(&state(account, SessionStage::SecondFactor))),
+            Access::Unfinished(SessionStage::SecondFactor)
+        );
+        assert_eq!(
+            Access::of(true, Some(&state(account, SessionStage::PasswordChange))),
+            Access::Unfinished(SessionStage::PasswordChange)
+        );
+        assert_eq!(
+            Access::of(true, Some(&state(account, SessionStage::Active))),
+            Access::Active(account)
+        );
     }
 }

@@ -1,66 +1,118 @@
-//! The national identifier field (8 + RPPS), checked as it is typed with the same rule the
-//! server applies, so a malformed identifier never leaves the device.
+//! Identifier fields — the national identifier (8 + RPPS), a structure account's identifier —
+//! checked as they are typed with the same rule the server applies, so a malformed identifier
+//! never leaves the device.
 
 use leptos::prelude::*;
-use vigie_shared::{IdError, NationalId};
+use vigie_shared::{AccountIdentifier, IdError, NationalId};
 
-/// What was typed and what it parses to.
-#[derive(Clone, Copy)]
-pub struct NationalIdInput {
+/// What was typed, and whether it parses.
+pub struct IdentifierInput<T: 'static> {
     typed: RwSignal<String>,
-    parsed: Memo<Result<NationalId, IdError>>,
+    parse: fn(&str) -> Result<T, IdError>,
+    /// `None` when well formed.
+    error: Memo<Option<IdError>>,
 }
 
-impl NationalIdInput {
-    pub fn new(initial: &str) -> Self {
+// By hand: a derive would ask `T: Copy`, and identifiers are not.
+impl<T> Clone for IdentifierInput<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for IdentifierInput<T> {}
+
+pub type NationalIdInput = IdentifierInput<NationalId>;
+pub type AccountIdInput = IdentifierInput<AccountIdentifier>;
+
+impl<T> IdentifierInput<T> {
+    pub fn new(parse: fn(&str) -> Result<T, IdError>, initial: &str) -> Self {
         let typed = RwSignal::new(initial.to_owned());
-        let parsed = Memo::new(move |_| typed.with(|typed| NationalId::parse(typed)));
-        Self { typed, parsed }
+        let error = Memo::new(move |_| typed.with(|typed| parse(typed).err()));
+        Self {
+            typed,
+            parse,
+            error,
+        }
     }
 
     /// The identifier when it is well formed (untracked: for submit handlers).
-    pub fn value(self) -> Option<NationalId> {
-        self.parsed.get_untracked().ok()
+    pub fn value(self) -> Option<T> {
+        self.typed.with_untracked(|typed| (self.parse)(typed).ok())
     }
 
     /// Not (yet) a well-formed identifier (reactive): the submit button stays disabled.
     pub fn is_invalid(self) -> bool {
-        self.parsed.with(Result::is_err)
+        self.error.with(Option::is_some)
     }
 
     /// The error worth showing: nothing typed yet is not one.
-    fn error(self) -> Option<IdError> {
-        match (self.typed.with(String::is_empty), self.parsed.get()) {
-            (false, Err(error)) => Some(error),
-            _ => None,
+    fn shown_error(self) -> Option<IdError> {
+        if self.typed.with(String::is_empty) {
+            None
+        } else {
+            self.error.get()
         }
     }
 }
 
 #[component]
 pub fn NationalIdField(input: NationalIdInput, id: &'static str) -> impl IntoView {
+    view! {
+        <IdentifierField
+            input
+            id
+            label="Identifiant national (8 + RPPS)"
+            hint="12 chiffres : « 8 » suivi de votre numéro RPPS."
+            inputmode="numeric"
+        />
+    }
+}
+
+#[component]
+pub fn AccountIdField(input: AccountIdInput, id: &'static str) -> impl IntoView {
+    view! {
+        <IdentifierField
+            input
+            id
+            label="Identifiant (FINESS ou n° Assurance Maladie)"
+            hint="9 caractères : le numéro FINESS de la structure ou le numéro Assurance Maladie du compte."
+            // A FINESS may hold letters (2A, 2B in Corsica): the full keyboard.
+            inputmode="text"
+        />
+    }
+}
+
+#[component]
+fn IdentifierField<T: 'static>(
+    input: IdentifierInput<T>,
+    id: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    inputmode: &'static str,
+) -> impl IntoView {
     let hint_id = format!("{id}-aide");
     let error_id = format!("{id}-erreur");
     view! {
         <div class="field">
-            <label for=id>"Identifiant national (8 + RPPS)"</label>
-            <p id=hint_id.clone() class="hint">"12 chiffres : « 8 » suivi de votre numéro RPPS."</p>
+            <label for=id>{label}</label>
+            <p id=hint_id.clone() class="hint">{hint}</p>
             <input
                 id=id
                 name="username"
                 type="text"
-                inputmode="numeric"
+                inputmode=inputmode
                 autocomplete="username"
                 autocapitalize="off"
                 spellcheck="false"
                 aria-describedby=format!("{hint_id} {error_id}")
-                aria-invalid=move || if input.error().is_some() { "true" } else { "false" }
+                aria-invalid=move || if input.shown_error().is_some() { "true" } else { "false" }
                 prop:value=move || input.typed.get()
                 on:input=move |ev| input.typed.set(event_target_value(&ev))
             />
             // Space kept even when empty, so the button does not move while typing.
             <p id=error_id class="field-error">
-                {move || input.error().map(|error| error.to_string())}
+                {move || input.shown_error().map(|error| error.to_string())}
             </p>
         </div>
     }

@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
 pub mod code_field;
-pub mod national_id;
+pub mod identifier;
+pub mod password_field;
 pub mod session_header;

@@ -4,21 +4,15 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use vigie_shared::{ApiError, ErrorCode};
+use vigie_shared::{
+    ApiError, ErrorCode,
+    api::session::{PrincipalKind, SessionStage},
+};
 
 use crate::{
     api,
-    session::{Countdown, Limit, SessionContext, use_session},
+    session::{Access, Countdown, Limit, SessionContext, use_session},
 };
-
-/// What the header shows on its right; changes only on sign-in and sign-out, so the buttons
-/// are not rebuilt (and do not lose focus) when the session is refreshed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Presence {
-    Unknown,
-    SignedIn,
-    SignedOut,
-}
 
 #[component]
 pub fn SessionHeader() -> impl IntoView {
@@ -38,6 +32,11 @@ pub fn SessionHeader() -> impl IntoView {
     });
     let sign_out = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
+        // A structure account signs in again where it signed in.
+        let sign_in_page = match session.kind_untracked() {
+            Some(PrincipalKind::StructureAccount) => "/structure",
+            _ => "/connexion",
+        };
         async move {
             match api::logout().await {
                 // Already ended on the server: the user is out, as they asked.
@@ -50,23 +49,17 @@ pub fn SessionHeader() -> impl IntoView {
             }
             if !session.is_signed_in_untracked() {
                 problem.set(None);
-                navigate("/connexion", Default::default());
+                navigate(sign_in_page, Default::default());
             }
         }
     });
 
-    let presence = Memo::new(move |_| {
-        if !session.is_checked() {
-            Presence::Unknown
-        } else if session.is_signed_in() {
-            Presence::SignedIn
-        } else {
-            Presence::SignedOut
-        }
-    });
+    // Changes only on sign-in, sign-out and between the sign-in's steps, so the buttons are
+    // not rebuilt (and do not lose focus) when the session is refreshed.
+    let presence = Memo::new(move |_| session.access());
     // Changes once a minute at most: this text sits in a polite live region.
     let status = Memo::new(move |_| match (presence.get(), session.countdown()) {
-        (Presence::SignedIn, Some(countdown)) => {
+        (Access::Active(_), Some(countdown)) => {
             let name = session
                 .current()
                 .map(|s| s.display_name)
@@ -76,7 +69,9 @@ pub fn SessionHeader() -> impl IntoView {
                 countdown.in_words()
             )
         }
-        (Presence::SignedOut, _) => session
+        // Not "Connecté": nothing is open until the sign-in is finished.
+        (Access::Unfinished(stage), _) => unfinished_text(stage).to_owned(),
+        (Access::SignedOut, _) => session
             .notice()
             .unwrap_or_else(|| "Non connecté".to_owned()),
         _ => String::new(),
@@ -110,8 +105,8 @@ pub fn SessionHeader() -> impl IntoView {
             </a>
             <div class="session-action">
                 {move || match presence.get() {
-                    Presence::Unknown => ().into_any(),
-                    Presence::SignedIn => {
+                    Access::Unknown => ().into_any(),
+                    signed_in @ (Access::Unfinished(_) | Access::Active(_)) => {
                         view! {
                             <button
                                 type="button"
@@ -122,12 +117,16 @@ pub fn SessionHeader() -> impl IntoView {
                                     sign_out.dispatch(());
                                 }
                             >
-                                "Se déconnecter"
+                                {if matches!(signed_in, Access::Active(_)) {
+                                    "Se déconnecter"
+                                } else {
+                                    "Annuler la connexion"
+                                }}
                             </button>
                         }
                             .into_any()
                     }
-                    Presence::SignedOut => {
+                    Access::SignedOut => {
                         view! {
                             <a class="button button-quiet" href="/connexion" data-testid="sign-in-link">
                                 "Se connecter"
@@ -176,7 +175,7 @@ pub fn SessionHeader() -> impl IntoView {
                 {move || {
                     let quiet = warning.get().is_none() && problem.get().is_none();
                     match presence.get() {
-                        Presence::SignedIn if quiet => {
+                        Access::Active(_) if quiet => {
                             view! {
                                 <a class="session-link" href="/sessions" data-testid="my-sessions-link">
                                     "Mes sessions"
@@ -184,7 +183,15 @@ pub fn SessionHeader() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Presence::SignedOut if quiet => {
+                        Access::Unfinished(_) if quiet => {
+                            view! {
+                                <a class="session-link" href="/structure" data-testid="finish-sign-in-link">
+                                    "Terminer la connexion"
+                                </a>
+                            }
+                                .into_any()
+                        }
+                        Access::SignedOut if quiet => {
                             view! {
                                 <a class="session-link" href="/terminal" data-testid="push-sign-in-link">
                                     "Connexion par téléphone"
@@ -209,6 +216,16 @@ pub fn SessionHeader() -> impl IntoView {
                 }}
             </div>
         </header>
+    }
+}
+
+/// A sign-in that is not finished: what it still waits for.
+fn unfinished_text(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::SecondFactor => "Connexion en cours : code SMS attendu",
+        SessionStage::PasswordChange | SessionStage::Active => {
+            "Connexion en cours : nouveau mot de passe attendu"
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::{
     api,
     components::{
         code_field::{CodeField, is_complete},
-        national_id::{NationalIdField, NationalIdInput},
+        identifier::{NationalIdField, NationalIdInput},
     },
     webauthn,
 };
@@ -241,7 +241,7 @@ fn ActivationDone(
 /// Asks for the activation e-mail and SMS (the same answer for every identifier).
 #[component]
 pub fn ActivationRequest() -> impl IntoView {
-    let national_id = NationalIdInput::new("");
+    let national_id = NationalIdInput::new(NationalId::parse, "");
     let start = Action::new_local(move |national_id: &NationalId| {
         let national_id = national_id.clone();
         async move { api::activation_start(&national_id).await }

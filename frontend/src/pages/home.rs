@@ -1,16 +1,24 @@
 //! "/": what Vigie is, and whether the service is working right now.
 
 use leptos::prelude::*;
-use vigie_shared::api::health::{DatabaseState, Health};
+use vigie_shared::api::{
+    health::{DatabaseState, Health},
+    session::PrincipalKind,
+};
 
 use super::set_title;
-use crate::{api, session::use_session};
+use crate::{
+    api,
+    session::{Access, use_session},
+};
 
 #[component]
 pub fn Home() -> impl IntoView {
     set_title("Vigie");
     let health = LocalResource::new(api::health);
     let session = use_session();
+    // Changes on sign-in and sign-out only, not with each refresh of the session.
+    let access = Memo::new(move |_| session.access());
 
     view! {
         <h1>"Vigie"</h1>
@@ -21,9 +29,8 @@ pub fn Home() -> impl IntoView {
         </p>
         <nav class="card" aria-labelledby="acces">
             <h2 id="acces">"Accès"</h2>
-            <Show
-                when=move || session.is_signed_in()
-                fallback=|| {
+            {move || match access.get() {
+                Access::Unknown | Access::SignedOut => {
                     view! {
                         <ul class="link-list">
                             <li>
@@ -36,22 +43,54 @@ pub fn Home() -> impl IntoView {
                             <li>
                                 <a href="/validation">"Application de validation (sur votre téléphone)"</a>
                             </li>
+                            <li>
+                                <a href="/structure">"Espace structure"</a>
+                                <span class="hint">" — le compte de la structure, avec mot de passe et code SMS"</span>
+                            </li>
                         </ul>
                     }
+                        .into_any()
                 }
-            >
-                <ul class="link-list">
-                    <li>
-                        <a href="/sessions">"Mes sessions"</a>
-                    </li>
-                    <li>
-                        <a href="/validation">"Application de validation (sur votre téléphone)"</a>
-                    </li>
-                    <li>
-                        <a href="/securite">"Sécurité (officiers de sécurité)"</a>
-                    </li>
-                </ul>
-            </Show>
+                Access::Unfinished(_) => {
+                    view! {
+                        <ul class="link-list">
+                            <li>
+                                <a href="/structure">"Terminer la connexion à l'Espace structure"</a>
+                            </li>
+                        </ul>
+                    }
+                        .into_any()
+                }
+                Access::Active(PrincipalKind::StructureAccount) => {
+                    view! {
+                        <ul class="link-list">
+                            <li>
+                                <a href="/structure">"Espace structure"</a>
+                            </li>
+                            <li>
+                                <a href="/sessions">"Mes sessions"</a>
+                            </li>
+                        </ul>
+                    }
+                        .into_any()
+                }
+                Access::Active(PrincipalKind::Professional) => {
+                    view! {
+                        <ul class="link-list">
+                            <li>
+                                <a href="/sessions">"Mes sessions"</a>
+                            </li>
+                            <li>
+                                <a href="/validation">"Application de validation (sur votre téléphone)"</a>
+                            </li>
+                            <li>
+                                <a href="/securite">"Sécurité (officiers de sécurité)"</a>
+                            </li>
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
         </nav>
         <section class="card" aria-labelledby="etat-du-service">
             <h2 id="etat-du-service">"État du service"</h2>

@@ -7,6 +7,7 @@ pub mod report;
 pub mod security;
 pub mod sessions;
 pub mod sign_in;
+pub mod structure;
 pub mod terminal;
 pub mod validation;
 

@@ -22,10 +22,10 @@ pub fn Sessions() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
 
-    // Read again when someone signs in or out here.
-    let signed_in = Memo::new(move |_| session.is_signed_in());
+    // Read again when someone signs in or out here, or finishes signing in.
+    let access = Memo::new(move |_| session.access());
     Effect::new(move |first: Option<()>| {
-        signed_in.track();
+        access.track();
         if first.is_some() {
             list.refetch();
         }
@@ -165,13 +165,30 @@ fn method_label(method: &str) -> String {
     match method {
         "passkey" => "Clé d'accès".to_owned(),
         "push" => "Validation sur téléphone".to_owned(),
+        "password" => "Mot de passe et code SMS".to_owned(),
         other => other.to_owned(),
     }
 }
 
-/// Not signed in (or no more): where to sign in; anything else: the error.
+/// Not signed in (or no more): where to sign in; a sign-in not finished: where to finish it;
+/// anything else: the error.
 pub fn signed_out_or_error(error: ApiError) -> impl IntoView {
     if matches!(
+        error.code,
+        ErrorCode::SecondFactorRequired | ErrorCode::PasswordChangeRequired
+    ) {
+        view! {
+            <div class="card">
+                <p>{error.message}</p>
+                <div class="actions">
+                    <a class="button" href="/structure">
+                        "Terminer la connexion"
+                    </a>
+                </div>
+            </div>
+        }
+        .into_any()
+    } else if matches!(
         error.code,
         ErrorCode::Unauthenticated | ErrorCode::SessionExpired
     ) {
@@ -184,6 +201,9 @@ pub fn signed_out_or_error(error: ApiError) -> impl IntoView {
                     </a>
                     <a class="button button-quiet" href="/terminal">
                         "Connexion par téléphone"
+                    </a>
+                    <a class="button button-quiet" href="/structure">
+                        "Espace structure"
                     </a>
                 </div>
             </div>

@@ -8,7 +8,7 @@ use vigie_shared::{ApiError, NationalId, api::passkey::AuthenticationFinish};
 use super::set_title;
 use crate::{
     api,
-    components::national_id::{NationalIdField, NationalIdInput},
+    components::identifier::{NationalIdField, NationalIdInput},
     session::use_session,
     webauthn,
 };
@@ -19,7 +19,7 @@ pub fn SignIn() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
 
-    let national_id = NationalIdInput::new("");
+    let national_id = NationalIdInput::new(NationalId::parse, "");
 
     let sign_in = Action::new_local(move |national_id: &NationalId| {
         let national_id = national_id.clone();

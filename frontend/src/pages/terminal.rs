@@ -8,7 +8,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 use vigie_shared::{
-    ErrorCode,
+    ErrorCode, NationalId,
     api::approval::{
         ApprovalCreate, ApprovalCreated, ApprovalEvent, ApprovalState, ApprovalStatus,
     },
@@ -17,7 +17,7 @@ use vigie_shared::{
 use super::set_title;
 use crate::{
     api,
-    components::national_id::{NationalIdField, NationalIdInput},
+    components::identifier::{NationalIdField, NationalIdInput},
     format,
     live::{LiveStream, StreamSlot},
     session::use_session,
@@ -32,7 +32,7 @@ pub fn Terminal() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
 
-    let national_id = NationalIdInput::new("");
+    let national_id = NationalIdInput::new(NationalId::parse, "");
     let label = RwSignal::new(saved_label());
     // The request being followed, and where it stands.
     let request = RwSignal::new(None::<ApprovalCreated>);
