@@ -14,6 +14,7 @@ use crate::{
         terminal::Terminal, validation::Validation,
     },
     session::provide_session_context,
+    vaccination::{bilan::Bilan, entry::VaccinationEntry, lots::LotsPage, verify::Verify},
 };
 
 #[component]
@@ -39,6 +40,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signalement") view=Report />
                     <Route path=path!("/securite") view=Security />
                     <Route path=path!("/structure") view=Structure />
+                    <Route path=path!("/vaccination") view=VaccinationEntry />
+                    <Route path=path!("/bilan/:id") view=Bilan />
+                    <Route path=path!("/verifier") view=Verify />
+                    <Route path=path!("/lots") view=LotsPage />
                 </Routes>
             </main>
         </Router>

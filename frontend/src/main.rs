@@ -7,6 +7,7 @@ mod format;
 mod live;
 mod pages;
 mod session;
+mod vaccination;
 mod webauthn;
 
 fn main() {

@@ -47,6 +47,9 @@ pub fn Home() -> impl IntoView {
                                 <a href="/structure">"Espace structure"</a>
                                 <span class="hint">" — le compte de la structure, avec mot de passe et code SMS"</span>
                             </li>
+                            <li>
+                                <a href="/verifier">"Vérifier un certificat COVID"</a>
+                            </li>
                         </ul>
                     }
                         .into_any()
@@ -77,6 +80,12 @@ pub fn Home() -> impl IntoView {
                 Access::Active(PrincipalKind::Professional) => {
                     view! {
                         <ul class="link-list">
+                            <li>
+                                <a href="/vaccination">"Saisie des vaccinations"</a>
+                            </li>
+                            <li>
+                                <a href="/lots">"Lots de vaccins de mes structures"</a>
+                            </li>
                             <li>
                                 <a href="/sessions">"Mes sessions"</a>
                             </li>

@@ -23,6 +23,7 @@ use crate::{
     },
     format,
     session::{Access, SessionContext, use_session},
+    vaccination::lots::LotsManager,
 };
 
 #[component]
@@ -350,6 +351,7 @@ fn AccountView(changed: RwSignal<bool>) -> impl IntoView {
 
 #[component]
 fn ProfileCard(profile: AccountProfile) -> impl IntoView {
+    let structure = profile.structure_id;
     view! {
         <section class="card" aria-labelledby="structure-nom" data-testid="account-profile">
             <h2 id="structure-nom" data-testid="structure-name">
@@ -380,6 +382,7 @@ fn ProfileCard(profile: AccountProfile) -> impl IntoView {
                 )}
             </p>
         </section>
+        <LotsManager structure />
         <nav class="card" aria-labelledby="structure-acces">
             <h2 id="structure-acces">"Accès"</h2>
             <ul class="link-list">

@@ -1,0 +1,90 @@
+//! "/bilan/:id": the vaccination recap, printable, with the EU Digital COVID Certificate's QR
+//! code, and the same recap as a PDF.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+use vigie_shared::api::vaccination::InjectionStatus;
+
+use super::api;
+use crate::{format, pages::set_title};
+
+#[component]
+pub fn Bilan() -> impl IntoView {
+    set_title("Bilan de vaccination");
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
+    let data = LocalResource::new(move || {
+        let id = id();
+        async move {
+            let id =
+                id.ok_or_else(|| vigie_shared::ApiError::from(vigie_shared::ErrorCode::NotFound))?;
+            let file = api::patient(id).await?;
+            let certificate = api::certificate(id).await.ok();
+            Ok::<_, vigie_shared::ApiError>((file, certificate))
+        }
+    });
+    view! {
+        <h1>"Bilan de vaccination COVID-19"</h1>
+        {move || match data.get() {
+            None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p role="alert" class="alert alert-error">{e.message}</p> }.into_any(),
+            Some(Ok((file, certificate))) => {
+                let pdf = api::recap_pdf_url(file.id);
+                view! {
+                    <section class="card recap" data-testid="recap">
+                        <h2 data-testid="recap-name">{format!("{} {}", file.given_names, file.family_name)}</h2>
+                        <p>{format!("Né(e) le {} — NIR {}", file.birth_date.format("%d/%m/%Y"), file.nir_masked)}</p>
+                        <table class="recap-table">
+                            <caption class="visually-hidden">"Injections"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Date"</th>
+                                    <th scope="col">"Vaccin"</th>
+                                    <th scope="col">"Lot"</th>
+                                    <th scope="col">"Dose"</th>
+                                    <th scope="col">"Lieu"</th>
+                                    <th scope="col">"Vaccinateur"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {file.injections.iter().filter(|i| i.status == InjectionStatus::Valid).map(|i| view! {
+                                    <tr>
+                                        <td>{format::date_time(i.administered_at)}</td>
+                                        <td>{format!("{} ({})", i.product_name, i.manufacturer)}</td>
+                                        <td>{i.lot_number.clone()}</td>
+                                        <td>{if i.booster { "Rappel".to_string() } else { format!("{}/{}", i.dose_number, i.series_doses) }}</td>
+                                        <td>{i.structure_name.clone()}</td>
+                                        <td>{match &i.typed_by {
+                                            Some(t) => format!("{} (saisie par {t})", i.vaccinator),
+                                            None => i.vaccinator.clone(),
+                                        }}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {certificate.map(|c| view! {
+                            <figure class="certificate">
+                                <div class="qr" inner_html=c.qr_svg.clone() role="img" aria-label="QR code du certificat COVID numérique de l'UE"></div>
+                                <figcaption>
+                                    "Certificat COVID numérique de l'UE — identifiant : "
+                                    <span data-testid="uvci">{c.uvci.clone()}</span>
+                                </figcaption>
+                            </figure>
+                        })}
+                    </section>
+                    <div class="actions no-print">
+                        <button type="button" class="button" data-testid="print" on:click=move |_| {
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.print();
+                            }
+                        }>"Imprimer"</button>
+                        <a class="button button-quiet" href=pdf target="_blank" rel="noopener" data-testid="pdf">"Télécharger le PDF"</a>
+                        <a class="button button-quiet" href="/vaccination">"Retour à la saisie"</a>
+                    </div>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}

@@ -1,0 +1,130 @@
+//! A structure's vaccine lots: add one, withdraw or reactivate it. Used by the structure
+//! account (manager) and by professionals of the structure.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use uuid::Uuid;
+use vigie_shared::api::vaccination::{LotActivation, LotView, NewLot};
+
+use crate::api::{ApiResult, get, post};
+
+async fn list(structure: Uuid) -> ApiResult<Vec<LotView>> {
+    get(&format!("/api/structures/{structure}/lots")).await
+}
+
+#[component]
+pub fn LotsManager(structure: Uuid) -> impl IntoView {
+    let lots = LocalResource::new(move || list(structure));
+    let product = RwSignal::new("comirnaty".to_owned());
+    let number = RwSignal::new(String::new());
+    let expires = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let add = Action::new_local(move |lot: &NewLot| {
+        let lot = lot.clone();
+        async move {
+            match post::<_, LotView>(&format!("/api/structures/{structure}/lots"), &lot).await {
+                Ok(_) => {
+                    number.set(String::new());
+                    problem.set(None);
+                    lots.refetch();
+                }
+                Err(e) => problem.set(Some(e.message)),
+            }
+        }
+    });
+    let toggle = Action::new_local(move |(id, active): &(Uuid, bool)| {
+        let (id, active) = (*id, *active);
+        async move {
+            match post::<_, LotView>(&format!("/api/lots/{id}/active"), &LotActivation { active })
+                .await
+            {
+                Ok(_) => lots.refetch(),
+                Err(e) => problem.set(Some(e.message)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(expires_on) = NaiveDate::parse_from_str(&expires.get_untracked(), "%Y-%m-%d") else {
+            problem.set(Some("Indiquez la date de péremption.".into()));
+            return;
+        };
+        add.dispatch(NewLot {
+            product_code: product.get_untracked(),
+            number: number.get_untracked(),
+            expires_on,
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="lots-title" data-testid="lots">
+            <h2 id="lots-title">"Lots de vaccins"</h2>
+            {move || match lots.get() {
+                None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p role="alert" class="alert alert-error">{e.message}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="empty">"Aucun lot enregistré."</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="history">
+                        {list.into_iter().map(|l| {
+                            let id = l.id;
+                            let active = l.active;
+                            view! {
+                                <li>
+                                    {format!("{} — lot {} — expire le {}{}", l.product_code, l.number, l.expires_on.format("%d/%m/%Y"), if active { "" } else { " — retiré" })}
+                                    " "
+                                    <button type="button" class="button button-quiet" on:click=move |_| { toggle.dispatch((id, !active)); }>
+                                        {if active { "Retirer" } else { "Réactiver" }}
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            <form class="form" on:submit=on_submit novalidate>
+                <h3>"Ajouter un lot"</h3>
+                <div class="field">
+                    <label for="lot-vaccin">"Vaccin"</label>
+                    <select id="lot-vaccin" on:change=move |ev| product.set(event_target_value(&ev))>
+                        <option value="comirnaty">"Comirnaty"</option>
+                        <option value="spikevax">"Spikevax"</option>
+                        <option value="nuvaxovid">"Nuvaxovid"</option>
+                        <option value="bimervax">"Bimervax"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="lot-numero">"Numéro de lot"</label>
+                    <input id="lot-numero" type="text" autocomplete="off" prop:value=number on:input=move |ev| number.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="lot-peremption">"Date de péremption"</label>
+                    <input id="lot-peremption" type="date" prop:value=expires on:change=move |ev| expires.set(event_target_value(&ev)) />
+                </div>
+                <button type="submit" class="button" disabled=move || number.with(|n| n.trim().is_empty())>"Ajouter le lot"</button>
+                {move || problem.get().map(|m| view! { <p role="alert" class="alert alert-error">{m}</p> })}
+            </form>
+        </section>
+    }
+}
+
+/// "/lots": a professional's structures and their lots.
+#[component]
+pub fn LotsPage() -> impl IntoView {
+    crate::pages::set_title("Lots de vaccins");
+    let context = LocalResource::new(super::api::context);
+    view! {
+        <h1>"Lots de vaccins"</h1>
+        {move || match context.get() {
+            None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p role="alert" class="alert alert-error">{e.message}</p> }.into_any(),
+            Some(Ok(c)) => c
+                .structures
+                .into_iter()
+                .map(|s| view! {
+                    <h2>{s.name.clone()}</h2>
+                    <LotsManager structure=s.id />
+                })
+                .collect_view()
+                .into_any(),
+        }}
+    }
+}

@@ -1,0 +1,8 @@
+//! Vaccination traceability screens: the tablet's entry flow, the patient's recap with its
+//! certificate, and the public certificate check.
+
+pub mod api;
+pub mod bilan;
+pub mod entry;
+pub mod lots;
+pub mod verify;
