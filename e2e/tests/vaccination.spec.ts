@@ -44,8 +44,8 @@ test('saisie : première dose d’un nouveau patient, deuxième dose à son reto
   await page.getByTestId('save').click();
   await expect(page.getByTestId('recorded')).toContainText('dose 1/2');
 
-  // Three weeks later the patient comes back (the session has long expired: sign in again).
-  await advanceClock(22 * 24 * 3600);
+  // A month later the patient comes back (the session has long expired: sign in again).
+  await advanceClock(29 * 24 * 3600);
   await signIn(page);
   await searchNir(page);
   await expect(page.getByTestId('patient-name')).toHaveText('Chloé LEFÈVRE');

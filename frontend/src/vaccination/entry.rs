@@ -307,12 +307,12 @@ fn DoseForm(
                     if product.get_untracked().is_none() {
                         site.set(p.site);
                     }
-                    product.set(Some(p.product_code.clone()));
-                    if lot
-                        .get_untracked()
-                        .is_none_or(|_| request.product_code.is_none())
-                        || p.lot_id.is_some()
-                    {
+                    // Setting the same product again would ask for the preview once more.
+                    if product.get_untracked().as_deref() != Some(p.product_code.as_str()) {
+                        product.set(Some(p.product_code.clone()));
+                    }
+                    // The lot of the day, unless one was chosen for this product already.
+                    if lot.get_untracked().is_none() {
                         lot.set(p.lot_id);
                     }
                     confirmed.set(Vec::new());
