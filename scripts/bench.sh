@@ -56,3 +56,6 @@ s_rps, h_rps, s_p99, h_p99 = map(float, sys.argv[1:])
 print(f"ratio /api/health ÷ baseline: throughput {h_rps / s_rps:.2f}×, p99 {h_p99 / s_p99:.2f}×")
 PY
 echo "== Server memory after load: $(rss) KiB RSS"
+
+echo "== Tablet: a returning patient's next dose, scripted in Chromium"
+(cd e2e && npx playwright test --config bench.config.ts --reporter=line 2>&1 | grep -E "next dose|baseline|estimated|passed|failed")

@@ -1,0 +1,5 @@
+// The browser benchmark (scripts/bench.sh): same server setup as the tests.
+import base from './playwright.config';
+import { defineConfig } from '@playwright/test';
+
+export default defineConfig({ ...base, testDir: './bench', testMatch: /.*\.bench\.ts/, timeout: 60_000 });
