@@ -3,7 +3,7 @@
 import { test } from '@playwright/test';
 import { expectAccessible } from './helpers';
 
-const PAGES = ['/', '/connexion', '/terminal', '/validation', '/activation', '/structure', '/page-inconnue'];
+const PAGES = ['/', '/connexion', '/terminal', '/validation', '/activation', '/structure', '/verifier', '/page-inconnue'];
 
 for (const path of PAGES) {
   test(`accessibilité WCAG A/AA : ${path}`, async ({ page }) => {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { addVirtualAuthenticator, advanceClock, enrolmentLink, JEAN_MARTIN } from './helpers';
+import { addVirtualAuthenticator, advanceClock, enrolmentLink, expectAccessible, JEAN_MARTIN } from './helpers';
 
 // A woman born in March 1984 (valid key): a patient no other test uses.
 const NIR = '284037512345640';
@@ -34,6 +34,7 @@ test('saisie : première dose d’un nouveau patient, deuxième dose à son reto
   // First dose of a new patient.
   await searchNir(page);
   await expect(page.getByText('Nouveau patient')).toBeVisible();
+  await expectAccessible(page);
   await page.getByTestId('family-name').fill('Lefèvre');
   await page.getByTestId('given-names').fill('Chloé');
   await page.getByTestId('birth-date').fill('1984-03-12');
@@ -63,6 +64,7 @@ test('saisie : première dose d’un nouveau patient, deuxième dose à son reto
   await expect(page.getByTestId('recap').locator('tbody tr')).toHaveCount(2);
   await expect(page.getByTestId('uvci')).toContainText('URN:UVCI:01:FR:');
   await expect(page.getByTestId('recap').locator('svg')).toBeVisible();
+  await expectAccessible(page);
   await page.evaluate(() => {
     (window as unknown as { printed: boolean }).printed = false;
     window.print = () => {
