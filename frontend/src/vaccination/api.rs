@@ -6,8 +6,8 @@ use vigie_shared::{
     api::vaccination::{
         AdverseEffectDeclaration, AdverseEffectRecorded, CertificateCheck, CertificateVerified,
         CertificateView, DosePreview, DosePreviewRequest, InjectionInvalidation, InjectionView,
-        NewVaccination, PatientFile, PatientLookup, PatientLookupResult, VaccinationContext,
-        VaccinationRecorded,
+        NewVaccination, PatientFile, PatientLookup, PatientLookupResult, PatientSearch,
+        PatientSummary, VaccinationContext, VaccinationRecorded,
     },
 };
 
@@ -19,6 +19,10 @@ pub async fn context() -> ApiResult<VaccinationContext> {
 
 pub async fn lookup(nir: Nir) -> ApiResult<PatientLookupResult> {
     post("/api/patients/lookup", &PatientLookup { nir }).await
+}
+
+pub async fn search(body: &PatientSearch) -> ApiResult<Vec<PatientSummary>> {
+    post("/api/patients/search", body).await
 }
 
 pub async fn patient(id: Uuid) -> ApiResult<PatientFile> {

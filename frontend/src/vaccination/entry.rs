@@ -12,7 +12,7 @@ use vigie_shared::{
     api::vaccination::{
         ConsultationInput, ConsultationOutcome, DosePreview, DosePreviewRequest, InjectionInput,
         InjectionSite, InjectionStatus, InjectionView, NewPatient, NewVaccination, PatientFile,
-        PatientRef, VaccinationContext, VaccinationRecorded, WarningCode,
+        PatientRef, PatientSearch, VaccinationContext, VaccinationRecorded, WarningCode,
     },
 };
 
@@ -22,8 +22,9 @@ use crate::{format, pages::set_title};
 #[derive(Clone)]
 enum Stage {
     Search,
+    /// Found by NIR (`nir` set; `file` absent for a first vaccination) or by name (`nir` unknown).
     Patient {
-        nir: Nir,
+        nir: Option<Nir>,
         file: Option<PatientFile>,
     },
     Recorded {
@@ -120,7 +121,7 @@ fn SearchStep(stage: RwSignal<Stage>) -> impl IntoView {
         async move {
             let found = api::lookup(nir.clone()).await?;
             stage.set(Stage::Patient {
-                nir,
+                nir: Some(nir),
                 file: found.patient,
             });
             Ok::<(), ApiError>(())
@@ -180,6 +181,76 @@ fn SearchStep(stage: RwSignal<Stage>) -> impl IntoView {
                     .map(|e| view! { <p role="alert" class="alert alert-error">{e.message}</p> })
             }}
         </form>
+        <NameSearch stage />
+    }
+}
+
+/// The other way in: family name and birth date, among the patients I may see.
+#[component]
+fn NameSearch(stage: RwSignal<Stage>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let birth = RwSignal::new(String::new());
+    let search = Action::new_local(move |(name, birth): &(String, NaiveDate)| {
+        let body = PatientSearch {
+            family_name: name.clone(),
+            birth_date: *birth,
+        };
+        async move { api::search(&body).await }
+    });
+    let open = Action::new_local(move |id: &Uuid| {
+        let id = *id;
+        async move {
+            let file = api::patient(id).await?;
+            stage.set(Stage::Patient {
+                nir: None,
+                file: Some(file),
+            });
+            Ok::<(), ApiError>(())
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(date) = NaiveDate::parse_from_str(&birth.get_untracked(), "%Y-%m-%d") {
+            search.dispatch((name.get_untracked(), date));
+        }
+    };
+    view! {
+        <details class="card">
+            <summary>"Rechercher par nom et date de naissance"</summary>
+            <form class="form" on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="recherche-nom">"Nom de naissance (début)"</label>
+                    <input id="recherche-nom" type="text" autocomplete="off" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="recherche-naissance">"Date de naissance"</label>
+                    <input id="recherche-naissance" type="date" prop:value=birth on:change=move |ev| birth.set(event_target_value(&ev)) />
+                </div>
+                <button type="submit" class="button" disabled=move || name.with(|n| n.trim().is_empty()) || birth.with(String::is_empty)>
+                    "Rechercher"
+                </button>
+            </form>
+            {move || search.value().get().map(|result| match result {
+                Ok(found) if found.is_empty() => view! {
+                    <p class="empty">"Aucun de vos patients ne correspond : recherchez par NIR."</p>
+                }.into_any(),
+                Ok(found) => view! {
+                    <ul class="link-list">
+                        {found.into_iter().map(|p| {
+                            let id = p.id;
+                            view! {
+                                <li>
+                                    <button type="button" class="button button-quiet" on:click=move |_| { open.dispatch(id); }>
+                                        {format!("{} {} — né(e) le {} — {}", p.given_names, p.family_name, p.birth_date.format("%d/%m/%Y"), p.nir_masked)}
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p role="alert" class="alert alert-error">{e.message}</p> }.into_any(),
+            })}
+        </details>
     }
 }
 
@@ -203,12 +274,12 @@ struct Identity {
 }
 
 impl Identity {
-    fn new(nir: &Nir) -> Self {
+    fn new(nir: Option<&Nir>) -> Self {
         Self {
             family_name: RwSignal::new(String::new()),
             given_names: RwSignal::new(String::new()),
             birth_date: RwSignal::new(String::new()),
-            sex: RwSignal::new(nir.sex()),
+            sex: RwSignal::new(nir.and_then(Nir::sex)),
             department: RwSignal::new(String::new()),
             esms: RwSignal::new(String::new()),
         }
@@ -220,7 +291,8 @@ impl Identity {
     }
 
     /// The new patient, or the first problem in French.
-    fn patient(self, nir: &Nir) -> Result<NewPatient, String> {
+    fn patient(self, nir: Option<&Nir>) -> Result<NewPatient, String> {
+        let nir = nir.ok_or("Recherchez d'abord le patient par son NIR.")?;
         let birth = self.birth().ok_or("Indiquez la date de naissance.")?;
         let sex = self.sex.get_untracked().ok_or("Indiquez le sexe.")?;
         Nir::parse_with(
@@ -258,14 +330,14 @@ impl Identity {
 fn DoseForm(
     context: StoredValue<VaccinationContext>,
     structure: Uuid,
-    nir: Nir,
+    nir: Option<Nir>,
     file: Option<PatientFile>,
     stage: RwSignal<Stage>,
 ) -> impl IntoView {
     // One key for this form, kept across retries: the server records it once.
     let key = StoredValue::new(Uuid::new_v4());
     let patient_id = file.as_ref().map(|f| f.id);
-    let identity = Identity::new(&nir);
+    let identity = Identity::new(nir.as_ref());
     let history = RwSignal::new(
         file.as_ref()
             .map(|f| f.injections.clone())
@@ -391,7 +463,7 @@ fn DoseForm(
         problem.set(None);
         let patient = match patient_id {
             Some(id) => PatientRef::Existing { id },
-            None => match identity.patient(&nir_for_submit) {
+            None => match identity.patient(nir_for_submit.as_ref()) {
                 Ok(p) => PatientRef::New(p),
                 Err(message) => {
                     problem.set(Some(message));
