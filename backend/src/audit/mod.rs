@@ -7,6 +7,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use sha2::{Digest, Sha256};
@@ -79,6 +80,22 @@ fn link_hash(prev: &str, seq: i64, at: DateTime<Utc>, e: &audit_event::Model) ->
         h.update(part.as_bytes());
     }
     hex::encode(h.finalize())
+}
+
+/// Begins a transaction that will write an audit event, taking the chain's lock first.
+///
+/// Writers then queue at the start instead of failing at the end: on SQLite (WAL) a
+/// transaction that has read and then tries to write after another one committed gets
+/// `SQLITE_BUSY` at once, without waiting; a transaction that writes first waits its turn
+/// (`busy_timeout`). On PostgreSQL it is the same row lock `record` takes anyway, only earlier.
+pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> AppResult<DatabaseTransaction> {
+    let txn = db.begin().await?;
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(&txn)
+        .await?;
+    Ok(txn)
 }
 
 /// Appends the event inside the caller's transaction; it is durable when that commits.
