@@ -84,7 +84,10 @@ test('un mot de passe provisoire doit être remplacé avant d’accéder au comp
   await page.getByLabel(/Identifiant \(FINESS/).fill(account.identifier);
   await page.getByLabel('Mot de passe', { exact: true }).fill(provisional);
   await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
-  await page.getByLabel('Code reçu par SMS').fill(smsSignInCode(account.mobile));
+  // The code is read once the server has answered (and sent it).
+  const codeField = page.getByLabel('Code reçu par SMS');
+  await expect(codeField).toBeVisible();
+  await codeField.fill(smsSignInCode(account.mobile));
   await page.getByRole('button', { name: 'Valider' }).click();
 
   // Why, and the rules, before the fields.
