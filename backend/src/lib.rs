@@ -22,6 +22,7 @@ pub mod migration;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod statistics;
 pub mod telemetry;
 pub mod vaccination;
 

@@ -7,6 +7,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_push_approval;
 mod m20261122_000003_structure_accounts;
 mod m20261122_000004_traceability;
+mod m20261122_000005_statistics;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_push_approval::Migration),
             Box::new(m20261122_000003_structure_accounts::Migration),
             Box::new(m20261122_000004_traceability::Migration),
+            Box::new(m20261122_000005_statistics::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ pub mod passkeys;
 pub mod security;
 pub mod session;
 pub mod sessions;
+pub mod statistics;
 pub mod testing;
 pub mod vaccination;
 
@@ -89,6 +90,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(lots::set_active))
         .routes(routes!(certificates::signing_certificate))
         .routes(routes!(certificates::verify))
+        .routes(routes!(statistics::national))
+        .routes(routes!(statistics::national_csv))
+        .routes(routes!(statistics::departments))
+        .routes(routes!(statistics::departments_csv))
 }
 
 pub fn router() -> Router<AppState> {

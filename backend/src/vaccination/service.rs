@@ -544,7 +544,7 @@ pub async fn record(
     let structure = my_structure(&state.db, actor, req.structure_id).await?;
     check_consultation(&req)?;
 
-    let txn = state.db.begin().await?;
+    let txn = audit::begin_write(&state.db).await?;
     let patient = match &req.patient {
         PatientRef::Existing { id } => visible_patient(&txn, actor, *id).await?,
         PatientRef::New(new) => {
@@ -680,6 +680,7 @@ pub async fn record(
             }
             .insert(&txn)
             .await?;
+            crate::statistics::recorded(&txn, &patient, &row).await?;
             Some(row)
         }
     };
@@ -819,7 +820,7 @@ pub async fn correct(
 ) -> AppResult<InjectionView> {
     let now = state.now();
     let reason = check_reason(&change.reason)?;
-    let txn = state.db.begin().await?;
+    let txn = audit::begin_write(&state.db).await?;
     let row = correctable(&txn, actor, now, id).await?;
     keep_revision(&txn, now, actor, &row, "correction", &reason).await?;
     let mut next = row.clone().into_active_model();
@@ -852,6 +853,7 @@ pub async fn correct(
     next.version = Set(row.version + 1);
     next.updated_at = Set(now);
     let updated = next.update(&txn).await?;
+    crate::statistics::corrected(&txn, &row, &updated).await?;
     audit::record(
         &txn,
         now,
@@ -873,7 +875,7 @@ pub async fn invalidate(
 ) -> AppResult<InjectionView> {
     let now = state.now();
     let reason = check_reason(reason)?;
-    let txn = state.db.begin().await?;
+    let txn = audit::begin_write(&state.db).await?;
     let row = correctable(&txn, actor, now, id).await?;
     keep_revision(&txn, now, actor, &row, "invalidation", &reason).await?;
     let mut next = row.clone().into_active_model();
@@ -881,6 +883,7 @@ pub async fn invalidate(
     next.version = Set(row.version + 1);
     next.updated_at = Set(now);
     let updated = next.update(&txn).await?;
+    crate::statistics::invalidated(&txn, &row).await?;
     audit::record(
         &txn,
         now,

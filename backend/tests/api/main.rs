@@ -13,4 +13,5 @@ mod openapi;
 mod passkeys;
 mod security;
 mod sessions;
+mod statistics;
 mod vaccination;

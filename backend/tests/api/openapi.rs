@@ -63,6 +63,10 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/lots/{id}/active"),
         ("get", "/api/certificates/signing-certificate"),
         ("post", "/api/certificates/verify"),
+        ("get", "/api/statistics/national"),
+        ("get", "/api/statistics/national.csv"),
+        ("get", "/api/statistics/departments"),
+        ("get", "/api/statistics/departments.csv"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (method, path) in expected {

@@ -7,4 +7,5 @@ pub mod health;
 pub mod passkey;
 pub mod security;
 pub mod session;
+pub mod statistics;
 pub mod vaccination;
