@@ -14,6 +14,7 @@ use crate::{
         terminal::Terminal, validation::Validation,
     },
     session::provide_session_context,
+    statistics::Statistics,
     vaccination::{bilan::Bilan, entry::VaccinationEntry, lots::LotsPage, verify::Verify},
 };
 
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/vaccination") view=VaccinationEntry />
                     <Route path=path!("/bilan/:id") view=Bilan />
                     <Route path=path!("/verifier") view=Verify />
+                    <Route path=path!("/statistiques") view=Statistics />
                     <Route path=path!("/lots") view=LotsPage />
                 </Routes>
             </main>

@@ -7,6 +7,7 @@ mod format;
 mod live;
 mod pages;
 mod session;
+mod statistics;
 mod vaccination;
 mod webauthn;
 

@@ -50,6 +50,9 @@ pub fn Home() -> impl IntoView {
                             <li>
                                 <a href="/verifier">"Vérifier un certificat COVID"</a>
                             </li>
+                            <li>
+                                <a href="/statistiques">"Statistiques de vaccination (données ouvertes)"</a>
+                            </li>
                         </ul>
                     }
                         .into_any()
