@@ -2,24 +2,13 @@
 // tablet, scripted as a nurse would do it. Counts the interactions and times the run from the
 // NIR field to the saved dose; the baseline, in the same run, is the NIR search alone (the
 // cheapest round trip the flow makes).
-import { expect, test, type Page } from '@playwright/test';
-import { addVirtualAuthenticator, advanceClock, enrolmentLink, JEAN_MARTIN } from '../tests/helpers';
+import { expect, test } from '@playwright/test';
+import { advanceClock, doctorTablet, signInJeanMartin } from '../tests/helpers';
 
 const NIR = '176056912345694'; // a man born in May 1976
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/connexion');
-  await page.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
-  await page.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
-  await expect(page.getByRole('banner')).toContainText(JEAN_MARTIN.name);
-}
-
 test('prochaine dose d’un patient revenu : interactions et durée', async ({ context, page }) => {
-  await addVirtualAuthenticator(context, page);
-  await page.goto(await enrolmentLink(JEAN_MARTIN.nationalId));
-  await page.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
-  await expect(page.getByTestId('activation-done')).toBeVisible();
-  await signIn(page);
+  await doctorTablet(context, page);
 
   // The first dose, entered once (not measured).
   await page.goto('/vaccination');
@@ -36,7 +25,7 @@ test('prochaine dose d’un patient revenu : interactions et durée', async ({ c
   await expect(page.getByTestId('recorded')).toBeVisible();
 
   await advanceClock(29 * 24 * 3600);
-  await signIn(page);
+  await signInJeanMartin(page);
   await page.goto('/vaccination');
   await expect(page.getByTestId('nir')).toBeFocused();
 

@@ -132,3 +132,20 @@ export async function expectAccessible(page: Page): Promise<void> {
   );
   expect(small).toEqual([]);
 }
+
+/** Passkey sign-in of Dr Jean Martin on this page (the authenticator already holds his key). */
+export async function signInJeanMartin(page: Page): Promise<void> {
+  await page.goto('/connexion');
+  await page.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
+  await page.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
+  await expect(page.getByRole('banner')).toContainText(JEAN_MARTIN.name);
+}
+
+/** A tablet where Dr Jean Martin created a passkey (virtual authenticator) and signed in. */
+export async function doctorTablet(context: BrowserContext, page: Page): Promise<void> {
+  await addVirtualAuthenticator(context, page);
+  await page.goto(await enrolmentLink(JEAN_MARTIN.nationalId));
+  await page.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
+  await expect(page.getByTestId('activation-done')).toBeVisible();
+  await signInJeanMartin(page);
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addVirtualAuthenticator, enrolmentLink, expectAccessible, JEAN_MARTIN } from './helpers';
+import { doctorTablet, expectAccessible } from './helpers';
 
 /** A valid NIR of a man born in May 1980, unique per serial: key = 97 − (13 digits mod 97). */
 function nir(serial: number): string {
@@ -10,14 +10,7 @@ function nir(serial: number): string {
 
 test('statistiques publiques : courbes, couverture et téléchargements, petits effectifs masqués', async ({ context, page }) => {
   // Twelve first doses in one age class (40–49), recorded through the API by a signed-in doctor.
-  await addVirtualAuthenticator(context, page);
-  await page.goto(await enrolmentLink(JEAN_MARTIN.nationalId));
-  await page.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
-  await expect(page.getByTestId('activation-done')).toBeVisible();
-  await page.goto('/connexion');
-  await page.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
-  await page.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
-  await expect(page.getByRole('banner')).toContainText(JEAN_MARTIN.name);
+  await doctorTablet(context, page);
   const ctx = await (await page.request.get('/api/vaccination/context')).json();
   const structure = ctx.structures[0];
   const lot = structure.lots.find((l: { product_code: string; active: boolean }) => l.product_code === 'comirnaty' && l.active);

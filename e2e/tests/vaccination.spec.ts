@@ -1,15 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { addVirtualAuthenticator, advanceClock, enrolmentLink, expectAccessible, JEAN_MARTIN } from './helpers';
+import { advanceClock, doctorTablet, expectAccessible, signInJeanMartin } from './helpers';
 
 // A woman born in March 1984 (valid key): a patient no other test uses.
 const NIR = '284037512345640';
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/connexion');
-  await page.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
-  await page.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
-  await expect(page.getByRole('banner')).toContainText(JEAN_MARTIN.name);
-}
 
 async function searchNir(page: Page): Promise<void> {
   await page.goto('/vaccination');
@@ -19,11 +12,7 @@ async function searchNir(page: Page): Promise<void> {
 }
 
 test('saisie : première dose d’un nouveau patient, deuxième dose à son retour, bilan imprimé', async ({ browser, context, page }) => {
-  await addVirtualAuthenticator(context, page);
-  await page.goto(await enrolmentLink(JEAN_MARTIN.nationalId));
-  await page.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
-  await expect(page.getByTestId('activation-done')).toBeVisible();
-  await signIn(page);
+  await doctorTablet(context, page);
 
   // A typo in the NIR is caught as it is typed, in French, and nothing is sent.
   await page.goto('/vaccination');
@@ -47,7 +36,7 @@ test('saisie : première dose d’un nouveau patient, deuxième dose à son reto
 
   // A month later the patient comes back (the session has long expired: sign in again).
   await advanceClock(29 * 24 * 3600);
-  await signIn(page);
+  await signInJeanMartin(page);
   await searchNir(page);
   await expect(page.getByTestId('patient-name')).toHaveText('Chloé LEFÈVRE');
   await expect(page.getByTestId('history').locator('li')).toHaveCount(1);
