@@ -36,7 +36,10 @@ fn path(values: &[Option<f64>], max: f64) -> String {
             Some(v) => {
                 let x = LEFT + (W - LEFT - 8.0) * i as f64 / n;
                 let y = TOP + (H - TOP - BOTTOM) * (1.0 - v / max);
-                d.push_str(&format!("{}{x:.1},{y:.1} ", if pen_down { "L" } else { "M" }));
+                d.push_str(&format!(
+                    "{}{x:.1},{y:.1} ",
+                    if pen_down { "L" } else { "M" }
+                ));
                 pen_down = true;
             }
             // A blank (suppressed) day breaks the line instead of drawing a false zero.
@@ -59,7 +62,11 @@ pub fn Chart(title: &'static str, days: Vec<String>, series: Vec<Series>) -> imp
             .iter()
             .map(|s| {
                 let v = s.values.iter().rev().flatten().next();
-                format!("{} : {}", s.name, v.map_or("non publié".into(), |v| format!("{v:.0}")))
+                format!(
+                    "{} : {}",
+                    s.name,
+                    v.map_or("non publié".into(), |v| format!("{v:.0}"))
+                )
             })
             .collect::<Vec<_>>()
             .join(", ");

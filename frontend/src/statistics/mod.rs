@@ -103,15 +103,30 @@ fn points(rows: &[StatisticsRow], pick: fn(&StatisticsRow) -> Option<u64>) -> Ve
 }
 
 fn curves(rows: Vec<StatisticsRow>) -> impl IntoView {
-    let days: Vec<String> = rows.iter().map(|r| r.jour.format("%d/%m/%Y").to_string()).collect();
+    let days: Vec<String> = rows
+        .iter()
+        .map(|r| r.jour.format("%d/%m/%Y").to_string())
+        .collect();
     let daily = vec![
         Series::new("Premières doses", "#0a4f9e", points(&rows, |r| r.n_dose1)),
-        Series::new("Schémas complets", "#1b5e20", points(&rows, |r| r.n_complet)),
+        Series::new(
+            "Schémas complets",
+            "#1b5e20",
+            points(&rows, |r| r.n_complet),
+        ),
         Series::new("Rappels", "#b35900", points(&rows, |r| r.n_rappel)),
     ];
     let cumulative = vec![
-        Series::new("Premières doses", "#0a4f9e", points(&rows, |r| r.n_cum_dose1)),
-        Series::new("Schémas complets", "#1b5e20", points(&rows, |r| r.n_cum_complet)),
+        Series::new(
+            "Premières doses",
+            "#0a4f9e",
+            points(&rows, |r| r.n_cum_dose1),
+        ),
+        Series::new(
+            "Schémas complets",
+            "#1b5e20",
+            points(&rows, |r| r.n_cum_complet),
+        ),
         Series::new("Rappels", "#b35900", points(&rows, |r| r.n_cum_rappel)),
     ];
     view! {

@@ -5,9 +5,10 @@ use vigie_shared::{
     Nir,
     api::vaccination::{
         AdverseEffectDeclaration, AdverseEffectRecorded, CertificateCheck, CertificateVerified,
-        CertificateView, DosePreview, DosePreviewRequest, InjectionInvalidation, InjectionView,
-        NewVaccination, PatientFile, PatientLookup, PatientLookupResult, PatientSearch,
-        PatientSummary, VaccinationContext, VaccinationRecorded,
+        CertificateView, DosePreview, DosePreviewRequest, InjectionCorrection,
+        InjectionInvalidation, InjectionSite, InjectionView, NewVaccination, PatientFile,
+        PatientLookup, PatientLookupResult, PatientSearch, PatientSummary, VaccinationContext,
+        VaccinationRecorded,
     },
 };
 
@@ -41,6 +42,23 @@ pub async fn invalidate(id: Uuid, reason: String) -> ApiResult<InjectionView> {
     post(
         &format!("/api/injections/{id}/invalidate"),
         &InjectionInvalidation { reason },
+    )
+    .await
+}
+
+pub async fn correct_site(
+    id: Uuid,
+    reason: String,
+    site: InjectionSite,
+) -> ApiResult<InjectionView> {
+    post(
+        &format!("/api/injections/{id}/correct"),
+        &InjectionCorrection {
+            reason,
+            lot_id: None,
+            site: Some(site),
+            administered_at: None,
+        },
     )
     .await
 }

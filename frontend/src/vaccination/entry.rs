@@ -728,10 +728,16 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
     let invalid = injection.status == InjectionStatus::Invalidated;
     let reason = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
-    let invalidate = Action::new_local(move |reason: &String| {
-        let reason = reason.clone();
+    let corrected_site = RwSignal::new(injection.site);
+    // A correction or an invalidation: the server keeps the earlier version.
+    let change = Action::new_local(move |(reason, site): &(String, Option<InjectionSite>)| {
+        let (reason, site) = (reason.clone(), *site);
         async move {
-            match api::invalidate(id, reason).await {
+            let answer = match site {
+                Some(site) => api::correct_site(id, reason, site).await,
+                None => api::invalidate(id, reason).await,
+            };
+            match answer {
                 Ok(updated) => history.update(|h| {
                     for i in h.iter_mut().filter(|i| i.id == id) {
                         *i = updated.clone();
@@ -780,15 +786,31 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
             </p>
             <Show when=move || !invalid>
                 <details>
-                    <summary>"Invalider ou déclarer un effet indésirable"</summary>
+                    <summary>"Corriger, invalider ou déclarer un effet indésirable"</summary>
+                    <div class="field">
+                        <label for=format!("site-{id}")>"Site d'injection corrigé"</label>
+                        <select id=format!("site-{id}") on:change=move |ev| {
+                            if let Some(s) = InjectionSite::from_code(&event_target_value(&ev)) {
+                                corrected_site.set(s);
+                            }
+                        }>
+                            {InjectionSite::ALL.into_iter().map(|s| view! {
+                                <option value=s.code() selected=move || corrected_site.get() == s>{s.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
                     <div class="field">
                         <label for=format!("motif-{id}")>"Motif ou description"</label>
                         <input id=format!("motif-{id}") type="text" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
                     </div>
                     <div class="actions">
                         <button type="button" class="button button-danger" disabled=move || reason.with(|r| r.trim().is_empty())
-                            on:click=move |_| { invalidate.dispatch(reason.get_untracked()); }>
+                            on:click=move |_| { change.dispatch((reason.get_untracked(), None)); }>
                             "Invalider (24 h)"
+                        </button>
+                        <button type="button" class="button" disabled=move || reason.with(|r| r.trim().is_empty())
+                            on:click=move |_| { change.dispatch((reason.get_untracked(), Some(corrected_site.get_untracked()))); }>
+                            "Corriger (24 h)"
                         </button>
                         <button type="button" class="button button-quiet" disabled=move || reason.with(|r| r.trim().is_empty())
                             on:click=move |_| { declare.dispatch(reason.get_untracked()); }>
