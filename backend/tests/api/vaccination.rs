@@ -48,10 +48,12 @@ pub async fn hall() -> Hall {
     app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
     let context: VaccinationContext = ok_json(app.get("/api/vaccination/context").await).await;
     let structure_id = context.structures[0].id;
+    // Expires before the demo lots: the lot of the day.
+    let expires_on = app.state.now().date_naive() + Duration::days(200);
     let lot: LotView = ok_json(
         app.post(
             &format!("/api/structures/{structure_id}/lots"),
-            &json!({ "product_code": "comirnaty", "number": "FK1234", "expires_on": "2099-12-31" }),
+            &json!({ "product_code": "comirnaty", "number": "FK1234", "expires_on": expires_on }),
         )
         .await,
     )
