@@ -175,11 +175,9 @@ pub async fn sign_in(
     )
     .await?;
     txn.commit().await?;
+    // The row as opened: its state does not depend on the code just stored.
     let current = Current {
-        session: session_row::Entity::find_by_id(opened.session.id)
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| AppError::internal("session vanished"))?,
+        session: opened.session,
         principal: principal(state, account).await?,
     };
     Ok((opened.token, current.state()))

@@ -46,12 +46,22 @@ pub async fn can_see(
     patient_id: Uuid,
 ) -> AppResult<bool> {
     let structures = structures_of(db, actor.professional_id).await?;
+    can_see_from(db, actor, &structures, patient_id).await
+}
+
+/// `can_see` with the actor's structures already known (one lookup for many patients).
+pub async fn can_see_from(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    structures: &[Uuid],
+    patient_id: Uuid,
+) -> AppResult<bool> {
     let by_injection = injection::Entity::find()
         .filter(injection::Column::PatientId.eq(patient_id))
         .filter(
             injection::Column::ProfessionalId
                 .eq(actor.professional_id)
-                .or(injection::Column::StructureId.is_in(structures.clone())),
+                .or(injection::Column::StructureId.is_in(structures.iter().copied())),
         )
         .count(db)
         .await?;
@@ -63,7 +73,7 @@ pub async fn can_see(
         .filter(
             consultation::Column::ProfessionalId
                 .eq(actor.professional_id)
-                .or(consultation::Column::StructureId.is_in(structures)),
+                .or(consultation::Column::StructureId.is_in(structures.iter().copied())),
         )
         .count(db)
         .await?;

@@ -298,6 +298,7 @@ pub async fn search(
         .filter(patient::Column::BirthDate.eq(birth_date))
         .all(&state.db)
         .await?;
+    let structures = access::structures_of(&state.db, actor.professional_id).await?;
     let mut out = Vec::new();
     for p in candidates {
         if !p
@@ -307,7 +308,7 @@ pub async fn search(
         {
             continue;
         }
-        if access::can_see(&state.db, actor, p.id).await? {
+        if access::can_see_from(&state.db, actor, &structures, p.id).await? {
             out.push(PatientSummary {
                 id: p.id,
                 nir_masked: mask_nir(&p.nir),

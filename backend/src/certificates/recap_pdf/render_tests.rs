@@ -304,19 +304,3 @@ fn qr_code_on_second_page_with_many_injections() {
     assert_eq!(codes.len(), 1);
     assert_eq!(codes[0].1, r.certificate_qr_payload);
 }
-
-#[test]
-#[ignore = "prints how many injections fit on 1 and 2 pages"]
-fn capacity() {
-    let mut last = 0;
-    for n in 0..120 {
-        let pages = Document::load_mem(&render(&recap(n)))
-            .unwrap()
-            .get_pages()
-            .len();
-        if pages != last {
-            println!("{n} injections -> {pages} page(s)");
-            last = pages;
-        }
-    }
-}
