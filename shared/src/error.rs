@@ -43,6 +43,12 @@ pub enum ErrorCode {
     CorrectionClosed,
     /// An idempotency key sent again with a different request.
     IdempotencyKeyReused,
+    /// A staff member without an approved delegated session, or acting outside it.
+    DelegationRequired,
+    /// This professional does not (or no longer) let this staff member type for them.
+    DelegationNotAllowed,
+    /// Already declared (staff member with this CPE number in this structure).
+    AlreadyDeclared,
     DatabaseUnavailable,
     Internal,
     /// The client could not reach the server (set by the SPA, never sent by the server).
@@ -70,7 +76,8 @@ impl ErrorCode {
             Self::WeakPassword | Self::PasswordReused => 400,
             Self::LotUnusable => 400,
             Self::ConfirmationRequired | Self::CorrectionClosed | Self::IdempotencyKeyReused => 409,
-            Self::Conflict => 409,
+            Self::Conflict | Self::AlreadyDeclared => 409,
+            Self::DelegationRequired | Self::DelegationNotAllowed => 403,
             Self::DatabaseUnavailable => 503,
             Self::Internal | Self::Network => 500,
         }
@@ -123,6 +130,15 @@ impl ErrorCode {
             }
             Self::IdempotencyKeyReused => {
                 "Cette saisie a déjà été envoyée avec un contenu différent : rechargez la page."
+            }
+            Self::DelegationRequired => {
+                "Cette action demande une session de saisie déléguée validée par le professionnel, dans sa structure."
+            }
+            Self::DelegationNotAllowed => {
+                "Ce professionnel ne vous autorise pas à saisir sous sa responsabilité (ou vous n'êtes plus déclaré(e) par la structure)."
+            }
+            Self::AlreadyDeclared => {
+                "Cette personne est déjà déclarée dans cette structure."
             }
             Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
             Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activation;
 pub mod approval;
+pub mod delegation;
 pub mod health;
 pub mod passkey;
 pub mod security;

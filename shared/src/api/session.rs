@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub enum PrincipalKind {
     Professional,
     StructureAccount,
+    /// Staff typing under a professional's responsibility (délégation de saisie).
+    Delegate,
 }
 
 /// What a session still lacks before it may touch health data.
@@ -36,6 +38,28 @@ pub struct SessionState {
     pub idle_expires_at: DateTime<Utc>,
     /// When the session closes whatever happens (absolute limit).
     pub absolute_expires_at: DateTime<Utc>,
+    /// Delegated session: who types ("Marie Dupont")…
+    #[serde(default)]
+    pub typist: Option<String>,
+    /// …under whose responsibility ("Dr Jean Martin"); `None` until the professional approves.
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Delegated session: the structure it is bound to.
+    #[serde(default)]
+    pub structure: Option<String>,
+}
+
+impl SessionState {
+    /// The banner every screen of a delegated session carries.
+    pub fn delegation_banner(&self) -> Option<String> {
+        match (&self.typist, &self.authority) {
+            (Some(t), Some(a)) => Some(format!("Saisie par {t} sous la responsabilité du {a}")),
+            (Some(t), None) => Some(format!(
+                "{t} : session de saisie déléguée en attente de validation par le professionnel"
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// One of my sessions, in "Mes sessions".

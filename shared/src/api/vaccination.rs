@@ -249,6 +249,17 @@ pub struct InjectionView {
     /// responsible professional.
     pub correctable_until: DateTime<Utc>,
     pub adverse_effects_declared: u32,
+    /// The responsible professional contested this entry typed under delegation.
+    pub contest: Option<ContestView>,
+}
+
+/// A supervising professional's contest of an entry typed under their responsibility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContestView {
+    pub by: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,12 +2,14 @@
 //! passed its rule; the rules and their test vectors come from PRODUCT.md "Identifiers".
 
 mod account;
+mod cpe;
 mod finess;
 mod luhn;
 mod national_id;
 mod nir;
 
 pub use account::AccountIdentifier;
+pub use cpe::CpeNumber;
 pub use finess::Finess;
 pub use national_id::{NationalId, Rpps};
 pub use nir::{Nir, NirContext, Sex};
@@ -43,8 +45,9 @@ pub enum IdError {
 impl IdError {
     /// Every refusal message starts with one of these names (how the server tells an
     /// identifier refusal from other bad input inside a JSON body).
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 6] = [
         "Identifiant national",
+        "Numéro de carte CPE",
         "Identifiant de compte",
         "Numéro RPPS",
         "NIR",
