@@ -9,8 +9,8 @@ use vigie_shared::{Finess, Rpps};
 use crate::{
     accounts::password,
     entities::{
-        practice, professional, staff_member, structure, structure_account, vaccine_lot,
-        vaccine_product,
+        delegation, practice, professional, staff_member, structure, structure_account,
+        vaccine_lot, vaccine_product,
     },
 };
 
@@ -53,6 +53,23 @@ pub const PROFESSIONALS: [DemoProfessional; 2] = [
     },
 ];
 
+/// CPE card number of the demo staff member, Marie Dupont.
+pub const DEMO_STAFF_CPE: &str = "3001234567";
+
+/// Monday to Saturday, 08:00 – 20:00.
+fn demo_hours() -> String {
+    use vigie_shared::api::delegation::{DayHours, OpeningHours};
+    let day = DayHours {
+        opens: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+        closes: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+    };
+    let mut hours = OpeningHours::default();
+    for d in hours.days.iter_mut().take(6) {
+        *d = Some(day);
+    }
+    serde_json::to_string(&hours).unwrap_or_default()
+}
+
 pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     let finess = Finess::parse(CENTRE_FINESS).expect("demo FINESS is valid");
@@ -63,6 +80,7 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         kind: Set("centre_vaccination".into()),
         address: Set("2 rue du Château, 77000 Melun".into()),
         department: Set("77".into()),
+        opening_hours: Set(demo_hours()),
         created_at: Set(now),
     })
     .on_conflict_do_nothing_on([structure::Column::Finess])
@@ -111,11 +129,14 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     staff_member::Entity::insert(staff_member::ActiveModel {
         id: Set(Uuid::new_v4()),
         structure_id: Set(centre.id),
-        cpe_number: Set("3001234567".into()),
+        cpe_number: Set(DEMO_STAFF_CPE.into()),
         first_name: Set("Marie".into()),
         last_name: Set("Dupont".into()),
         role: Set("Secrétaire médicale".into()),
         created_at: Set(now),
+        withdrawn_at: Set(None),
+        enrolment_token_hash: Set(None),
+        enrolment_expires_at: Set(None),
     })
     .on_conflict_do_nothing_on([
         staff_member::Column::StructureId,
@@ -123,6 +144,32 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     ])
     .exec(db)
     .await?;
+
+    // Dr Jean Martin lets Marie Dupont type under his responsibility (she still needs her
+    // passkey: the centre's account hands out the link).
+    let marie = staff_member::Entity::find()
+        .filter(staff_member::Column::StructureId.eq(centre.id))
+        .filter(staff_member::Column::CpeNumber.eq(DEMO_STAFF_CPE))
+        .one(db)
+        .await?;
+    let jean = professional::Entity::find()
+        .filter(professional::Column::Rpps.eq(PROFESSIONALS[0].rpps))
+        .one(db)
+        .await?;
+    if let (Some(marie), Some(jean)) = (marie, jean) {
+        delegation::Entity::insert(delegation::ActiveModel {
+            professional_id: Set(jean.id),
+            staff_member_id: Set(marie.id),
+            granted_at: Set(now),
+            withdrawn_at: Set(None),
+        })
+        .on_conflict_do_nothing_on([
+            delegation::Column::ProfessionalId,
+            delegation::Column::StaffMemberId,
+        ])
+        .exec(db)
+        .await?;
+    }
 
     // The centre's lots of the day.
     for (code, number) in [("comirnaty", "GH7425"), ("spikevax", "3004217")] {

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod delegation;
 pub mod demo;
 pub mod directory;
 pub mod entities;

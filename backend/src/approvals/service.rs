@@ -16,6 +16,7 @@ use vigie_shared::{
         ApprovalChallenge, ApprovalConfirm, ApprovalCreated, ApprovalEvent, ApprovalState,
         ApprovalStatus, PendingApproval,
     },
+    api::session::SessionState,
 };
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication};
 
@@ -28,7 +29,10 @@ use crate::{
         session::{self, ClientInfo, SignedIn},
         sign_in, tokens,
     },
-    entities::{approval_request, approver_device, professional, terminal, terminal_usage},
+    entities::{
+        approval_request, approver_device, professional, session as session_row, staff_member,
+        structure, terminal, terminal_usage,
+    },
     error::{AppError, AppResult},
     events, incident,
     state::AppState,
@@ -62,9 +66,17 @@ fn pending_view(row: &approval_request::Model) -> PendingApproval {
         ip: row.ip.clone(),
         requested_at: row.created_at,
         expires_at: row.expires_at,
-        requested_by: None,
+        requested_by: row.requested_by.clone(),
         atypical: serde_json::from_str(&row.atypical).unwrap_or_default(),
     }
+}
+
+/// A delegated request: a staff member asks, from their tablet session, in their structure.
+pub struct Delegated {
+    pub staff_member_id: Uuid,
+    pub structure: structure::Model,
+    pub requested_by: String,
+    pub requester_session_id: Uuid,
 }
 
 /// Terminal: a new request. Unknown, frozen or not-yet-activated identities get a request that
@@ -74,6 +86,7 @@ pub async fn create(
     national_id: &NationalId,
     terminal: &terminal::Model,
     ip: &str,
+    delegated: Option<Delegated>,
 ) -> AppResult<ApprovalCreated> {
     let now = state.now();
     let db = &state.db;
@@ -111,7 +124,13 @@ pub async fn create(
             .is_some(),
         None => false,
     };
-    let reasons = atypical::reasons(now, terminal_known);
+    let mut reasons = atypical::reasons(now, terminal_known);
+    if let Some(d) = &delegated {
+        reasons.extend(crate::delegation::structures::outside_hours(
+            &d.structure,
+            now,
+        ));
+    }
     let id = Uuid::new_v4();
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
     let row = approval_request::Model {
@@ -120,7 +139,9 @@ pub async fn create(
         professional_id: target.as_ref().map(|p| p.id),
         terminal_id: terminal.id,
         terminal_label: terminal.label.clone(),
-        place: UNATTACHED_PLACE.into(),
+        place: delegated
+            .as_ref()
+            .map_or_else(|| UNATTACHED_PLACE.into(), |d| d.structure.name.clone()),
         ip: ip.to_owned(),
         created_at: now,
         expires_at: now + LIFETIME,
@@ -131,6 +152,10 @@ pub async fn create(
         atypical: serde_json::to_string(&reasons).map_err(AppError::internal)?,
         session_id: None,
         claimed: false,
+        staff_member_id: delegated.as_ref().map(|d| d.staff_member_id),
+        structure_id: delegated.as_ref().map(|d| d.structure.id),
+        requested_by: delegated.as_ref().map(|d| d.requested_by.clone()),
+        requester_session_id: delegated.as_ref().map(|d| d.requester_session_id),
     };
     let txn = db.begin().await?;
     approval_request::ActiveModel::from(row.clone())
@@ -142,6 +167,7 @@ pub async fn create(
         .details(serde_json::json!({
             "identity_known": target.is_some(),
             "atypical": !reasons.is_empty(),
+            "delegate": row.staff_member_id,
         }));
     if let Some(p) = &target {
         event = event.actor(p.id);
@@ -308,13 +334,15 @@ pub async fn cancel(
     Ok(view(&load(&state.db, id).await?))
 }
 
-/// Terminal: turns an approved request into a session on this terminal, once.
+/// Terminal: turns an approved request into a session on this terminal, once. A delegated
+/// request instead upgrades the staff member's session that asked (new cookie, both identities).
 pub async fn claim(
     state: &AppState,
     id: Uuid,
     terminal: &terminal::Model,
     client: ClientInfo,
-) -> AppResult<(String, SignedIn)> {
+    requester: Option<session::Current>,
+) -> AppResult<(String, SessionState)> {
     let now = state.now();
     let row = load(&state.db, id).await?;
     own_terminal(&row, terminal)?;
@@ -322,7 +350,10 @@ pub async fn claim(
     else {
         return Err(ErrorCode::RequestClosed.into());
     };
-    let txn = state.db.begin().await?;
+    if row.staff_member_id.is_some() {
+        return claim_delegated(state, &row, professional_id, terminal, requester).await;
+    }
+    let txn = audit::begin_write(&state.db).await?;
     let claimed = approval_request::Entity::update_many()
         .col_expr(approval_request::Column::Claimed, Expr::value(true))
         .filter(approval_request::Column::Id.eq(id))
@@ -333,6 +364,12 @@ pub async fn claim(
         return Err(ErrorCode::RequestClosed.into());
     }
     let opened = session::open(&txn, &state.settings, now, professional_id, "push", client).await?;
+    // Push sign-ins happen on a terminal: the session (and its entries) name it.
+    session_row::Entity::update_many()
+        .col_expr(session_row::Column::TerminalId, Expr::value(terminal.id))
+        .filter(session_row::Column::Id.eq(opened.session.id))
+        .exec(&txn)
+        .await?;
     approval_request::Entity::update_many()
         .col_expr(
             approval_request::Column::SessionId,
@@ -360,17 +397,107 @@ pub async fn claim(
         method: "push",
         terminal: &row.terminal_label,
         terminal_id: Some(terminal.id),
+        delegate: None,
         place: &row.place,
     };
     sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
     txn.commit().await?;
-    Ok((
-        opened.token,
-        SignedIn {
-            session: opened.session,
-            professional,
+    let signed_in = SignedIn {
+        session: opened.session,
+        professional,
+    };
+    Ok((opened.token, signed_in.state()))
+}
+
+/// The delegated half of `claim`: only the very session that asked, still allowed, gets the
+/// professional's authority; its id rotates; the professional's supervision hears of it.
+async fn claim_delegated(
+    state: &AppState,
+    row: &approval_request::Model,
+    professional_id: Uuid,
+    terminal: &terminal::Model,
+    requester: Option<session::Current>,
+) -> AppResult<(String, SessionState)> {
+    let now = state.now();
+    let Some(current) = requester.filter(|c| Some(c.session.id) == row.requester_session_id) else {
+        return Err(ErrorCode::DelegationRequired.into());
+    };
+    let staff = staff_member::Entity::find_by_id(current.principal.id())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::DelegationRequired))?;
+    if !crate::delegation::delegates::allowed(state, professional_id, &staff).await? {
+        return Err(ErrorCode::DelegationNotAllowed.into());
+    }
+    let professional = professional::Entity::find_by_id(professional_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::internal("professional vanished"))?;
+    let txn = audit::begin_write(&state.db).await?;
+    let claimed = approval_request::Entity::update_many()
+        .col_expr(approval_request::Column::Claimed, Expr::value(true))
+        .col_expr(
+            approval_request::Column::SessionId,
+            Expr::value(current.session.id),
+        )
+        .filter(approval_request::Column::Id.eq(row.id))
+        .filter(approval_request::Column::Claimed.eq(false))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    // Only a session still waiting for its authority can take one.
+    let upgraded = session_row::Entity::update_many()
+        .col_expr(
+            session_row::Column::ProfessionalId,
+            Expr::value(professional_id),
+        )
+        .col_expr(session_row::Column::TerminalId, Expr::value(terminal.id))
+        .filter(session_row::Column::Id.eq(current.session.id))
+        .filter(session_row::Column::ProfessionalId.is_null())
+        .filter(session_row::Column::EndedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if upgraded.rows_affected != 1 {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    let token = session::rotate(&txn, current.session.id).await?;
+    let typist = session::staff_name(&staff);
+    let session_now = session_row::Entity::find_by_id(current.session.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("session vanished"))?;
+    let ctx = sign_in::Context {
+        method: "push",
+        terminal: &row.terminal_label,
+        terminal_id: Some(terminal.id),
+        delegate: Some(&typist),
+        place: &row.place,
+    };
+    sign_in::opened(state, &txn, now, &professional, &session_now, ctx).await?;
+    let mut event = Event::new("delegation.session_opened")
+        .session(current.session.id)
+        .terminal(terminal.id)
+        .subject(row.id);
+    event.actor = Some(staff.id.to_string());
+    event.authority = Some(professional_id.to_string());
+    audit::record(&txn, now, event).await?;
+    crate::delegation::supervision::session_opened(state, &txn, now, &session_now).await?;
+    txn.commit().await?;
+    let structure = structure::Entity::find_by_id(staff.structure_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::internal("structure vanished"))?;
+    let current = session::Current {
+        session: session_now,
+        principal: session::Principal::Delegate {
+            staff,
+            structure,
+            authority: Some(professional),
         },
-    ))
+    };
+    Ok((token, current.state()))
 }
 
 /// Phone: requests waiting for this professional, newest first.
@@ -465,6 +592,7 @@ pub async fn enter_code(
             professional_id: Some(approver.professional.id),
             enrolment_id: None,
             approval_id: Some(id),
+            staff_member_id: None,
             state: Some(auth),
         },
     )

@@ -36,6 +36,8 @@ pub struct Stored<S> {
     pub enrolment_id: Option<Uuid>,
     /// The approval request this ceremony confirms (kind `Approval` only).
     pub approval_id: Option<Uuid>,
+    /// The staff member whose passkey this ceremony registers or checks (delegates).
+    pub staff_member_id: Option<Uuid>,
     /// `None` for a decoy ceremony (unknown identifier): finishing it always fails.
     pub state: Option<S>,
 }
@@ -58,6 +60,7 @@ pub async fn put<S: Serialize>(
         enrolment_id: Set(stored.enrolment_id),
         state: Set(state),
         approval_id: Set(stored.approval_id),
+        staff_member_id: Set(stored.staff_member_id),
         expires_at: Set(
             now + chrono::Duration::from_std(CEREMONY_TIMEOUT).map_err(AppError::internal)?
         ),
@@ -90,6 +93,7 @@ pub async fn take<S: DeserializeOwned>(
         professional_id: row.professional_id,
         enrolment_id: row.enrolment_id,
         approval_id: row.approval_id,
+        staff_member_id: row.staff_member_id,
         state,
     })
 }

@@ -78,6 +78,7 @@ pub async fn start_registration(state: &AppState, token: &str) -> AppResult<Regi
             professional_id: Some(professional.id),
             enrolment_id: Some(enrolment.id),
             approval_id: None,
+            staff_member_id: None,
             state: Some(registration),
         },
     )
@@ -166,6 +167,7 @@ pub async fn start_authentication(
                     professional_id: Some(p.id),
                     enrolment_id: None,
                     approval_id: None,
+                    staff_member_id: None,
                     state: Some(auth),
                 },
             )
@@ -180,6 +182,7 @@ pub async fn start_authentication(
                     professional_id: None,
                     enrolment_id: None,
                     approval_id: None,
+                    staff_member_id: None,
                     state: None,
                 },
             )
@@ -260,6 +263,7 @@ pub async fn finish_authentication(
         method: "passkey",
         terminal: &terminal,
         terminal_id: None,
+        delegate: None,
         place: "—",
     };
     sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;

@@ -20,7 +20,7 @@ use vigie_shared::{
 use super::tokens;
 use crate::{
     config::Settings,
-    entities::{professional, session, structure, structure_account},
+    entities::{professional, session, staff_member, structure, structure_account},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -44,6 +44,12 @@ pub struct Opened {
 pub enum Owner {
     Professional(Uuid),
     Account(Uuid),
+    /// A staff member signed in on a tablet of this structure; the authority comes with the
+    /// professional's approval.
+    Staff {
+        staff_member_id: Uuid,
+        structure_id: Uuid,
+    },
 }
 
 pub async fn open(
@@ -78,16 +84,22 @@ pub async fn open_for(
     let token = tokens::random_token(16);
     let absolute = now + Duration::minutes(settings.session.absolute_minutes);
     let idle = (now + Duration::minutes(settings.session.idle_minutes)).min(absolute);
-    let (professional_id, account_id) = match owner {
-        Owner::Professional(id) => (Some(id), None),
-        Owner::Account(id) => (None, Some(id)),
+    let (professional_id, account_id, staff_member_id, structure_id) = match owner {
+        Owner::Professional(id) => (Some(id), None, None, None),
+        Owner::Account(id) => (None, Some(id), None, None),
+        Owner::Staff {
+            staff_member_id,
+            structure_id,
+        } => (None, None, Some(staff_member_id), Some(structure_id)),
     };
     let session = session::ActiveModel {
         id: Set(Uuid::new_v4()),
         token_hash: Set(tokens::hash(&token)),
         professional_id: Set(professional_id),
         account_id: Set(account_id),
-        staff_member_id: Set(None),
+        staff_member_id: Set(staff_member_id),
+        structure_id: Set(structure_id),
+        terminal_id: Set(None),
         stage: Set(stage_name(stage).into()),
         factor_code_hash: Set(None),
         factor_expires_at: Set(None),
@@ -202,6 +214,13 @@ pub enum Principal {
         account: structure_account::Model,
         structure: structure::Model,
     },
+    /// A staff member; `authority` is the professional who approved the delegated session
+    /// (`None` until then: such a session can only ask for that approval).
+    Delegate {
+        staff: staff_member::Model,
+        structure: structure::Model,
+        authority: Option<professional::Model>,
+    },
 }
 
 impl Principal {
@@ -210,18 +229,21 @@ impl Principal {
         match self {
             Self::Professional(p) => p.id,
             Self::Account { account, .. } => account.id,
+            Self::Delegate { staff, .. } => staff.id,
         }
     }
     pub fn kind(&self) -> PrincipalKind {
         match self {
             Self::Professional(_) => PrincipalKind::Professional,
             Self::Account { .. } => PrincipalKind::StructureAccount,
+            Self::Delegate { .. } => PrincipalKind::Delegate,
         }
     }
     pub fn identifier(&self) -> &str {
         match self {
             Self::Professional(p) => &p.national_id,
             Self::Account { account, .. } => &account.identifier,
+            Self::Delegate { staff, .. } => &staff.cpe_number,
         }
     }
     pub fn display_name(&self) -> String {
@@ -230,6 +252,7 @@ impl Principal {
             Self::Account { account, structure } => {
                 format!("{} — {}", account.display_name, structure.name)
             }
+            Self::Delegate { staff, .. } => staff_name(staff),
         }
     }
 }
@@ -247,7 +270,22 @@ impl Current {
     }
 
     pub fn state(&self) -> SessionState {
+        let (typist, authority, structure) = match &self.principal {
+            Principal::Delegate {
+                staff,
+                structure,
+                authority,
+            } => (
+                Some(staff_name(staff)),
+                authority.as_ref().map(display_name),
+                Some(structure.name.clone()),
+            ),
+            _ => (None, None, None),
+        };
         SessionState {
+            typist,
+            authority,
+            structure,
             kind: self.principal.kind(),
             identifier: self.principal.identifier().to_owned(),
             display_name: self.principal.display_name(),
@@ -288,6 +326,11 @@ impl SignedIn {
     }
 }
 
+/// "Marie Dupont".
+pub fn staff_name(s: &staff_member::Model) -> String {
+    format!("{} {}", s.first_name, s.last_name)
+}
+
 pub fn display_name(p: &professional::Model) -> String {
     let civility = if p.civility.is_empty() {
         String::new()
@@ -312,6 +355,35 @@ async fn principal_of(state: &AppState, row: &session::Model) -> AppResult<Optio
             return Ok(None);
         };
         return Ok(Some(Principal::Account { account, structure }));
+    }
+    if let Some(id) = row.staff_member_id {
+        let Some(staff) = staff_member::Entity::find_by_id(id).one(&state.db).await? else {
+            return Ok(None);
+        };
+        // A withdrawn staff member's sessions are ended with the withdrawal; refuse anyway.
+        if staff.withdrawn_at.is_some() {
+            return Ok(None);
+        }
+        let Some(structure) = structure::Entity::find_by_id(staff.structure_id)
+            .one(&state.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let authority = match row.professional_id {
+            Some(p) => Some(
+                professional::Entity::find_by_id(p)
+                    .one(&state.db)
+                    .await?
+                    .ok_or(AppError::code(ErrorCode::Unauthenticated))?,
+            ),
+            None => None,
+        };
+        return Ok(Some(Principal::Delegate {
+            staff,
+            structure,
+            authority,
+        }));
     }
     let Some(id) = row.professional_id else {
         return Ok(None);

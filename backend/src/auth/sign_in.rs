@@ -24,6 +24,8 @@ pub struct Context<'a> {
     pub terminal: &'a str,
     pub terminal_id: Option<Uuid>,
     pub place: &'a str,
+    /// Delegated session: the staff member who will type under this professional's name.
+    pub delegate: Option<&'a str>,
 }
 
 fn method_label(method: &str) -> &'static str {
@@ -67,7 +69,7 @@ pub async fn opened(
     link.set_fragment(Some(&format!("jeton={report_token}")));
     let body = format!(
         "Bonjour {name},\n\nUne connexion à Vigie a eu lieu avec votre identité :\n\
-         - le {when}\n- poste : {terminal}\n- lieu : {place}\n- méthode : {method}\n\n\
+         - le {when}\n- poste : {terminal}\n- lieu : {place}\n- méthode : {method}\n{delegate}\n\
          Si ce n'était pas vous, ouvrez ce lien : la session sera fermée immédiatement et \
          l'incident signalé à l'équipe de sécurité.\n{link}\n",
         name = session::display_name(professional),
@@ -75,6 +77,10 @@ pub async fn opened(
         terminal = ctx.terminal,
         place = ctx.place,
         method = method_label(ctx.method),
+        delegate = ctx
+            .delegate
+            .map(|d| format!("- saisie déléguée : {d} saisit sous votre responsabilité\n"))
+            .unwrap_or_default(),
     );
     mail::queue(
         txn,

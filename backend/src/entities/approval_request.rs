@@ -20,6 +20,11 @@ pub struct Model {
     pub atypical: String,
     pub session_id: Option<Uuid>,
     pub claimed: bool,
+    /// Delegated request: the staff member asking, in which structure, from which session.
+    pub staff_member_id: Option<Uuid>,
+    pub structure_id: Option<Uuid>,
+    pub requested_by: Option<String>,
+    pub requester_session_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,10 @@ pub struct Model {
     pub confirmed_warnings: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The responsible professional contested this delegated entry.
+    pub contested_at: Option<DateTimeUtc>,
+    pub contest_reason: Option<String>,
+    pub contested_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,9 @@ pub struct Model {
     pub ip: Option<String>,
     /// Hash of the token in the sign-in mail's "Ce n'est pas moi" link.
     pub report_token_hash: Option<String>,
+    /// Delegated session: the structure it is bound to, and the tablet.
+    pub structure_id: Option<Uuid>,
+    pub terminal_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,10 @@ pub struct Model {
     pub last_name: String,
     pub role: String,
     pub created_at: DateTimeUtc,
+    pub withdrawn_at: Option<DateTimeUtc>,
+    /// Hash of the one-time passkey link the manager handed out, and its end.
+    pub enrolment_token_hash: Option<String>,
+    pub enrolment_expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

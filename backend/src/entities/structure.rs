@@ -10,6 +10,8 @@ pub struct Model {
     pub kind: String,
     pub address: String,
     pub department: String,
+    /// JSON of the shared `OpeningHours`; empty when not given.
+    pub opening_hours: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -11,6 +11,7 @@ pub struct Model {
     pub state: Option<String>,
     pub expires_at: DateTimeUtc,
     pub approval_id: Option<Uuid>,
+    pub staff_member_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

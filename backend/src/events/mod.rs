@@ -41,6 +41,10 @@ pub fn approval_channel(id: uuid::Uuid) -> String {
 pub fn session_channel(id: uuid::Uuid) -> String {
     format!("session:{id}")
 }
+/// What a professional supervises: the delegated sessions under their authority.
+pub fn supervision_channel(professional_id: uuid::Uuid) -> String {
+    format!("supervision:{professional_id}")
+}
 
 impl Events {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {

@@ -8,6 +8,7 @@ mod m20261122_000002_push_approval;
 mod m20261122_000003_structure_accounts;
 mod m20261122_000004_traceability;
 mod m20261122_000005_statistics;
+mod m20261123_000006_delegation;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_structure_accounts::Migration),
             Box::new(m20261122_000004_traceability::Migration),
             Box::new(m20261122_000005_statistics::Migration),
+            Box::new(m20261123_000006_delegation::Migration),
         ]
     }
 }

@@ -59,7 +59,7 @@ pub async fn create(
     )
     .await?;
     let ip = client.ip.unwrap_or_else(|| "inconnue".into());
-    let created = service::create(&state, &body.national_id, &terminal, &ip).await?;
+    let created = service::create(&state, &body.national_id, &terminal, &ip, None).await?;
     let cookie = new_cookie.map(|t| terminal::cookie_for(&state.settings, &t));
     Ok((cookie.map(|c| [(header::SET_COOKIE, c)]), Json(created)))
 }
@@ -126,7 +126,9 @@ pub async fn claim(
     Path(id): Path<Uuid>,
 ) -> AppResult<impl IntoResponse> {
     let terminal = this_terminal(&state, &headers).await?;
-    let (token, signed_in) = service::claim(&state, id, &terminal, client).await?;
+    // A delegated request upgrades the tablet's staff session that asked for it.
+    let requester = session::find_live(&state, &headers, false).await.ok();
+    let (token, session_state) = service::claim(&state, id, &terminal, client, requester).await?;
     let cookie = session::cookie_for(&state.settings, &token);
-    Ok(([(header::SET_COOKIE, cookie)], Json(signed_in.state())))
+    Ok(([(header::SET_COOKIE, cookie)], Json(session_state)))
 }

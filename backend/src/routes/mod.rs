@@ -13,6 +13,7 @@ pub mod activation;
 pub mod approvals;
 pub mod approver;
 pub mod certificates;
+pub mod delegation;
 pub mod health;
 pub mod live;
 pub mod lots;
@@ -21,6 +22,8 @@ pub mod security;
 pub mod session;
 pub mod sessions;
 pub mod statistics;
+pub mod structures;
+pub mod supervision;
 pub mod testing;
 pub mod vaccination;
 
@@ -94,6 +97,26 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(statistics::national_csv))
         .routes(routes!(statistics::departments))
         .routes(routes!(statistics::departments_csv))
+        .routes(routes!(structures::managed))
+        .routes(routes!(structures::get, structures::update))
+        .routes(routes!(structures::staff_list, structures::staff_declare))
+        .routes(routes!(structures::staff_withdraw))
+        .routes(routes!(structures::staff_enrolment))
+        .routes(routes!(delegation::registration_start))
+        .routes(routes!(delegation::registration_finish))
+        .routes(routes!(delegation::sign_in_start))
+        .routes(routes!(delegation::sign_in_finish))
+        .routes(routes!(delegation::authorities))
+        .routes(routes!(delegation::create_request))
+        .routes(routes!(delegation::delegates_list))
+        .routes(routes!(
+            delegation::delegate_authorise,
+            delegation::delegate_withdraw
+        ))
+        .routes(routes!(supervision::sessions))
+        .routes(routes!(supervision::follow))
+        .routes(routes!(supervision::end))
+        .routes(routes!(supervision::contest))
 }
 
 pub fn router() -> Router<AppState> {

@@ -47,6 +47,9 @@ fn owned_by(principal: &Principal) -> Condition {
         Principal::Account { account, .. } => {
             Condition::all().add(session_row::Column::AccountId.eq(account.id))
         }
+        Principal::Delegate { staff, .. } => {
+            Condition::all().add(session_row::Column::StaffMemberId.eq(staff.id))
+        }
     }
 }
 

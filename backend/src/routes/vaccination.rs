@@ -20,7 +20,6 @@ use vigie_shared::{
 };
 
 use crate::{
-    auth::session::{SignedIn, display_name},
     certificates,
     entities::{structure, vaccine_product},
     error::AppResult,
@@ -31,27 +30,14 @@ use crate::{
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-/// The professional recording, in this session.
-pub fn actor(signed_in: &SignedIn) -> Actor {
-    Actor {
-        professional_id: signed_in.professional.id,
-        professional_name: display_name(&signed_in.professional),
-        session_id: signed_in.session.id,
-        staff_member_id: None,
-        typist_name: None,
-        terminal_id: None,
-    }
-}
-
 /// My structures with their lots, and the vaccine catalogue.
 #[utoipa::path(get, path = "/api/vaccination/context", tag = "vaccination",
     responses((status = 200, body = VaccinationContext), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn context(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
 ) -> AppResult<Json<VaccinationContext>> {
-    let ids =
-        crate::vaccination::access::structures_of(&state.db, signed_in.professional.id).await?;
+    let ids = actor.structures(&state.db).await?;
     let mut structures = Vec::new();
     for s in structure::Entity::find()
         .filter(structure::Column::Id.is_in(ids))
@@ -95,10 +81,10 @@ pub async fn context(
     responses((status = 200, body = PatientLookupResult), (status = 400, description = "NIR mal formé", body = ApiError)))]
 pub async fn lookup(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     ApiJson(body): ApiJson<PatientLookup>,
 ) -> AppResult<Json<PatientLookupResult>> {
-    let patient = service::lookup(&state, &actor(&signed_in), &body.nir).await?;
+    let patient = service::lookup(&state, &actor, &body.nir).await?;
     Ok(Json(PatientLookupResult { patient }))
 }
 
@@ -108,17 +94,11 @@ pub async fn lookup(
     responses((status = 200, body = [PatientSummary])))]
 pub async fn search(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     ApiJson(body): ApiJson<PatientSearch>,
 ) -> AppResult<Json<Vec<PatientSummary>>> {
     Ok(Json(
-        service::search(
-            &state,
-            &actor(&signed_in),
-            &body.family_name,
-            body.birth_date,
-        )
-        .await?,
+        service::search(&state, &actor, &body.family_name, body.birth_date).await?,
     ))
 }
 
@@ -128,10 +108,10 @@ pub async fn search(
     responses((status = 200, body = PatientFile), (status = 404, description = "Inconnu, ou pas un de mes patients", body = ApiError)))]
 pub async fn patient(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<PatientFile>> {
-    Ok(Json(service::file(&state, &actor(&signed_in), id).await?))
+    Ok(Json(service::file(&state, &actor, id).await?))
 }
 
 /// The next dose: rank, warnings, and defaults to prefill (product, lot of the day, site).
@@ -140,12 +120,10 @@ pub async fn patient(
     responses((status = 200, body = DosePreview)))]
 pub async fn preview(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     ApiJson(body): ApiJson<DosePreviewRequest>,
 ) -> AppResult<Json<DosePreview>> {
-    Ok(Json(
-        service::preview(&state, &actor(&signed_in), &body).await?,
-    ))
+    Ok(Json(service::preview(&state, &actor, &body).await?))
 }
 
 /// Records a consultation and its injection in one idempotent write (same key, same answer).
@@ -158,12 +136,10 @@ pub async fn preview(
     ))]
 pub async fn record(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     ApiJson(body): ApiJson<NewVaccination>,
 ) -> AppResult<Json<VaccinationRecorded>> {
-    Ok(Json(
-        service::record(&state, &actor(&signed_in), body).await?,
-    ))
+    Ok(Json(service::record(&state, &actor, body).await?))
 }
 
 /// Corrects an injection within 24 h (author or responsible professional); the earlier version is kept.
@@ -172,13 +148,11 @@ pub async fn record(
     responses((status = 200, body = InjectionView), (status = 409, body = ApiError)))]
 pub async fn correct(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<InjectionCorrection>,
 ) -> AppResult<Json<InjectionView>> {
-    Ok(Json(
-        service::correct(&state, &actor(&signed_in), id, body).await?,
-    ))
+    Ok(Json(service::correct(&state, &actor, id, body).await?))
 }
 
 /// Invalidates an injection within 24 h, with a reason; the earlier version is kept.
@@ -187,12 +161,12 @@ pub async fn correct(
     responses((status = 200, body = InjectionView), (status = 409, body = ApiError)))]
 pub async fn invalidate(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<InjectionInvalidation>,
 ) -> AppResult<Json<InjectionView>> {
     Ok(Json(
-        service::invalidate(&state, &actor(&signed_in), id, &body.reason).await?,
+        service::invalidate(&state, &actor, id, &body.reason).await?,
     ))
 }
 
@@ -202,12 +176,10 @@ pub async fn invalidate(
     responses((status = 200, body = [InjectionRevisionView]), (status = 404, body = ApiError)))]
 pub async fn revisions(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<Vec<InjectionRevisionView>>> {
-    Ok(Json(
-        service::revisions(&state, &actor(&signed_in), id).await?,
-    ))
+    Ok(Json(service::revisions(&state, &actor, id).await?))
 }
 
 /// Records that an adverse effect is being declared; answers with the national portal's
@@ -217,12 +189,12 @@ pub async fn revisions(
     responses((status = 200, body = AdverseEffectRecorded), (status = 404, body = ApiError)))]
 pub async fn adverse_effect(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<AdverseEffectDeclaration>,
 ) -> AppResult<Json<AdverseEffectRecorded>> {
     Ok(Json(
-        service::declare_adverse_effect(&state, &actor(&signed_in), id, &body.description).await?,
+        service::declare_adverse_effect(&state, &actor, id, &body.description).await?,
     ))
 }
 
@@ -232,13 +204,11 @@ pub async fn adverse_effect(
     responses((status = 200, body = CertificateView), (status = 404, body = ApiError)))]
 pub async fn certificate(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<CertificateView>> {
     Ok(Json(
-        certificates::bilan(&state, &actor(&signed_in), id)
-            .await?
-            .certificate,
+        certificates::bilan(&state, &actor, id).await?.certificate,
     ))
 }
 
@@ -248,10 +218,10 @@ pub async fn certificate(
     responses((status = 200, description = "application/pdf"), (status = 404, body = ApiError)))]
 pub async fn recap_pdf(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<impl IntoResponse> {
-    let pdf = certificates::recap_pdf(&state, &actor(&signed_in), id).await?;
+    let pdf = certificates::recap_pdf(&state, &actor, id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),

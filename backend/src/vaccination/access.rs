@@ -10,9 +10,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use axum::{extract::FromRequestParts, http::request::Parts};
+use vigie_shared::ErrorCode;
+
 use crate::{
+    auth::session::{self, Authenticated, Principal},
     entities::{consultation, injection, patient_access, practice},
     error::AppResult,
+    state::AppState,
 };
 
 /// Whoever records: the responsible professional, in a session, maybe through a delegate.
@@ -25,6 +30,59 @@ pub struct Actor {
     pub staff_member_id: Option<Uuid>,
     pub typist_name: Option<String>,
     pub terminal_id: Option<Uuid>,
+    /// A delegated session is bound to one structure: the delegate sees and records there only.
+    pub structure_scope: Option<Uuid>,
+}
+
+impl Actor {
+    /// The structures this actor works in: the delegated session's one, or the professional's.
+    pub async fn structures(&self, db: &impl ConnectionTrait) -> AppResult<Vec<Uuid>> {
+        match self.structure_scope {
+            Some(s) => Ok(vec![s]),
+            None => structures_of(db, self.professional_id).await,
+        }
+    }
+}
+
+/// Whoever may record: a signed-in professional, or a delegate inside a delegated session the
+/// professional approved (refused with `delegation_required` before that approval). Structure
+/// accounts never touch patients.
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = crate::error::AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Authenticated(current) = Authenticated::from_request_parts(parts, state).await?;
+        let s = &current.session;
+        match current.principal {
+            Principal::Professional(p) => Ok(Actor {
+                professional_id: p.id,
+                professional_name: session::display_name(&p),
+                session_id: s.id,
+                staff_member_id: None,
+                typist_name: None,
+                terminal_id: s.terminal_id,
+                structure_scope: None,
+            }),
+            Principal::Delegate {
+                staff,
+                authority: Some(p),
+                ..
+            } => Ok(Actor {
+                professional_id: p.id,
+                professional_name: session::display_name(&p),
+                session_id: s.id,
+                staff_member_id: Some(staff.id),
+                typist_name: Some(session::staff_name(&staff)),
+                terminal_id: s.terminal_id,
+                structure_scope: Some(staff.structure_id),
+            }),
+            Principal::Delegate { .. } => Err(ErrorCode::DelegationRequired.into()),
+            Principal::Account { .. } => Err(ErrorCode::Forbidden.into()),
+        }
+    }
 }
 
 pub async fn structures_of(
@@ -45,7 +103,7 @@ pub async fn can_see(
     actor: &Actor,
     patient_id: Uuid,
 ) -> AppResult<bool> {
-    let structures = structures_of(db, actor.professional_id).await?;
+    let structures = actor.structures(db).await?;
     can_see_from(db, actor, &structures, patient_id).await
 }
 
@@ -56,11 +114,14 @@ pub async fn can_see_from(
     structures: &[Uuid],
     patient_id: Uuid,
 ) -> AppResult<bool> {
+    // A delegate sees the patients of the session's structure, not the professional's others.
+    let own = actor.structure_scope.is_none();
     let by_injection = injection::Entity::find()
         .filter(injection::Column::PatientId.eq(patient_id))
         .filter(
             injection::Column::ProfessionalId
                 .eq(actor.professional_id)
+                .and(own)
                 .or(injection::Column::StructureId.is_in(structures.iter().copied())),
         )
         .count(db)
@@ -73,6 +134,7 @@ pub async fn can_see_from(
         .filter(
             consultation::Column::ProfessionalId
                 .eq(actor.professional_id)
+                .and(own)
                 .or(consultation::Column::StructureId.is_in(structures.iter().copied())),
         )
         .count(db)

@@ -29,9 +29,14 @@ pub async fn manages(
 ) -> AppResult<bool> {
     Ok(match principal {
         Principal::Account { account, .. } => account.structure_id == structure_id,
-        Principal::Professional(p) => access::structures_of(db, p.id)
-            .await?
-            .contains(&structure_id),
+        Principal::Professional(p) => {
+            access::structures_of(db, p.id)
+                .await?
+                .contains(&structure_id)
+                || crate::delegation::structures::is_manager(db, p.id, structure_id).await?
+        }
+        // Delegates record with the lots of the day; they do not manage them.
+        Principal::Delegate { .. } => false,
     })
 }
 

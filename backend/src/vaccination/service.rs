@@ -13,7 +13,7 @@ use uuid::Uuid;
 use vigie_shared::{
     ErrorCode, Nir, NirContext, Sex,
     api::vaccination::{
-        AdverseEffectRecorded, ConsultationOutcome, DosePreview, DosePreviewRequest,
+        AdverseEffectRecorded, ConsultationOutcome, ContestView, DosePreview, DosePreviewRequest,
         InjectionCorrection, InjectionRevisionView, InjectionSite, InjectionStatus, InjectionView,
         NewVaccination, PatientFile, PatientRef, PatientSummary, VaccinationRecorded, WarningCode,
     },
@@ -113,7 +113,10 @@ pub async fn my_structure(
     actor: &Actor,
     structure_id: Uuid,
 ) -> AppResult<structure::Model> {
-    let mine = access::structures_of(db, actor.professional_id).await?;
+    if actor.structure_scope.is_some_and(|s| s != structure_id) {
+        return Err(ErrorCode::DelegationRequired.into());
+    }
+    let mine = actor.structures(db).await?;
     if !mine.contains(&structure_id) {
         return Err(AppError::with_message(
             ErrorCode::Forbidden,
@@ -175,7 +178,18 @@ pub async fn views(
             let product = products
                 .get(&i.product_id)
                 .ok_or_else(|| AppError::internal("injection of an unknown product"))?;
+            let vaccinator = professionals
+                .get(&i.professional_id)
+                .map(crate::auth::session::display_name)
+                .unwrap_or_default();
+            // Only the responsible professional contests, so `by` is the vaccinator.
+            let contest = i.contested_at.map(|at| ContestView {
+                by: vaccinator.clone(),
+                reason: i.contest_reason.clone().unwrap_or_default(),
+                at,
+            });
             Ok(InjectionView {
+                contest,
                 id: i.id,
                 product_code: product.code.clone(),
                 product_name: product.name.clone(),
@@ -197,14 +211,11 @@ pub async fn views(
                     .get(&i.structure_id)
                     .map(|s| s.finess.clone())
                     .unwrap_or_default(),
-                vaccinator: professionals
-                    .get(&i.professional_id)
-                    .map(crate::auth::session::display_name)
-                    .unwrap_or_default(),
+                vaccinator,
                 typed_by: i
                     .staff_member_id
                     .and_then(|id| staff.get(&id))
-                    .map(|s| format!("{} {}", s.first_name, s.last_name)),
+                    .map(crate::auth::session::staff_name),
                 status: if i.status == "invalidated" {
                     InjectionStatus::Invalidated
                 } else {
@@ -298,7 +309,7 @@ pub async fn search(
         .filter(patient::Column::BirthDate.eq(birth_date))
         .all(&state.db)
         .await?;
-    let structures = access::structures_of(&state.db, actor.professional_id).await?;
+    let structures = actor.structures(&state.db).await?;
     let mut out = Vec::new();
     for p in candidates {
         if !p
@@ -678,6 +689,9 @@ pub async fn record(
                 ),
                 created_at: Set(now),
                 updated_at: Set(now),
+                contested_at: Set(None),
+                contest_reason: Set(None),
+                contested_by: Set(None),
             }
             .insert(&txn)
             .await?;
@@ -698,6 +712,12 @@ pub async fn record(
             })),
     )
     .await?;
+    if let Some(row) = &injection
+        && actor.staff_member_id.is_some()
+    {
+        // The supervising professional sees it arrive, live.
+        crate::delegation::supervision::entry_recorded(state, &txn, now, row).await?;
+    }
     let injection_view = match injection {
         Some(row) => views(&txn, vec![row]).await?.pop(),
         None => None,

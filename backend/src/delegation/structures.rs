@@ -1,0 +1,171 @@
+//! Structures (FINESS, name, address, opening hours) and who manages them: the structure's
+//! password account (second factor done), or a professional named manager (passkey sign-in).
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::Paris;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+use vigie_shared::{
+    ErrorCode,
+    api::delegation::{OpeningHours, StructureDetails, StructureUpdate},
+};
+
+use crate::{
+    audit::{self, Event},
+    auth::session::Principal,
+    entities::{structure, structure_manager},
+    error::{AppError, AppResult},
+    state::AppState,
+    vaccination::access,
+};
+
+pub async fn is_manager(
+    db: &impl ConnectionTrait,
+    professional_id: Uuid,
+    structure_id: Uuid,
+) -> AppResult<bool> {
+    Ok(
+        structure_manager::Entity::find_by_id((professional_id, structure_id))
+            .one(db)
+            .await?
+            .is_some(),
+    )
+}
+
+/// The structures this principal manages.
+pub async fn managed_ids(db: &impl ConnectionTrait, principal: &Principal) -> AppResult<Vec<Uuid>> {
+    Ok(match principal {
+        Principal::Account { account, .. } => vec![account.structure_id],
+        Principal::Professional(p) => {
+            structure_manager::Entity::find()
+                .filter(structure_manager::Column::ProfessionalId.eq(p.id))
+                .select_only()
+                .column(structure_manager::Column::StructureId)
+                .into_tuple::<Uuid>()
+                .all(db)
+                .await?
+        }
+        Principal::Delegate { .. } => Vec::new(),
+    })
+}
+
+/// The structure if this principal manages it. Someone who practises there but does not manage
+/// it is told no (403); for anyone else it does not exist (404).
+pub async fn managed(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    structure_id: Uuid,
+) -> AppResult<structure::Model> {
+    if managed_ids(db, principal).await?.contains(&structure_id) {
+        return find(db, structure_id).await;
+    }
+    if visible(db, principal, structure_id).await? {
+        return Err(ErrorCode::Forbidden.into());
+    }
+    Err(ErrorCode::NotFound.into())
+}
+
+async fn visible(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    structure_id: Uuid,
+) -> AppResult<bool> {
+    Ok(match principal {
+        Principal::Professional(p) => access::structures_of(db, p.id)
+            .await?
+            .contains(&structure_id),
+        Principal::Delegate { staff, .. } => staff.structure_id == structure_id,
+        Principal::Account { .. } => false,
+    } || managed_ids(db, principal).await?.contains(&structure_id))
+}
+
+async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<structure::Model> {
+    structure::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))
+}
+
+pub fn opening_hours(s: &structure::Model) -> OpeningHours {
+    serde_json::from_str(&s.opening_hours).unwrap_or_default()
+}
+
+/// "Outside the site's opening hours" (PRODUCT.md sign-in, atypical requests), in Paris time.
+/// A site without hours given is never outside them.
+pub fn outside_hours(s: &structure::Model, now: DateTime<Utc>) -> Option<String> {
+    if s.opening_hours.is_empty() {
+        return None;
+    }
+    let local = now.with_timezone(&Paris);
+    let day = local.weekday().num_days_from_monday() as usize;
+    (!opening_hours(s).is_open(day, local.time())).then(|| {
+        format!(
+            "Demande à {} en dehors des heures d'ouverture de {}",
+            local.format("%H:%M"),
+            s.name
+        )
+    })
+}
+
+fn details(s: structure::Model, can_manage: bool) -> StructureDetails {
+    StructureDetails {
+        opening_hours: opening_hours(&s),
+        id: s.id,
+        finess: s.finess,
+        name: s.name,
+        kind: s.kind,
+        address: s.address,
+        can_manage,
+    }
+}
+
+pub async fn list_managed(
+    state: &AppState,
+    principal: &Principal,
+) -> AppResult<Vec<StructureDetails>> {
+    let ids = managed_ids(&state.db, principal).await?;
+    Ok(structure::Entity::find()
+        .filter(structure::Column::Id.is_in(ids))
+        .order_by_asc(structure::Column::Name)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| details(s, true))
+        .collect())
+}
+
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<StructureDetails> {
+    let manages = managed_ids(&state.db, principal).await?.contains(&id);
+    if !manages && !visible(&state.db, principal, id).await? {
+        return Err(ErrorCode::NotFound.into());
+    }
+    Ok(details(find(&state.db, id).await?, manages))
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    body: StructureUpdate,
+) -> AppResult<StructureDetails> {
+    let now = state.now();
+    let row = managed(&state.db, principal, id).await?;
+    body.opening_hours
+        .check()
+        .map_err(|m| AppError::with_message(ErrorCode::InvalidInput, m))?;
+    let address = super::text_field(&body.address, "Adresse", 200)?;
+    let txn = audit::begin_write(&state.db).await?;
+    let mut active = row.into_active_model();
+    active.address = Set(address);
+    active.opening_hours =
+        Set(serde_json::to_string(&body.opening_hours).map_err(AppError::internal)?);
+    let row = active.update(&txn).await?;
+    let mut event = Event::new("structure.updated").subject(id);
+    event.actor = Some(principal.id().to_string());
+    audit::record(&txn, now, event).await?;
+    txn.commit().await?;
+    Ok(details(row, true))
+}
