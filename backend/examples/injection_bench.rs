@@ -283,6 +283,9 @@ async fn seed(
                     confirmed_warnings: Set("[]".into()),
                     created_at: Set(when),
                     updated_at: Set(when),
+                    contested_at: Set(None),
+                    contest_reason: Set(None),
+                    contested_by: Set(None),
                 });
                 have += 1;
             }

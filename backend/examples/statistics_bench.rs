@@ -117,6 +117,9 @@ fn seeded(k: u64, f: &Fixture) -> (patient::ActiveModel, injection::ActiveModel,
         confirmed_warnings: Set("[]".into()),
         created_at: Set(now),
         updated_at: Set(now),
+        contested_at: Set(None),
+        contest_reason: Set(None),
+        contested_by: Set(None),
     };
     let pm = patient::ActiveModel {
         id: Set(p.id),

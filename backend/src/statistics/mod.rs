@@ -87,6 +87,33 @@ pub fn cell_of(
     department: &str,
     i: &injection::Model,
 ) -> Option<(Cell, [i64; 3])> {
+    cell_of_dose(
+        birth,
+        department,
+        &Counted {
+            status: i.status.clone(),
+            dose_number: i.dose_number,
+            series_doses: i.series_doses,
+            booster: i.booster,
+            administered_at: i.administered_at,
+            product_id: i.product_id,
+        },
+    )
+}
+
+/// What the counts read of an injection. The backfill of migration 5 runs before later
+/// migrations add columns, so it must not select whole rows.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct Counted {
+    pub status: String,
+    pub dose_number: i32,
+    pub series_doses: i32,
+    pub booster: bool,
+    pub administered_at: chrono::DateTime<chrono::Utc>,
+    pub product_id: Uuid,
+}
+
+fn cell_of_dose(birth: NaiveDate, department: &str, i: &Counted) -> Option<(Cell, [i64; 3])> {
     if i.status == "invalidated" {
         return None;
     }
@@ -240,15 +267,34 @@ pub async fn recount(db: &impl ConnectionTrait) -> AppResult<BTreeMap<Cell, [i64
         .map(|p| (p.id, (p.birth_date, p.residence_department)))
         .collect();
     let mut out: BTreeMap<Cell, [i64; 3]> = BTreeMap::new();
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        patient_id: Uuid,
+        #[sea_orm(nested)]
+        dose: Counted,
+    }
+    use injection::Column as C;
+    use sea_orm::QuerySelect;
     for i in injection::Entity::find()
-        .filter(injection::Column::Status.ne("invalidated"))
+        .select_only()
+        .columns([
+            C::PatientId,
+            C::Status,
+            C::DoseNumber,
+            C::SeriesDoses,
+            C::Booster,
+            C::AdministeredAt,
+            C::ProductId,
+        ])
+        .filter(C::Status.ne("invalidated"))
+        .into_model::<Row>()
         .all(db)
         .await?
     {
         let (birth, dep) = patients
             .get(&i.patient_id)
             .ok_or_else(|| AppError::internal("injection of an unknown patient"))?;
-        if let Some((cell, k)) = cell_of(*birth, dep, &i) {
+        if let Some((cell, k)) = cell_of_dose(*birth, dep, &i.dose) {
             let e = out.entry(cell).or_default();
             for (e, k) in e.iter_mut().zip(k) {
                 *e += k;

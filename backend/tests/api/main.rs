@@ -5,6 +5,7 @@
 mod accounts;
 mod activation;
 mod approvals;
+mod delegation;
 mod errors;
 mod health;
 mod helpers;

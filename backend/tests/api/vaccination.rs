@@ -394,7 +394,7 @@ async fn an_invalidated_dose_no_longer_counts() {
 }
 
 /// A professional practising elsewhere, signed in on their own device.
-async fn outsider(app: &TestApp) -> crate::helpers::Device {
+pub async fn outsider(app: &TestApp) -> crate::helpers::Device {
     let now = app.state.now();
     let other_structure = Uuid::new_v4();
     structure::Entity::insert(structure::ActiveModel {
@@ -404,6 +404,7 @@ async fn outsider(app: &TestApp) -> crate::helpers::Device {
         kind: Set("centre_vaccination".into()),
         address: Set("Lyon".into()),
         department: Set("69".into()),
+        opening_hours: Set(String::new()),
         created_at: Set(now),
     })
     .exec(&app.state.db)
