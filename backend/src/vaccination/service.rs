@@ -546,8 +546,9 @@ pub async fn record(
     actor: &Actor,
     req: NewVaccination,
 ) -> AppResult<VaccinationRecorded> {
-    let key = format!("vaccination:{}", req.idempotency_key);
     let principal = principal_key(actor);
+    // Keys live in the caller's own space: someone else's key is never even looked at.
+    let key = format!("vaccination:{principal}:{}", req.idempotency_key);
     let fingerprint = idempotency::fingerprint(&req)?;
     if let Some(answer) = idempotency::replay(&state.db, &key, &principal, &fingerprint).await? {
         return Ok(answer);

@@ -79,7 +79,10 @@ pub struct Scene {
 }
 
 pub async fn scene() -> Scene {
-    let app = TestApp::spawn().await;
+    scene_in(TestApp::spawn().await).await
+}
+
+pub async fn scene_in(app: TestApp) -> Scene {
     let manager = manager(&app).await;
     let managed: Vec<StructureDetails> =
         ok_json(manager.get("/api/structures/managed").await).await;

@@ -10,6 +10,7 @@ mod errors;
 mod health;
 mod helpers;
 mod mail;
+mod matrix;
 mod openapi;
 mod passkeys;
 mod security;
