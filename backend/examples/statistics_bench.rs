@@ -180,6 +180,9 @@ async fn seed(
                 confirmed_warnings: String::new(),
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
+                contested_at: None,
+                contest_reason: None,
+                contested_by: None,
             };
             if let Some((cell, n)) =
                 statistics::cell_of(p.birth_date, &p.residence_department, &model)
