@@ -60,6 +60,9 @@ echo "== Server memory after load: $(rss) KiB RSS"
 echo "== Tablet: a returning patient's next dose, scripted in Chromium"
 (cd e2e && npx playwright test --config bench.config.ts --reporter=line 2>&1 | grep -E "next dose|baseline|estimated|passed|failed")
 
+echo "== Delegation: the doctor ends a delegated session, the tablet hears it (target < 1 s)"
+cargo run --quiet --release -p vigie-backend --example delegation_end_latency -- 200
+
 echo "== Vaccination writes and patient lookup (SQLite, WAL, synchronous=FULL; injection_bench)"
 # Full API writes/s and p50/p99 at 64 clients next to a raw INSERT per transaction on the same
 # file (the baseline), then lookup by NIR with 10 k and BENCH_INJECTIONS (default 1 M) injections.

@@ -395,6 +395,26 @@ async fn delegated_session_from_request_to_supervised_entry_to_end() {
         file.injections[0].contest.as_ref().map(|c| c.by.as_str()),
         Some("Dr Jean Martin")
     );
+    // The recap names both: who typed, under whose responsibility.
+    let bytes = s
+        .tablet
+        .get(&format!("/api/patients/{}/recap.pdf", recorded.patient_id))
+        .await
+        .bytes()
+        .await
+        .expect("pdf");
+    let doc = lopdf::Document::load_mem(&bytes).expect("a PDF");
+    let text = doc
+        .extract_text(&[1])
+        .expect("text")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Saisie par Marie Dupont sous la responsabilité du Dr Jean Martin"),
+        "{text}"
+    );
+    assert!(text.contains("saisie : Marie Dupont"), "{text}");
     let revisions: Vec<Value> = ok_json(
         computer
             .get(&format!("/api/injections/{}/revisions", view.id))
