@@ -171,6 +171,11 @@ pub async fn create(
         }));
     if let Some(p) = &target {
         event = event.actor(p.id);
+        if let Some(staff) = row.staff_member_id {
+            // A delegated request: the staff member asks, under this professional's authority.
+            event.actor = Some(staff.to_string());
+            event.authority = Some(p.id.to_string());
+        }
         state
             .events
             .publish(

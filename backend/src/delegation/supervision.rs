@@ -68,6 +68,7 @@ async fn entry(db: &impl ConnectionTrait, i: &injection::Model) -> AppResult<Del
 
 async fn session_view(
     db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     s: &session_row::Model,
     with_entries: bool,
 ) -> AppResult<DelegatedSessionView> {
@@ -104,7 +105,7 @@ async fn session_view(
             .unwrap_or_else(|| "Poste inconnu".into()),
         started_at: s.created_at,
         ended_at: s.ended_at.or_else(|| {
-            (s.idle_expires_at.min(s.absolute_expires_at) <= Utc::now())
+            (s.idle_expires_at.min(s.absolute_expires_at) <= now)
                 .then_some(s.idle_expires_at.min(s.absolute_expires_at))
         }),
         entries,
@@ -131,7 +132,7 @@ pub async fn list(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for s in &rows {
-        out.push(session_view(&state.db, s, true).await?);
+        out.push(session_view(&state.db, since + RECENT, s, true).await?);
     }
     Ok(out)
 }
@@ -146,7 +147,7 @@ pub async fn session_opened(
     let Some(p) = s.professional_id else {
         return Ok(());
     };
-    let view = session_view(txn, s, false).await?;
+    let view = session_view(txn, now, s, false).await?;
     state
         .events
         .publish(

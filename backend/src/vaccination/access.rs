@@ -70,15 +70,21 @@ impl FromRequestParts<AppState> for Actor {
                 staff,
                 authority: Some(p),
                 ..
-            } => Ok(Actor {
-                professional_id: p.id,
-                professional_name: session::display_name(&p),
-                session_id: s.id,
-                staff_member_id: Some(staff.id),
-                typist_name: Some(session::staff_name(&staff)),
-                terminal_id: s.terminal_id,
-                structure_scope: Some(staff.structure_id),
-            }),
+            } => {
+                // Checked on every request: the delegation may have changed since approval.
+                if !crate::delegation::delegates::allowed(state, p.id, &staff).await? {
+                    return Err(ErrorCode::DelegationNotAllowed.into());
+                }
+                Ok(Actor {
+                    professional_id: p.id,
+                    professional_name: session::display_name(&p),
+                    session_id: s.id,
+                    staff_member_id: Some(staff.id),
+                    typist_name: Some(session::staff_name(&staff)),
+                    terminal_id: s.terminal_id,
+                    structure_scope: Some(staff.structure_id),
+                })
+            }
             Principal::Delegate { .. } => Err(ErrorCode::DelegationRequired.into()),
             Principal::Account { .. } => Err(ErrorCode::Forbidden.into()),
         }
