@@ -42,6 +42,15 @@ enum Command {
         /// National identifier (8 + RPPS).
         national_id: String,
     },
+    /// Name a professional manager of a structure (declares and withdraws its staff, signed in
+    /// with their passkey), besides the structure's password account.
+    GrantStructureManager {
+        /// National identifier (8 + RPPS).
+        national_id: String,
+        /// FINESS of the structure.
+        #[arg(long)]
+        finess: String,
+    },
     /// Check the audit trail's hash chain; exits non-zero when it is broken.
     AuditVerify,
     /// Print the mail outbox (messages not delivered by an SMTP relay).
@@ -138,6 +147,25 @@ async fn main() -> anyhow::Result<()> {
             .exec(&db)
             .await?;
             println!("Rôle d'officier de sécurité accordé à {national_id}.");
+        }
+        Command::GrantStructureManager {
+            national_id,
+            finess,
+        } => {
+            let national_id = vigie_shared::NationalId::parse(&national_id)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let finess =
+                vigie_shared::Finess::parse(&finess).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let (who, place) = vigie_backend::delegation::structures::grant_manager(
+                &db,
+                Clock::default().now(),
+                &national_id,
+                &finess,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}: identifiant ou FINESS inconnu"))?;
+            println!("{who} gère désormais {place}.");
         }
         Command::CreateStructureAccount {
             finess,

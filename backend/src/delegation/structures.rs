@@ -22,6 +22,48 @@ use crate::{
     vaccination::access,
 };
 
+/// Names a professional manager of a structure (operator command `grant-structure-manager`):
+/// from then on, signed in with their passkey, they declare and withdraw its staff.
+pub async fn grant_manager(
+    db: &sea_orm::DatabaseConnection,
+    now: DateTime<Utc>,
+    national_id: &vigie_shared::NationalId,
+    finess: &vigie_shared::Finess,
+) -> AppResult<(String, String)> {
+    use crate::entities::professional;
+    let p = professional::Entity::find()
+        .filter(professional::Column::NationalId.eq(national_id.as_str()))
+        .one(db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))?;
+    let s = structure::Entity::find()
+        .filter(structure::Column::Finess.eq(finess.as_str()))
+        .one(db)
+        .await?
+        .ok_or(AppError::code(ErrorCode::NotFound))?;
+    let txn = audit::begin_write(db).await?;
+    structure_manager::Entity::insert(structure_manager::ActiveModel {
+        professional_id: Set(p.id),
+        structure_id: Set(s.id),
+    })
+    .on_conflict_do_nothing_on([
+        structure_manager::Column::ProfessionalId,
+        structure_manager::Column::StructureId,
+    ])
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        Event::new("structure.manager_granted")
+            .subject(s.id)
+            .details(serde_json::json!({ "professional": p.id })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((crate::auth::session::display_name(&p), s.name))
+}
+
 pub async fn is_manager(
     db: &impl ConnectionTrait,
     professional_id: Uuid,

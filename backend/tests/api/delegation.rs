@@ -645,3 +645,71 @@ pub async fn second_structure_for_jean(app: &TestApp, jean: Uuid) -> Uuid {
     .expect("practice");
     id
 }
+
+#[tokio::test]
+async fn a_professional_named_manager_manages_staff_with_a_passkey() {
+    let s = scene().await;
+    let claire = crate::helpers::national_id(vigie_backend::demo::CLAIRE_BERNARD_RPPS);
+    let mut key = SoftPasskey::new(true);
+    s.app
+        .register_passkey(vigie_backend::demo::CLAIRE_BERNARD_RPPS, &mut key)
+        .await;
+    s.app
+        .sign_in(vigie_backend::demo::CLAIRE_BERNARD_RPPS, &mut key)
+        .await;
+    // Practising there is not managing it.
+    let path = format!("/api/structures/{}/staff", s.structure_id);
+    let e = api_error(s.app.get(&path).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    let finess = vigie_shared::Finess::parse(CENTRE_FINESS).expect("finess");
+    vigie_backend::delegation::structures::grant_manager(
+        &s.app.state.db,
+        s.app.state.now(),
+        &claire,
+        &finess,
+    )
+    .await
+    .expect("granted");
+    let managed: Vec<StructureDetails> = ok_json(s.app.get("/api/structures/managed").await).await;
+    assert_eq!(managed.len(), 1);
+    assert!(managed[0].can_manage);
+    let declared: StaffEnrolment = ok_json(
+        s.app
+            .post(
+                &path,
+                &json!({ "cpe_number": "3005556667", "first_name": "Inès", "last_name": "Garcia", "role": "Secrétaire" }),
+            )
+            .await,
+    )
+    .await;
+    assert!(!declared.staff.passkey_enrolled);
+    // Declared twice: a clear conflict, not a second row.
+    let e = api_error(
+        s.app
+            .post(
+                &path,
+                &json!({ "cpe_number": "300 555 6667", "first_name": "Inès", "last_name": "Garcia", "role": "Secrétaire" }),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::AlreadyDeclared);
+    // Opening hours: a day closing before it opens gets a French message.
+    let r = s
+        .app
+        .client
+        .put(s.app.url(&format!("/api/structures/{}", s.structure_id)))
+        .json(
+            &json!({ "address": "2 rue du Château, 77000 Melun", "opening_hours": { "days": [
+            { "opens": "19:00", "closes": "08:00" }, null, null, null, null, null, null ] } }),
+        )
+        .send()
+        .await
+        .expect("request");
+    let e = api_error(r, StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        e.message,
+        "Lundi : l'heure de fermeture doit suivre l'heure d'ouverture."
+    );
+}
