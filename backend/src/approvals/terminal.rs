@@ -44,6 +44,20 @@ pub async fn find(
 
 /// The caller's terminal, created (with a new cookie to set) when it has none. A label given
 /// renames it; a new terminal without one is named after its browser (`fallback`).
+/// The terminal a request comes from, created on its first request; with the `Set-Cookie`
+/// header to send when it is new.
+pub async fn asking(
+    state: &crate::state::AppState,
+    headers: &HeaderMap,
+    label: Option<&str>,
+) -> AppResult<(terminal::Model, Option<[(header::HeaderName, String); 1]>)> {
+    let fallback = describe(headers);
+    let (terminal, new_cookie) =
+        find_or_create(&state.db, state.now(), headers, label, &fallback).await?;
+    let set_cookie = new_cookie.map(|t| [(header::SET_COOKIE, cookie_for(&state.settings, &t))]);
+    Ok((terminal, set_cookie))
+}
+
 pub async fn find_or_create(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,

@@ -56,29 +56,60 @@ pub async fn passkeys_of(
 pub async fn start_registration(state: &AppState, token: &str) -> AppResult<RegistrationChallenge> {
     let now = state.now();
     let (enrolment, professional) = enrolment::check(&state.db, now, token).await?;
-    let exclude = passkeys_of(state, professional.id)
-        .await?
-        .into_iter()
-        .map(|(_, pk)| pk.cred_id().clone())
-        .collect();
-    let (options, registration) = state
-        .webauthn
-        .start_passkey_registration(
-            professional.id,
-            &professional.national_id,
-            &session::display_name(&professional),
-            Some(exclude),
-        )
-        .map_err(rejected)?;
-    let ceremony_id = ceremony::put(
-        &state.db,
-        now,
-        Kind::Registration,
+    let existing = passkeys_of(state, professional.id).await?;
+    registration_challenge(
+        state,
+        Holder {
+            id: professional.id,
+            user_name: &professional.national_id,
+            display_name: &session::display_name(&professional),
+        },
+        existing.into_iter().map(|(_, pk)| pk),
         Stored {
             professional_id: Some(professional.id),
             enrolment_id: Some(enrolment.id),
             approval_id: None,
             staff_member_id: None,
+            state: None::<()>,
+        },
+    )
+    .await
+}
+
+/// Who a new passkey is for, as the authenticator will show it.
+pub struct Holder<'a> {
+    pub id: Uuid,
+    pub user_name: &'a str,
+    pub display_name: &'a str,
+}
+
+/// Starts a registration ceremony, excluding the holder's existing keys; `owner` says whose
+/// ceremony it is (its `state` is filled here).
+pub async fn registration_challenge(
+    state: &AppState,
+    holder: Holder<'_>,
+    existing: impl Iterator<Item = Passkey>,
+    owner: Stored<()>,
+) -> AppResult<RegistrationChallenge> {
+    let exclude = existing.map(|pk| pk.cred_id().clone()).collect();
+    let (options, registration) = state
+        .webauthn
+        .start_passkey_registration(
+            holder.id,
+            holder.user_name,
+            holder.display_name,
+            Some(exclude),
+        )
+        .map_err(rejected)?;
+    let ceremony_id = ceremony::put(
+        &state.db,
+        state.now(),
+        Kind::Registration,
+        Stored {
+            professional_id: owner.professional_id,
+            enrolment_id: owner.enrolment_id,
+            approval_id: owner.approval_id,
+            staff_member_id: owner.staff_member_id,
             state: Some(registration),
         },
     )
@@ -87,6 +118,14 @@ pub async fn start_registration(state: &AppState, token: &str) -> AppResult<Regi
         ceremony_id,
         options,
     })
+}
+
+/// The name a user gave a new key, or a default.
+pub fn label_of(given: Option<String>) -> String {
+    given
+        .map(|l| l.trim().chars().take(60).collect::<String>())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "Clé d'accès".into())
 }
 
 pub async fn finish_registration(
@@ -105,11 +144,7 @@ pub async fn finish_registration(
         .webauthn
         .finish_passkey_registration(&finish.credential, &registration)
         .map_err(rejected)?;
-    let label = finish
-        .label
-        .map(|l| l.trim().chars().take(60).collect::<String>())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| "Clé d'accès".into());
+    let label = label_of(finish.label);
     let passkey_id = Uuid::new_v4();
     let txn = state.db.begin().await?;
     if !enrolment::consume(&txn, now, enrolment_id).await? {

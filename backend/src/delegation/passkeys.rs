@@ -20,7 +20,7 @@ use crate::{
     audit::{self, Event},
     auth::{
         ceremony::{self, Kind, Stored},
-        decoy,
+        decoy, passkeys as auth_passkeys,
         session::{self, ClientInfo, Owner},
         tokens,
     },
@@ -64,39 +64,25 @@ async fn by_link(state: &AppState, token: &str) -> AppResult<staff_member::Model
 }
 
 pub async fn start_registration(state: &AppState, token: &str) -> AppResult<RegistrationChallenge> {
-    let now = state.now();
     let staff = by_link(state, token).await?;
-    let exclude = keys_of(state, &[staff.id])
-        .await?
-        .into_iter()
-        .map(|(_, pk)| pk.cred_id().clone())
-        .collect();
-    let (options, registration) = state
-        .webauthn
-        .start_passkey_registration(
-            staff.id,
-            &staff.cpe_number,
-            &session::staff_name(&staff),
-            Some(exclude),
-        )
-        .map_err(rejected)?;
-    let ceremony_id = ceremony::put(
-        &state.db,
-        now,
-        Kind::Registration,
+    let existing = keys_of(state, &[staff.id]).await?;
+    auth_passkeys::registration_challenge(
+        state,
+        auth_passkeys::Holder {
+            id: staff.id,
+            user_name: &staff.cpe_number,
+            display_name: &session::staff_name(&staff),
+        },
+        existing.into_iter().map(|(_, pk)| pk),
         Stored {
             professional_id: None,
             enrolment_id: None,
             approval_id: None,
             staff_member_id: Some(staff.id),
-            state: Some(registration),
+            state: None::<()>,
         },
     )
-    .await?;
-    Ok(RegistrationChallenge {
-        ceremony_id,
-        options,
-    })
+    .await
 }
 
 pub async fn finish_registration(
@@ -113,11 +99,7 @@ pub async fn finish_registration(
         .webauthn
         .finish_passkey_registration(&finish.credential, &registration)
         .map_err(rejected)?;
-    let label = finish
-        .label
-        .map(|l| l.trim().chars().take(60).collect::<String>())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| "Clé d'accès".into());
+    let label = auth_passkeys::label_of(finish.label);
     let passkey_id = Uuid::new_v4();
     let txn = audit::begin_write(&state.db).await?;
     // The link is used up here, once: a second finish (or a withdrawn member) finds nothing.

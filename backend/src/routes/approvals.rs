@@ -49,19 +49,11 @@ pub async fn create(
     Client(client): Client,
     ApiJson(body): ApiJson<ApprovalCreate>,
 ) -> AppResult<impl IntoResponse> {
-    let fallback = terminal::describe(&headers);
-    let (terminal, new_cookie) = terminal::find_or_create(
-        &state.db,
-        state.now(),
-        &headers,
-        body.terminal_label.as_deref(),
-        &fallback,
-    )
-    .await?;
+    let (terminal, set_cookie) =
+        terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
     let ip = client.ip.unwrap_or_else(|| "inconnue".into());
     let created = service::create(&state, &body.national_id, &terminal, &ip, None).await?;
-    let cookie = new_cookie.map(|t| terminal::cookie_for(&state.settings, &t));
-    Ok((cookie.map(|c| [(header::SET_COOKIE, c)]), Json(created)))
+    Ok((set_cookie, Json(created)))
 }
 
 /// Where this terminal's request stands.

@@ -103,19 +103,11 @@ pub async fn create_request(
     me: DelegateSession,
     ApiJson(body): ApiJson<DelegatedRequest>,
 ) -> AppResult<impl IntoResponse> {
-    let fallback = terminal::describe(&headers);
-    let (tablet, new_cookie) = terminal::find_or_create(
-        &state.db,
-        state.now(),
-        &headers,
-        body.terminal_label.as_deref(),
-        &fallback,
-    )
-    .await?;
+    let (tablet, set_cookie) =
+        terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
     let ip = client.ip.unwrap_or_else(|| "inconnue".into());
     let created = request::create(&state, &me, &body, &tablet, &ip).await?;
-    let cookie = new_cookie.map(|t| terminal::cookie_for(&state.settings, &t));
-    Ok((cookie.map(|c| [(header::SET_COOKIE, c)]), Json(created)))
+    Ok((set_cookie, Json(created)))
 }
 
 /// "Mes paramètres": the declared staff of my structures and whom I authorise.

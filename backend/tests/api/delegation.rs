@@ -518,28 +518,9 @@ impl Scene {
     /// Dr Jean Martin's own session (computer), signed in with the phone's passkey.
     pub async fn jean_computer(&mut self) -> Device {
         let computer = self.app.device();
-        let challenge: AuthenticationChallenge = ok_json(
-            computer
-                .post(
-                    "/api/passkeys/authentication/start",
-                    &json!({ "national_id": crate::helpers::national_id(JEAN_MARTIN_RPPS) }),
-                )
-                .await,
-        )
-        .await;
-        let credential = self
-            .phone_key
-            .do_authentication(self.app.base.clone(), challenge.options)
-            .expect("signs");
-        ok_json::<SessionState>(
-            computer
-                .post(
-                    "/api/passkeys/authentication/finish",
-                    &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential }),
-                )
-                .await,
-        )
-        .await;
+        self.app
+            .sign_in_on(&computer, JEAN_MARTIN_RPPS, &mut self.phone_key)
+            .await;
         computer
     }
 

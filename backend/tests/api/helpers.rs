@@ -145,10 +145,20 @@ impl TestApp {
 
     /// Registers a SoftPasskey for the professional through the real API.
     pub async fn register_passkey(&self, rpps: &str, key: &mut SoftPasskey) -> RegisteredPasskey {
+        self.register_passkey_with(&self.client, rpps, key).await
+    }
+
+    async fn register_passkey_with(
+        &self,
+        client: &reqwest::Client,
+        rpps: &str,
+        key: &mut SoftPasskey,
+    ) -> RegisteredPasskey {
         let token = self.enrolment_token(rpps).await;
         let challenge: RegistrationChallenge = ok_json(
-            self.post(
-                "/api/passkeys/registration/start",
+            post_with(
+                client,
+                self.url("/api/passkeys/registration/start"),
                 &serde_json::json!({ "enrolment_token": token }),
             )
             .await,
@@ -163,17 +173,31 @@ impl TestApp {
             label: Some("Téléphone".into()),
         };
         ok_json(
-            self.post("/api/passkeys/registration/finish", &finish)
-                .await,
+            post_with(
+                client,
+                self.url("/api/passkeys/registration/finish"),
+                &finish,
+            )
+            .await,
         )
         .await
     }
 
     /// Runs a passkey sign-in with the given key; returns the raw finish response.
     pub async fn sign_in_response(&self, rpps: &str, key: &mut SoftPasskey) -> Response {
+        self.sign_in_response_with(&self.client, rpps, key).await
+    }
+
+    async fn sign_in_response_with(
+        &self,
+        client: &reqwest::Client,
+        rpps: &str,
+        key: &mut SoftPasskey,
+    ) -> Response {
         let challenge: AuthenticationChallenge = ok_json(
-            self.post(
-                "/api/passkeys/authentication/start",
+            post_with(
+                client,
+                self.url("/api/passkeys/authentication/start"),
                 &serde_json::json!({ "national_id": national_id(rpps) }),
             )
             .await,
@@ -182,8 +206,9 @@ impl TestApp {
         let credential = key
             .do_authentication(self.base.clone(), challenge.options)
             .expect("soft passkey signs");
-        self.post(
-            "/api/passkeys/authentication/finish",
+        post_with(
+            client,
+            self.url("/api/passkeys/authentication/finish"),
             &AuthenticationFinish {
                 ceremony_id: challenge.ceremony_id,
                 credential,
@@ -195,6 +220,30 @@ impl TestApp {
     pub async fn sign_in(&self, rpps: &str, key: &mut SoftPasskey) -> SessionState {
         ok_json(self.sign_in_response(rpps, key).await).await
     }
+
+    /// Signs this device (its own cookies) in with the professional's passkey.
+    pub async fn sign_in_on(
+        &self,
+        device: &Device,
+        rpps: &str,
+        key: &mut SoftPasskey,
+    ) -> SessionState {
+        ok_json(self.sign_in_response_with(&device.client, rpps, key).await).await
+    }
+
+    /// A professional's own browser: passkey created there, then signed in there.
+    pub async fn professional_device(&self, rpps: &str) -> (Device, SoftPasskey) {
+        let device = self.device();
+        let mut key = SoftPasskey::new(true);
+        self.register_passkey_with(&device.client, rpps, &mut key)
+            .await;
+        self.sign_in_on(&device, rpps, &mut key).await;
+        (device, key)
+    }
+}
+
+async fn post_with<B: Serialize>(client: &reqwest::Client, url: Url, body: &B) -> Response {
+    client.post(url).json(body).send().await.expect("request")
 }
 
 pub fn national_id(rpps: &str) -> NationalId {

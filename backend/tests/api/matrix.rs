@@ -33,7 +33,7 @@ use vigie_shared::{
         vaccination::{LotView, NewVaccination, VaccinationRecorded},
     },
 };
-use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
 use crate::{
     delegation::{scene_in, staff_sign_in},
@@ -175,61 +175,6 @@ fn valid_rpps(prefix10: &str) -> Rpps {
         .expect("a Luhn key exists")
 }
 
-/// A professional's own browser: passkey created and signed in there.
-async fn professional_device(app: &TestApp, rpps: &str) -> (Device, SoftPasskey) {
-    let device = app.device();
-    let mut key = SoftPasskey::new(true);
-    let token = app.enrolment_token(rpps).await;
-    let challenge: vigie_shared::api::passkey::RegistrationChallenge = ok_json(
-        device
-            .post(
-                "/api/passkeys/registration/start",
-                &json!({ "enrolment_token": token }),
-            )
-            .await,
-    )
-    .await;
-    let credential = key
-        .do_registration(app.base.clone(), challenge.options)
-        .expect("registers");
-    ok_json::<Value>(
-        device
-            .post(
-                "/api/passkeys/registration/finish",
-                &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential, "label": null }),
-            )
-            .await,
-    )
-    .await;
-    sign_in(app, &device, rpps, &mut key).await;
-    (device, key)
-}
-
-async fn sign_in(app: &TestApp, device: &Device, rpps: &str, key: &mut SoftPasskey) {
-    let nid = Rpps::parse(rpps).expect("rpps").national_id();
-    let challenge: vigie_shared::api::passkey::AuthenticationChallenge = ok_json(
-        device
-            .post(
-                "/api/passkeys/authentication/start",
-                &json!({ "national_id": nid }),
-            )
-            .await,
-    )
-    .await;
-    let credential = key
-        .do_authentication(app.base.clone(), challenge.options)
-        .expect("signs");
-    ok_json::<SessionState>(
-        device
-            .post(
-                "/api/passkeys/authentication/finish",
-                &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential }),
-            )
-            .await,
-    )
-    .await;
-}
-
 async fn current_session(device: &Device) -> Uuid {
     let list: Vec<SessionSummary> = ok_json(device.get("/api/sessions").await).await;
     list.iter().find(|s| s.current).expect("current").session_id
@@ -323,9 +268,11 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
     let jean = s.jean_computer().await;
     let jean_extra = s.jean_computer().await;
     let xs_a = current_session(&jean_extra).await;
-    let (claire_device, mut claire_key) = professional_device(&s.app, CLAIRE_BERNARD_RPPS).await;
+    let (claire_device, mut claire_key) = s.app.professional_device(CLAIRE_BERNARD_RPPS).await;
     let claire_extra = s.app.device();
-    sign_in(&s.app, &claire_extra, CLAIRE_BERNARD_RPPS, &mut claire_key).await;
+    s.app
+        .sign_in_on(&claire_extra, CLAIRE_BERNARD_RPPS, &mut claire_key)
+        .await;
     let xs_b = current_session(&claire_extra).await;
     let officer_rpps = valid_rpps("1000999888");
     let officer_id = Uuid::new_v4();
@@ -352,7 +299,7 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
     .exec(&db)
     .await
     .expect("grant");
-    let (officer, _) = professional_device(&s.app, officer_rpps.as_str()).await;
+    let (officer, _) = s.app.professional_device(officer_rpps.as_str()).await;
 
     // Side A objects: Marie's entry under Jean, his lot, Luc declared by the manager.
     let lot_a = s.lot().await;

@@ -18,7 +18,7 @@ use vigie_shared::{
         VaccinationContext, VaccinationRecorded, WarningCode,
     },
 };
-use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
 use crate::helpers::{TestApp, api_error, ok_json};
 
@@ -429,52 +429,7 @@ pub async fn outsider(app: &TestApp) -> crate::helpers::Device {
     .exec(&app.state.db)
     .await
     .expect("practice");
-    let device = app.device();
-    let mut key = SoftPasskey::new(true);
-    let token = app.enrolment_token(CLAIRE_BERNARD_RPPS).await;
-    let challenge: vigie_shared::api::passkey::RegistrationChallenge = ok_json(
-        device
-            .post(
-                "/api/passkeys/registration/start",
-                &json!({ "enrolment_token": token }),
-            )
-            .await,
-    )
-    .await;
-    let credential = key
-        .do_registration(app.base.clone(), challenge.options)
-        .expect("registers");
-    ok_json::<Value>(
-        device
-            .post(
-                "/api/passkeys/registration/finish",
-                &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential, "label": null }),
-            )
-            .await,
-    )
-    .await;
-    let challenge: vigie_shared::api::passkey::AuthenticationChallenge = ok_json(
-        device
-            .post(
-                "/api/passkeys/authentication/start",
-                &json!({ "national_id": crate::helpers::national_id(CLAIRE_BERNARD_RPPS) }),
-            )
-            .await,
-    )
-    .await;
-    let credential = key
-        .do_authentication(app.base.clone(), challenge.options)
-        .expect("signs");
-    ok_json::<Value>(
-        device
-            .post(
-                "/api/passkeys/authentication/finish",
-                &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential }),
-            )
-            .await,
-    )
-    .await;
-    device
+    app.professional_device(CLAIRE_BERNARD_RPPS).await.0
 }
 
 #[tokio::test]
