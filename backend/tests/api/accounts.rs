@@ -3,11 +3,11 @@
 
 use chrono::Duration;
 use reqwest::{Response, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use vigie_backend::{
     demo::{CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, JEAN_MARTIN_RPPS},
-    entities::{sms_outbox, structure_account},
+    entities::structure_account,
 };
 use vigie_shared::{
     ErrorCode,
@@ -34,17 +34,7 @@ fn session_cookie(r: &Response) -> String {
 }
 
 async fn last_sms_code(app: &TestApp) -> String {
-    let sms = sms_outbox::Entity::find()
-        .filter(sms_outbox::Column::Recipient.eq(CENTRE_ACCOUNT_MOBILE))
-        .order_by_desc(sms_outbox::Column::CreatedAt)
-        .all(&app.state.db)
-        .await
-        .expect("query");
-    let body = &sms.first().expect("an SMS was sent").body;
-    body.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a 6-digit code")
-        .to_owned()
+    app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await
 }
 
 async fn password_step(device: &Device, password: &str) -> Response {

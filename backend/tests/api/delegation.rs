@@ -4,7 +4,7 @@
 //! carry both identities; the professional supervises live, ends the session, contests.
 
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use vigie_backend::{
@@ -12,7 +12,7 @@ use vigie_backend::{
         CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, DEMO_STAFF_CPE,
         JEAN_MARTIN_RPPS,
     },
-    entities::{audit_event, injection, sms_outbox, staff_member},
+    entities::{audit_event, injection, staff_member},
 };
 use vigie_shared::{
     ErrorCode,
@@ -43,18 +43,7 @@ pub async fn manager(app: &TestApp) -> Device {
             .await,
     )
     .await;
-    let sms = sms_outbox::Entity::find()
-        .filter(sms_outbox::Column::Recipient.eq(CENTRE_ACCOUNT_MOBILE))
-        .order_by_desc(sms_outbox::Column::CreatedAt)
-        .all(&app.state.db)
-        .await
-        .expect("query");
-    let code: String = sms[0]
-        .body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("code")
-        .into();
+    let code = app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await;
     ok_json::<SessionState>(
         device
             .post("/api/accounts/second-factor", &json!({ "code": code }))
@@ -602,21 +591,8 @@ async fn a_delegate_acts_only_in_the_session_structure_and_not_as_the_profession
 /// A second structure where Dr Jean Martin also practises (Lyon).
 pub async fn second_structure_for_jean(app: &TestApp, jean: Uuid) -> Uuid {
     use sea_orm::ActiveValue::Set;
-    use vigie_backend::entities::{practice, structure};
-    let id = Uuid::new_v4();
-    structure::Entity::insert(structure::ActiveModel {
-        id: Set(id),
-        finess: Set("690781810".into()),
-        name: Set("Centre de Lyon".into()),
-        kind: Set("centre_vaccination".into()),
-        address: Set("Lyon".into()),
-        department: Set("69".into()),
-        opening_hours: Set(String::new()),
-        created_at: Set(app.state.now()),
-    })
-    .exec(&app.state.db)
-    .await
-    .expect("structure");
+    use vigie_backend::entities::practice;
+    let id = app.lyon_centre().await;
     practice::Entity::insert(practice::ActiveModel {
         professional_id: Set(jean),
         structure_id: Set(id),
@@ -626,7 +602,6 @@ pub async fn second_structure_for_jean(app: &TestApp, jean: Uuid) -> Uuid {
     .expect("practice");
     id
 }
-
 #[tokio::test]
 async fn a_professional_named_manager_manages_staff_with_a_passkey() {
     let s = scene().await;

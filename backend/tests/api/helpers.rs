@@ -231,6 +231,44 @@ impl TestApp {
         ok_json(self.sign_in_response_with(&device.client, rpps, key).await).await
     }
 
+    /// A second vaccination centre, in Lyon (no one practises there yet).
+    pub async fn lyon_centre(&self) -> uuid::Uuid {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        use vigie_backend::entities::structure;
+        let id = uuid::Uuid::new_v4();
+        structure::Entity::insert(structure::ActiveModel {
+            id: Set(id),
+            finess: Set("690781810".into()),
+            name: Set("Centre de Lyon".into()),
+            kind: Set("centre_vaccination".into()),
+            address: Set("Lyon".into()),
+            department: Set("69".into()),
+            opening_hours: Set(String::new()),
+            created_at: Set(self.state.now()),
+        })
+        .exec(&self.state.db)
+        .await
+        .expect("structure");
+        id
+    }
+
+    /// The latest SMS code sent to this mobile.
+    pub async fn last_sms_code(&self, mobile: &str) -> String {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        use vigie_backend::entities::sms_outbox;
+        let sms = sms_outbox::Entity::find()
+            .filter(sms_outbox::Column::Recipient.eq(mobile))
+            .order_by_desc(sms_outbox::Column::CreatedAt)
+            .all(&self.state.db)
+            .await
+            .expect("query");
+        let body = &sms.first().expect("an SMS was sent").body;
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .expect("a 6-digit code")
+            .to_owned()
+    }
+
     /// A professional's own browser: passkey created there, then signed in there.
     pub async fn professional_device(&self, rpps: &str) -> (Device, SoftPasskey) {
         let device = self.device();

@@ -20,7 +20,6 @@ use vigie_backend::{
     demo::{CLAIRE_BERNARD_RPPS, DEMO_STAFF_CPE, JEAN_MARTIN_RPPS},
     entities::{
         delegation, practice, professional, role_grant, session as session_row, staff_member,
-        structure,
     },
     vaccination::{access::Actor, service},
 };
@@ -203,20 +202,7 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
     let now = s.app.state.now();
 
     // Side B: Lyon, where Claire (only) practises, with Paul typing under her authority.
-    let s_b = Uuid::new_v4();
-    structure::Entity::insert(structure::ActiveModel {
-        id: Set(s_b),
-        finess: Set("690781810".into()),
-        name: Set("Centre de Lyon".into()),
-        kind: Set("centre_vaccination".into()),
-        address: Set("Lyon".into()),
-        department: Set("69".into()),
-        opening_hours: Set(String::new()),
-        created_at: Set(now),
-    })
-    .exec(&db)
-    .await
-    .expect("structure");
+    let s_b = s.app.lyon_centre().await;
     let claire = s.app.professional_id(CLAIRE_BERNARD_RPPS).await;
     practice::Entity::delete_many()
         .filter(practice::Column::ProfessionalId.eq(claire))

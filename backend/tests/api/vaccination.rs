@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use vigie_backend::{
     demo::{CLAIRE_BERNARD_RPPS, JEAN_MARTIN_RPPS},
-    entities::{audit_event, injection, injection_revision, practice, professional, structure},
+    entities::{audit_event, injection, injection_revision, practice, professional},
 };
 use vigie_shared::{
     ErrorCode,
@@ -395,21 +395,7 @@ async fn an_invalidated_dose_no_longer_counts() {
 
 /// A professional practising elsewhere, signed in on their own device.
 pub async fn outsider(app: &TestApp) -> crate::helpers::Device {
-    let now = app.state.now();
-    let other_structure = Uuid::new_v4();
-    structure::Entity::insert(structure::ActiveModel {
-        id: Set(other_structure),
-        finess: Set("690781810".into()),
-        name: Set("Centre de Lyon".into()),
-        kind: Set("centre_vaccination".into()),
-        address: Set("Lyon".into()),
-        department: Set("69".into()),
-        opening_hours: Set(String::new()),
-        created_at: Set(now),
-    })
-    .exec(&app.state.db)
-    .await
-    .expect("structure");
+    let other_structure = app.lyon_centre().await;
     let claire = professional::Entity::find()
         .filter(professional::Column::Rpps.eq(CLAIRE_BERNARD_RPPS))
         .one(&app.state.db)
