@@ -3,7 +3,20 @@
 import { test } from '@playwright/test';
 import { expectAccessible } from './helpers';
 
-const PAGES = ['/', '/connexion', '/terminal', '/validation', '/activation', '/structure', '/verifier', '/page-inconnue'];
+const PAGES = [
+  '/',
+  '/connexion',
+  '/terminal',
+  '/validation',
+  '/activation',
+  '/structure',
+  '/verifier',
+  '/personnel',
+  '/personnel/activation',
+  '/parametres',
+  '/supervision',
+  '/page-inconnue',
+];
 
 for (const path of PAGES) {
   test(`accessibilité WCAG A/AA : ${path}`, async ({ page }) => {

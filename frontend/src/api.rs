@@ -13,7 +13,7 @@ use leptos::prelude::{GetValue, Owner, StoredValue, on_cleanup};
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 use vigie_shared::{
-    AccountIdentifier, ApiError, ErrorCode, NationalId,
+    AccountIdentifier, ApiError, CpeNumber, ErrorCode, NationalId,
     api::{
         account::{AccountProfile, AccountSignIn, PasswordChange, PasswordPolicy, SecondFactor},
         activation::{
@@ -22,6 +22,11 @@ use vigie_shared::{
         approval::{
             ApprovalChallenge, ApprovalConfirm, ApprovalCreate, ApprovalCreated, ApprovalState,
             CodeEntry, PendingApproval,
+        },
+        delegation::{
+            AuthorityOption, DelegateChoice, DelegatedEntry, DelegatedRequest,
+            DelegatedSessionView, EntryContest, StaffDeclaration, StaffEnrolment, StaffSignInStart,
+            StaffView, StructureDetails, StructureUpdate,
         },
         health::Health,
         passkey::{
@@ -231,6 +236,131 @@ pub async fn session_report(token: &str) -> ApiResult<()> {
     post_no_content("/api/sessions/report", &body).await
 }
 
+// --- Structures and their managers ------------------------------------------------------------
+
+/// The structures I manage (empty for anyone else).
+pub async fn managed_structures() -> ApiResult<Vec<StructureDetails>> {
+    get("/api/structures/managed").await
+}
+
+/// One structure (its manager, or a professional practising there). No screen reads it alone
+/// yet: the manager's screen has them all from `managed_structures`.
+#[allow(dead_code)]
+pub async fn structure(id: Uuid) -> ApiResult<StructureDetails> {
+    get(&format!("/api/structures/{id}")).await
+}
+
+/// Address and opening hours (managers only).
+pub async fn structure_update(id: Uuid, body: &StructureUpdate) -> ApiResult<StructureDetails> {
+    put(&format!("/api/structures/{id}"), body).await
+}
+
+pub async fn structure_staff(id: Uuid) -> ApiResult<Vec<StaffView>> {
+    get(&format!("/api/structures/{id}/staff")).await
+}
+
+/// Declares a staff member; the answer carries their passkey link (24 h). 409
+/// `already_declared` when an active staff member has that CPE number.
+pub async fn staff_declare(id: Uuid, body: &StaffDeclaration) -> ApiResult<StaffEnrolment> {
+    post(&format!("/api/structures/{id}/staff"), body).await
+}
+
+/// Withdraws a staff member: their open delegated sessions end at once.
+pub async fn staff_withdraw(id: Uuid, staff_id: Uuid) -> ApiResult<StaffView> {
+    post_empty(&format!("/api/structures/{id}/staff/{staff_id}/withdraw")).await
+}
+
+/// A new passkey link (24 h); the previous one stops working.
+pub async fn staff_enrolment(id: Uuid, staff_id: Uuid) -> ApiResult<StaffEnrolment> {
+    post_empty(&format!("/api/structures/{id}/staff/{staff_id}/enrolment")).await
+}
+
+// --- Delegated entry: the staff member's tablet ------------------------------------------------
+
+pub async fn staff_registration_start(enrolment_token: &str) -> ApiResult<RegistrationChallenge> {
+    let body = RegistrationStart {
+        enrolment_token: enrolment_token.to_owned(),
+    };
+    post("/api/delegation/passkeys/registration/start", &body).await
+}
+
+pub async fn staff_registration_finish(body: &RegistrationFinish) -> ApiResult<RegisteredPasskey> {
+    post("/api/delegation/passkeys/registration/finish", body).await
+}
+
+/// The same answer for unknown numbers (a challenge no passkey can answer).
+pub async fn staff_sign_in_start(cpe_number: &CpeNumber) -> ApiResult<AuthenticationChallenge> {
+    let body = StaffSignInStart {
+        cpe_number: cpe_number.clone(),
+    };
+    post("/api/delegation/sign-in/start", &body).await
+}
+
+/// On success the server sets the cookie of a delegate session still waiting for approval.
+pub async fn staff_sign_in_finish(body: &AuthenticationFinish) -> ApiResult<SessionState> {
+    post("/api/delegation/sign-in/finish", body).await
+}
+
+/// The professionals who let me type under their responsibility, in my structure.
+pub async fn delegation_authorities() -> ApiResult<Vec<AuthorityOption>> {
+    get("/api/delegation/authorities").await
+}
+
+/// Asks the professional's phone to approve a delegated session on this tablet; then followed
+/// and claimed like a push sign-in (`approval_*`). 403 `delegation_not_allowed` when the
+/// professional does not (or no longer) let me type for them.
+pub async fn delegation_request(body: &DelegatedRequest) -> ApiResult<ApprovalCreated> {
+    post("/api/delegation/requests", body).await
+}
+
+// --- Delegated entry: the professional ----------------------------------------------------------
+
+/// "Mes paramètres": the staff of my structures, and whom I let type for me.
+pub async fn delegates() -> ApiResult<Vec<DelegateChoice>> {
+    get("/api/delegation/delegates").await
+}
+
+pub async fn delegate_authorise(staff_id: Uuid) -> ApiResult<DelegateChoice> {
+    put_empty(&format!("/api/delegation/delegates/{staff_id}")).await
+}
+
+/// Also ends their open sessions under my responsibility.
+pub async fn delegate_withdraw(staff_id: Uuid) -> ApiResult<DelegateChoice> {
+    decode(
+        send(Request::delete(&format!(
+            "/api/delegation/delegates/{staff_id}"
+        )))
+        .await?,
+    )
+    .await
+}
+
+/// Delegated sessions under my responsibility: open ones, and those ended in the last 24 h.
+pub async fn supervised_sessions() -> ApiResult<Vec<DelegatedSessionView>> {
+    get("/api/supervision/sessions").await
+}
+
+/// `delegated_session`, `delegated_entry`, `delegated_session_ended`, `entry_contested`.
+pub const SUPERVISION_EVENTS_URL: &str = "/api/supervision/events";
+
+/// Ends a delegated session: the tablet locks at once.
+pub async fn supervised_session_end(id: Uuid) -> ApiResult<()> {
+    no_content(
+        send(Request::post(&format!(
+            "/api/supervision/sessions/{id}/end"
+        )))
+        .await?,
+    )
+    .await
+}
+
+pub async fn entry_contest(injection_id: Uuid, reason: &str) -> ApiResult<DelegatedEntry> {
+    let body = EntryContest {
+        reason: reason.to_owned(),
+    };
+    post(&format!("/api/injections/{injection_id}/contest"), &body).await
+}
+
 // --- Security officers -----------------------------------------------------------------------
 use vigie_shared::api::security::Reason;
 pub use vigie_shared::api::security::{Freeze, Incident};
@@ -277,12 +407,16 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
-    let request = with_abort(Request::post(path))
-        .json(body)
-        .map_err(|_| ApiError::from(ErrorCode::Internal))?;
-    let response = request.send().await.map_err(|_| network())?;
-    observe_server_clock(&response);
-    decode(response).await
+    decode(send_json(Request::post(path), body).await?).await
+}
+
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    decode(send_json(Request::put(path), body).await?).await
+}
+
+/// PUT without a body (switches something on).
+async fn put_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    decode(send(Request::put(path)).await?).await
 }
 
 /// POST without a body (actions on the current session).
@@ -292,12 +426,7 @@ async fn post_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
 
 /// POST of a JSON body answered by 204 No Content.
 async fn post_no_content<B: Serialize>(path: &str, body: &B) -> ApiResult<()> {
-    let request = with_abort(Request::post(path))
-        .json(body)
-        .map_err(|_| ApiError::from(ErrorCode::Internal))?;
-    let response = request.send().await.map_err(|_| network())?;
-    observe_server_clock(&response);
-    no_content(response).await
+    no_content(send_json(Request::post(path), body).await?).await
 }
 
 async fn no_content(response: Response) -> ApiResult<()> {
@@ -306,6 +435,15 @@ async fn no_content(response: Response) -> ApiResult<()> {
     } else {
         Err(error_from(response.status(), &body_text(&response).await?))
     }
+}
+
+async fn send_json<B: Serialize>(request: RequestBuilder, body: &B) -> ApiResult<Response> {
+    let request = with_abort(request)
+        .json(body)
+        .map_err(|_| ApiError::from(ErrorCode::Internal))?;
+    let response = request.send().await.map_err(|_| network())?;
+    observe_server_clock(&response);
+    Ok(response)
 }
 
 async fn send(request: RequestBuilder) -> ApiResult<Response> {

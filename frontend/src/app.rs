@@ -7,11 +7,12 @@ use leptos_router::{
 };
 
 use crate::{
-    components::session_header::SessionHeader,
+    components::session_header::{SessionHeader, SessionLocked},
     pages::{
-        activation::Activation, home::Home, not_found::NotFound, report::Report,
-        security::Security, sessions::Sessions, sign_in::SignIn, structure::Structure,
-        terminal::Terminal, validation::Validation,
+        activation::Activation, home::Home, not_found::NotFound, personnel::Personnel,
+        personnel_activation::PersonnelActivation, report::Report, security::Security,
+        sessions::Sessions, settings::Settings, sign_in::SignIn, structure::Structure,
+        supervision::Supervision, terminal::Terminal, validation::Validation,
     },
     session::provide_session_context,
     statistics::Statistics,
@@ -20,7 +21,9 @@ use crate::{
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_session_context();
+    let session = provide_session_context();
+    // A delegated session that ends takes the page away at once (see SessionLocked).
+    let locked = Memo::new(move |_| session.locked());
 
     view! {
         <Router>
@@ -31,6 +34,12 @@ pub fn App() -> impl IntoView {
             </a>
             <SessionHeader />
             <main id="contenu" tabindex="-1">
+                <Show
+                    when=move || locked.with(Option::is_none)
+                    fallback=move || {
+                        view! { <SessionLocked notice=locked.get().unwrap_or_default() /> }
+                    }
+                >
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/connexion") view=SignIn />
@@ -46,7 +55,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verifier") view=Verify />
                     <Route path=path!("/statistiques") view=Statistics />
                     <Route path=path!("/lots") view=LotsPage />
+                    <Route path=path!("/personnel") view=Personnel />
+                    <Route path=path!("/personnel/activation") view=PersonnelActivation />
+                    <Route path=path!("/parametres") view=Settings />
+                    <Route path=path!("/supervision") view=Supervision />
                 </Routes>
+                </Show>
             </main>
         </Router>
     }

@@ -3,11 +3,17 @@
 //! can re-read what it may have missed); an HTTP error (401) closes the stream for good.
 //! Same origin, so the browser attaches the cookies itself.
 
-use leptos::prelude::*;
+use std::{future::Future, rc::Rc};
+
+use gloo_timers::future::TimeoutFuture;
+use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{EventSource, MessageEvent};
 
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+/// After the server refused a stream, wait before reading (and opening) again.
+const RETRY_AFTER_MS: u32 = 5_000;
 
 /// An open stream and its listeners. Dropping it closes the stream.
 pub struct LiveStream {
@@ -52,6 +58,18 @@ impl LiveStream {
             }
         });
         self
+    }
+
+    /// Reads `list` again at each (re)connection, so nothing sent meanwhile is missed; when the
+    /// server refuses the stream, closes it and reads again after a while (which reopens it).
+    pub fn reloading(self, list: LiveList) -> Self {
+        self.on_open(move || list.reload()).on_closed(move || {
+            list.stream.close();
+            spawn_local(async move {
+                TimeoutFuture::new(RETRY_AFTER_MS).await;
+                list.reload();
+            });
+        })
     }
 
     fn listen(&mut self, name: &str, handler: impl FnMut(web_sys::Event) + 'static) {
@@ -99,5 +117,59 @@ impl StreamSlot {
 
     pub fn is_open(self) -> bool {
         self.0.try_with_value(Option::is_some).unwrap_or(false)
+    }
+}
+
+/// Something read from the server and kept current by a live stream: read at start, and again
+/// at each reconnection of the stream; only the latest answer counts.
+#[derive(Clone, Copy)]
+pub struct LiveList {
+    reloads: RwSignal<u32>,
+    latest: StoredValue<u32>,
+    stream: StreamSlot,
+}
+
+impl LiveList {
+    pub fn new() -> Self {
+        Self {
+            reloads: RwSignal::new(0),
+            latest: StoredValue::new(0),
+            stream: StreamSlot::new(),
+        }
+    }
+
+    /// Reads now and at each reload, handing the latest answer to `answer`.
+    pub fn read_with<T, F>(self, read: impl Fn() -> F + 'static, answer: impl Fn(T) + 'static)
+    where
+        T: 'static,
+        F: Future<Output = T> + 'static,
+    {
+        let (read, answer) = (Rc::new(read), Rc::new(answer));
+        Effect::new(move |_| {
+            let this = self.reloads.get();
+            self.latest.set_value(this);
+            let (read, answer) = (Rc::clone(&read), Rc::clone(&answer));
+            spawn_local(async move {
+                let value = read().await;
+                if self.latest.try_get_value() == Some(this) {
+                    answer(value);
+                }
+            });
+        });
+    }
+
+    pub fn reload(self) {
+        self.reloads.try_update(|n| *n += 1);
+    }
+
+    /// Opens the stream unless it is open already.
+    pub fn follow(self, open: impl FnOnce() -> Option<LiveStream>) {
+        if !self.stream.is_open() {
+            self.stream.set(open());
+        }
+    }
+
+    pub fn close(self) {
+        self.stream.close();
     }
 }

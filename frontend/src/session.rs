@@ -3,6 +3,10 @@
 //! of the server clock drives the "time left" shown in the header. While signed in, the
 //! session's live stream says at once when it is closed from elsewhere ("Mes sessions" on
 //! another device, the supervising doctor, the sign-in mail's "Ce n'est pas moi").
+//!
+//! A delegated session (a staff member typing under a professional's responsibility) that ends
+//! locks the screen at once: nothing typed stays on view, and the tablet says who ended it. The
+//! same stream brings the supervising professional's contests of its entries.
 
 mod countdown;
 
@@ -11,6 +15,8 @@ pub use countdown::{Countdown, Limit};
 use chrono::{DateTime, Utc};
 use gloo_timers::callback::Interval;
 use leptos::{prelude::*, task::spawn_local};
+use serde::Deserialize;
+use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
     api::session::{PrincipalKind, SessionStage, SessionState},
@@ -63,6 +69,45 @@ pub struct SessionContext {
     notice: RwSignal<Option<String>>,
     /// Bumped by each sign-in and sign-out here, so an older poll answer cannot undo them.
     epoch: StoredValue<u64>,
+    /// A delegated session has ended on this device: why, over the whole screen.
+    locked: RwSignal<Option<String>>,
+    /// Entries of this (delegated) session contested by the supervising professional.
+    contests: RwSignal<Vec<ContestNotice>>,
+}
+
+/// "Le Dr Jean Martin a contesté une saisie : …", shown on the delegate's tablet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContestNotice {
+    pub injection_id: Uuid,
+    pub text: String,
+}
+
+/// `session_ended` on the session's stream.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionEnded {
+    /// `ended_by_authority`, `delegation_withdrawn`, `staff_withdrawn`, `ended_by_user`…
+    #[serde(default)]
+    reason: Option<String>,
+    /// The server's sentence, when it gives one.
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl SessionEnded {
+    fn because(reason: &str) -> Self {
+        Self {
+            reason: Some(reason.to_owned()),
+            message: None,
+        }
+    }
+}
+
+/// `entry_contested` on a delegated session's stream.
+#[derive(Debug, Deserialize)]
+struct EntryContested {
+    injection_id: Uuid,
+    reason: String,
+    by: String,
 }
 
 /// Creates the session context for the whole app and starts its timers.
@@ -73,6 +118,8 @@ pub fn provide_session_context() -> SessionContext {
         now: RwSignal::new(api::server_now()),
         notice: RwSignal::new(None),
         epoch: StoredValue::new(0),
+        locked: RwSignal::new(None),
+        contests: RwSignal::new(Vec::new()),
     };
     provide_context(session);
     session.refresh();
@@ -86,14 +133,20 @@ pub fn provide_session_context() -> SessionContext {
 }
 
 /// One stream per session: opened at sign-in (the cookie names the session), closed at
-/// sign-out, reopened when another session replaces this one.
+/// sign-out, reopened when another session replaces this one — including a delegated session
+/// once approved (the server rotates its cookie).
 fn follow_session_end(session: SessionContext) {
     let stream = StreamSlot::new();
     let identity = Memo::new(move |_| {
         session.current.with(|current| {
-            current
-                .as_ref()
-                .map(|s| (s.identifier.clone(), s.started_at))
+            current.as_ref().map(|s| {
+                (
+                    s.identifier.clone(),
+                    s.started_at,
+                    s.method.clone(),
+                    s.authority.clone(),
+                )
+            })
         })
     });
     Effect::new(move |_| {
@@ -101,10 +154,53 @@ fn follow_session_end(session: SessionContext) {
             stream.close();
             return;
         }
-        let live = LiveStream::open(api::SESSION_EVENTS_URL)
-            .map(|live| live.on("session_ended", move |_| session.ended_elsewhere()));
+        let live = LiveStream::open(api::SESSION_EVENTS_URL).map(|live| {
+            live.on("session_ended", move |data| {
+                session.ended_elsewhere(&serde_json::from_str(data).unwrap_or_default());
+            })
+            .on("entry_contested", move |data| {
+                if let Ok(event) = serde_json::from_str::<EntryContested>(data) {
+                    session.contested(event);
+                }
+            })
+        });
         stream.set(live);
     });
+}
+
+/// Why a delegated session ended, for its locked screen; `None` for any other session.
+pub fn lock_notice(state: &SessionState, ended: &SessionEnded) -> Option<String> {
+    state.typist.as_ref()?;
+    let authority = state.authority.as_deref();
+    let text = match (ended.reason.as_deref().unwrap_or_default(), authority) {
+        ("ended_by_authority", Some(by)) => {
+            format!("Session de saisie déléguée terminée par le {by}.")
+        }
+        ("delegation_withdrawn", Some(by)) => format!(
+            "Session de saisie déléguée terminée : le {by} vous a retiré l'autorisation de \
+             saisir sous sa responsabilité."
+        ),
+        ("staff_withdrawn", _) => "Session de saisie déléguée terminée : la structure vous a \
+                                   retiré la délégation de saisie."
+            .to_owned(),
+        ("expired", _) => "Session de saisie déléguée expirée.".to_owned(),
+        _ => match &ended.message {
+            Some(message) => format!("Session de saisie déléguée terminée. {message}"),
+            None => "Session de saisie déléguée terminée.".to_owned(),
+        },
+    };
+    Some(text)
+}
+
+/// "Le Dr Jean Martin a contesté une saisie : …".
+fn contest_text(by: &str, reason: &str) -> String {
+    let by = by.trim();
+    let subject = if by.starts_with("Dr ") || by.starts_with("Pr ") {
+        format!("Le {by}")
+    } else {
+        by.to_owned()
+    };
+    format!("{subject} a contesté une saisie : {}", reason.trim())
 }
 
 pub fn use_session() -> SessionContext {
@@ -156,6 +252,7 @@ impl SessionContext {
     /// A fresh state from the server (sign-in, keep-alive).
     pub fn signed_in(self, state: SessionState) {
         self.bump_epoch();
+        self.locked.set(None);
         self.now.set(api::server_now());
         self.notice.set(None);
         self.current.set(Some(state));
@@ -170,11 +267,50 @@ impl SessionContext {
         self.checked.set(true);
     }
 
-    /// The server closed this session (live event): out at once, and the header says why.
-    pub fn ended_elsewhere(self) {
+    /// The server closed this session (live event): out at once, and the header says why; a
+    /// delegated session also locks the screen, saying why.
+    fn ended_elsewhere(self, ended: &SessionEnded) {
+        let lock = self
+            .current
+            .with_untracked(|current| current.as_ref().and_then(|s| lock_notice(s, ended)));
         if self.is_signed_in_untracked() {
             self.signed_out(Some(ENDED_ELSEWHERE.to_owned()));
         }
+        if lock.is_some() {
+            self.locked.set(lock);
+        }
+    }
+
+    /// Why the screen is locked, if it is (reactive).
+    pub fn locked(self) -> Option<String> {
+        self.locked.get()
+    }
+
+    /// Leaves the locked screen (for a new sign-in).
+    pub fn unlock(self) {
+        self.locked.set(None);
+        self.contests.set(Vec::new());
+    }
+
+    /// Contests of this session's entries, newest first (reactive).
+    pub fn contests(self) -> Vec<ContestNotice> {
+        self.contests.get()
+    }
+
+    pub fn dismiss_contest(self, injection_id: Uuid) {
+        self.contests
+            .update(|list| list.retain(|c| c.injection_id != injection_id));
+    }
+
+    fn contested(self, event: EntryContested) {
+        let notice = ContestNotice {
+            injection_id: event.injection_id,
+            text: contest_text(&event.by, &event.reason),
+        };
+        self.contests.update(|list| {
+            list.retain(|c| c.injection_id != notice.injection_id);
+            list.insert(0, notice);
+        });
     }
 
     /// Asks the server who is signed in. A failed request keeps what we knew: a flaky
@@ -202,7 +338,15 @@ impl SessionContext {
                 {
                     let was_signed_in = self.current.with_untracked(Option::is_some);
                     if was_signed_in {
+                        let lock = self.current.with_untracked(|current| {
+                            current
+                                .as_ref()
+                                .and_then(|s| lock_notice(s, &SessionEnded::default()))
+                        });
                         self.signed_out(Some(ErrorCode::SessionExpired.message().to_owned()));
+                        if lock.is_some() {
+                            self.locked.set(lock);
+                        }
                     } else {
                         self.checked.set(true);
                     }
@@ -223,6 +367,14 @@ impl SessionContext {
             })
             .is_some_and(|countdown| countdown.is_over());
         if over {
+            let lock = self.current.with_untracked(|current| {
+                current
+                    .as_ref()
+                    .and_then(|s| lock_notice(s, &SessionEnded::because("expired")))
+            });
+            if lock.is_some() {
+                self.locked.set(lock);
+            }
             // The server's own limits say it has ended; ask it to be sure (another tab may
             // have kept the session alive).
             self.signed_out(Some(ErrorCode::SessionExpired.message().to_owned()));
@@ -252,6 +404,9 @@ mod tests {
             started_at: now,
             idle_expires_at: now + Duration::minutes(60),
             absolute_expires_at: now + Duration::hours(4),
+            typist: None,
+            authority: None,
+            structure: None,
         }
     }
 
@@ -272,5 +427,51 @@ mod tests {
             Access::of(true, Some(&state(account, SessionStage::Active))),
             Access::Active(account)
         );
+    }
+
+    #[test]
+    fn only_a_delegated_session_locks_and_says_who_ended_it() {
+        let by = SessionEnded::because;
+        let doctor = state(PrincipalKind::Professional, SessionStage::Active);
+        assert_eq!(lock_notice(&doctor, &by("ended_by_user")), None);
+        let mut s = state(PrincipalKind::Delegate, SessionStage::Active);
+        s.typist = Some("Marie Dupont".into());
+        assert_eq!(
+            lock_notice(&s, &SessionEnded::default()).as_deref(),
+            Some("Session de saisie déléguée terminée.")
+        );
+        s.authority = Some("Dr Jean Martin".into());
+        assert_eq!(
+            lock_notice(&s, &by("ended_by_authority")).as_deref(),
+            Some("Session de saisie déléguée terminée par le Dr Jean Martin.")
+        );
+        assert!(
+            lock_notice(&s, &by("delegation_withdrawn"))
+                .is_some_and(|t| t.contains("le Dr Jean Martin vous a retiré"))
+        );
+        assert!(lock_notice(&s, &by("staff_withdrawn")).is_some_and(|t| t.contains("structure")));
+        let ended: SessionEnded =
+            serde_json::from_str(r#"{"reason":"other","message":"Fermée."}"#).expect("event");
+        assert_eq!(
+            lock_notice(&s, &ended).as_deref(),
+            Some("Session de saisie déléguée terminée. Fermée.")
+        );
+    }
+
+    #[test]
+    fn a_contest_reads_as_a_sentence() {
+        assert_eq!(
+            contest_text("Dr Jean Martin", " mauvais patient "),
+            "Le Dr Jean Martin a contesté une saisie : mauvais patient"
+        );
+        assert_eq!(
+            contest_text("Claire Bernard", "lot erroné"),
+            "Claire Bernard a contesté une saisie : lot erroné"
+        );
+        let event: EntryContested = serde_json::from_str(
+            r#"{"injection_id":"00000000-0000-0000-0000-000000000000","reason":"x","by":"Dr A"}"#,
+        )
+        .expect("event");
+        assert_eq!(event.by, "Dr A");
     }
 }

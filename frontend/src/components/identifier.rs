@@ -1,9 +1,10 @@
-//! Identifier fields — the national identifier (8 + RPPS), a structure account's identifier —
+//! Identifier fields — the national identifier (8 + RPPS), a structure account's identifier, a
+//! staff member's CPE card number —
 //! checked as they are typed with the same rule the server applies, so a malformed identifier
 //! never leaves the device.
 
 use leptos::prelude::*;
-use vigie_shared::{AccountIdentifier, IdError, NationalId};
+use vigie_shared::{AccountIdentifier, CpeNumber, IdError, NationalId};
 
 /// What was typed, and whether it parses.
 pub struct IdentifierInput<T: 'static> {
@@ -24,6 +25,7 @@ impl<T> Copy for IdentifierInput<T> {}
 
 pub type NationalIdInput = IdentifierInput<NationalId>;
 pub type AccountIdInput = IdentifierInput<AccountIdentifier>;
+pub type CpeInput = IdentifierInput<CpeNumber>;
 
 impl<T> IdentifierInput<T> {
     pub fn new(parse: fn(&str) -> Result<T, IdError>, initial: &str) -> Self {
@@ -34,6 +36,11 @@ impl<T> IdentifierInput<T> {
             parse,
             error,
         }
+    }
+
+    /// Empties the field (after a form was sent).
+    pub fn clear(self) {
+        self.typed.set(String::new());
     }
 
     /// The identifier when it is well formed (untracked: for submit handlers).
@@ -83,26 +90,47 @@ pub fn AccountIdField(input: AccountIdInput, id: &'static str) -> impl IntoView 
     }
 }
 
+/// A staff member's CPE card number (10 digits). `username` only where it signs in.
+#[component]
+pub fn CpeField(
+    input: CpeInput,
+    #[prop(into)] id: String,
+    #[prop(default = "Numéro de carte CPE")] label: &'static str,
+    #[prop(default = "username")] autocomplete: &'static str,
+) -> impl IntoView {
+    view! {
+        <IdentifierField
+            input
+            id
+            label
+            hint="10 chiffres, inscrits sur la carte CPE (carte de personnel d'établissement)."
+            inputmode="numeric"
+            autocomplete
+        />
+    }
+}
+
 #[component]
 fn IdentifierField<T: 'static>(
     input: IdentifierInput<T>,
-    id: &'static str,
+    #[prop(into)] id: String,
     label: &'static str,
     hint: &'static str,
     inputmode: &'static str,
+    #[prop(default = "username")] autocomplete: &'static str,
 ) -> impl IntoView {
     let hint_id = format!("{id}-aide");
     let error_id = format!("{id}-erreur");
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id.clone()>{label}</label>
             <p id=hint_id.clone() class="hint">{hint}</p>
             <input
                 id=id
                 name="username"
                 type="text"
                 inputmode=inputmode
-                autocomplete="username"
+                autocomplete=autocomplete
                 autocapitalize="off"
                 spellcheck="false"
                 aria-describedby=format!("{hint_id} {error_id}")

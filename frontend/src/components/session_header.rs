@@ -1,8 +1,10 @@
 //! The header on every screen: who is signed in and for how long still, the warning before
 //! the idle limit, and the way out. Its height is fixed (see style.css), so the warning
-//! appearing never moves the page under the user's finger.
+//! appearing never moves the page under the user's finger. Under it, in a delegated session,
+//! the banner that says who types under whose responsibility, and the supervising
+//! professional's contests; over the page, the locked screen once a delegated session ends.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use leptos_router::hooks::use_navigate;
 use vigie_shared::{
     ApiError, ErrorCode,
@@ -35,6 +37,7 @@ pub fn SessionHeader() -> impl IntoView {
         // A structure account signs in again where it signed in.
         let sign_in_page = match session.kind_untracked() {
             Some(PrincipalKind::StructureAccount) => "/structure",
+            Some(PrincipalKind::Delegate) => "/personnel",
             _ => "/connexion",
         };
         async move {
@@ -175,6 +178,22 @@ pub fn SessionHeader() -> impl IntoView {
                 {move || {
                     let quiet = warning.get().is_none() && problem.get().is_none();
                     match presence.get() {
+                        // A delegated session opens the entry screens only.
+                        Access::Active(PrincipalKind::Delegate) if quiet => {
+                            let approved = move || {
+                                session.current().is_some_and(|s| s.authority.is_some())
+                            };
+                            view! {
+                                <a
+                                    class="session-link"
+                                    href=move || if approved() { "/vaccination" } else { "/personnel" }
+                                    data-testid="entry-link"
+                                >
+                                    "Saisie"
+                                </a>
+                            }
+                                .into_any()
+                        }
                         Access::Active(_) if quiet => {
                             view! {
                                 <a class="session-link" href="/sessions" data-testid="my-sessions-link">
@@ -216,6 +235,84 @@ pub fn SessionHeader() -> impl IntoView {
                 }}
             </div>
         </header>
+        <DelegationBanner />
+    }
+}
+
+/// "Saisie par Marie Dupont sous la responsabilité du Dr Jean Martin", on every screen of a
+/// delegated session, and the contests of its entries as they arrive. Both regions are always
+/// in the page (empty otherwise), so screen readers announce what appears in them.
+#[component]
+fn DelegationBanner() -> impl IntoView {
+    let session = use_session();
+    let banner = Memo::new(move |_| {
+        session
+            .current()
+            .and_then(|state| state.delegation_banner())
+    });
+    view! {
+        <div class="delegation-banner" role="status" aria-live="polite" data-testid="delegation-banner">
+            {move || banner.get().map(|text| view! { <p>{text}</p> })}
+        </div>
+        <div class="contest-notices" aria-live="assertive">
+            <For
+                each=move || session.contests()
+                key=|notice| notice.injection_id
+                children=move |notice| {
+                    let id = notice.injection_id;
+                    view! {
+                        <div class="alert alert-warning contest-notice" data-testid="contest-notice">
+                            <p>{notice.text}</p>
+                            <button
+                                type="button"
+                                class="button button-quiet"
+                                on:click=move |_| session.dismiss_contest(id)
+                            >
+                                "J'ai pris connaissance"
+                            </button>
+                        </div>
+                    }
+                }
+            />
+        </div>
+    }
+}
+
+/// What replaces the page once a delegated session has ended: nothing typed stays on view.
+#[component]
+pub fn SessionLocked(notice: String) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let heading = NodeRef::<html::H1>::new();
+    // Said at once by screen readers, and the keyboard starts from here.
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    view! {
+        <section class="card session-locked" data-testid="session-locked" aria-labelledby="verrou-titre">
+            <h1 id="verrou-titre" tabindex="-1" node_ref=heading>
+                "Écran verrouillé"
+            </h1>
+            <p role="alert" class="lock-reason" data-testid="lock-reason">
+                {notice}
+            </p>
+            <p>"Les saisies enregistrées sont conservées. Pour continuer, ouvrez une nouvelle session."</p>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="button"
+                    data-testid="unlock"
+                    on:click=move |_| {
+                        session.unlock();
+                        navigate("/personnel", Default::default());
+                    }
+                >
+                    "Nouvelle session de saisie"
+                </button>
+            </div>
+        </section>
     }
 }
 

@@ -17,11 +17,28 @@ use crate::{
     components::{
         code_field::{CodeField, is_complete},
         identifier::{NationalIdField, NationalIdInput},
+        text_field::TextField,
     },
     webauthn,
 };
 
-const DEFAULT_LABEL: &str = "Téléphone";
+/// Whose passkey the enrolment token creates: the ceremony and what follows differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasskeyOwner {
+    /// A professional's phone (approver app) or computer.
+    Professional,
+    /// A staff member's tablet (delegated entry, `/personnel/activation`).
+    Staff,
+}
+
+impl PasskeyOwner {
+    fn default_label(self) -> &'static str {
+        match self {
+            Self::Professional => "Téléphone",
+            Self::Staff => "Tablette",
+        }
+    }
+}
 
 #[component]
 pub fn Activation() -> impl IntoView {
@@ -39,7 +56,7 @@ pub fn Activation() -> impl IntoView {
                 when=move || enrolment.with(Option::is_some)
                 fallback=move || view! { <SmsCodeStep link_token=link.clone() enrolment /> }
             >
-                <PasskeyStep enrolment />
+                <PasskeyStep enrolment owner=PasskeyOwner::Professional />
             </Show>
         }
         .into_any()
@@ -129,21 +146,27 @@ fn SmsCodeStep(link_token: String, enrolment: RwSignal<Option<String>>) -> impl 
 
 /// Creates the passkey with the enrolment token (from the link, the QR code or the SMS step).
 #[component]
-fn PasskeyStep(enrolment: RwSignal<Option<String>>) -> impl IntoView {
-    let label = RwSignal::new(DEFAULT_LABEL.to_owned());
+pub fn PasskeyStep(enrolment: RwSignal<Option<String>>, owner: PasskeyOwner) -> impl IntoView {
+    let label = RwSignal::new(owner.default_label().to_owned());
 
     let activate = Action::new_local(move |label: &String| {
         let label = label.trim().to_owned();
         let token = enrolment.get_untracked().unwrap_or_default();
         async move {
-            let challenge = api::registration_start(&token).await?;
+            let challenge = match owner {
+                PasskeyOwner::Professional => api::registration_start(&token).await?,
+                PasskeyOwner::Staff => api::staff_registration_start(&token).await?,
+            };
             let credential = webauthn::create_passkey(challenge.options).await?;
-            api::registration_finish(&RegistrationFinish {
+            let finish = RegistrationFinish {
                 ceremony_id: challenge.ceremony_id,
                 credential,
                 label: (!label.is_empty()).then_some(label),
-            })
-            .await
+            };
+            match owner {
+                PasskeyOwner::Professional => api::registration_finish(&finish).await,
+                PasskeyOwner::Staff => api::staff_registration_finish(&finish).await,
+            }
         }
     });
     let pending = activate.pending();
@@ -161,26 +184,17 @@ fn PasskeyStep(enrolment: RwSignal<Option<String>>) -> impl IntoView {
         <Show
             when=move || !done()
             fallback=move || {
-                view! { <ActivationDone outcome=outcome /> }
+                view! { <ActivationDone outcome=outcome owner /> }
             }
         >
             <form class="card form" on:submit=on_submit novalidate>
-                <div class="field">
-                    <label for="nom-appareil">"Nom de cet appareil"</label>
-                    <p id="nom-appareil-aide" class="hint">
-                        "Facultatif : il vous aidera à reconnaître cette clé plus tard."
-                    </p>
-                    <input
-                        id="nom-appareil"
-                        name="label"
-                        type="text"
-                        maxlength="60"
-                        autocomplete="off"
-                        aria-describedby="nom-appareil-aide"
-                        prop:value=move || label.get()
-                        on:input=move |ev| label.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="nom-appareil"
+                    label="Nom de cet appareil"
+                    hint="Facultatif : il vous aidera à reconnaître cette clé plus tard."
+                    value=label
+                    maxlength=60
+                />
                 <button
                     type="submit"
                     class="button button-wide"
@@ -210,18 +224,15 @@ fn PasskeyStep(enrolment: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn ActivationDone(
     outcome: impl Fn() -> Option<Result<RegisteredPasskey, ApiError>> + Send + Sync + 'static,
+    owner: PasskeyOwner,
 ) -> impl IntoView {
     let label = move || {
         outcome()
             .and_then(Result::ok)
             .map(|passkey| format!("Nom de l'appareil : {}.", passkey.label))
     };
-    view! {
-        <div class="card" role="status">
-            <p class="alert alert-success" data-testid="activation-done">
-                "Votre clé d'accès est enregistrée."
-            </p>
-            <p>{label}</p>
+    let next = match owner {
+        PasskeyOwner::Professional => view! {
             <p class="muted">
                 "Ce téléphone peut maintenant valider vos connexions : les demandes s'affichent dans \
                  l'application de validation."
@@ -234,6 +245,28 @@ fn ActivationDone(
                     "Se connecter"
                 </a>
             </div>
+        }
+        .into_any(),
+        PasskeyOwner::Staff => view! {
+            <p class="muted">
+                "Avec cette clé, vous ouvrez sur cette tablette vos sessions de saisie déléguée, \
+                 validées par le professionnel qui en répond."
+            </p>
+            <div class="actions">
+                <a class="button" href="/personnel" data-testid="open-personnel">
+                    "Ouvrir une session de saisie déléguée"
+                </a>
+            </div>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="card" role="status">
+            <p class="alert alert-success" data-testid="activation-done">
+                "Votre clé d'accès est enregistrée."
+            </p>
+            <p>{label}</p>
+            {next}
         </div>
     }
 }

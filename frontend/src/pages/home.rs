@@ -44,6 +44,10 @@ pub fn Home() -> impl IntoView {
                                 <a href="/validation">"Application de validation (sur votre téléphone)"</a>
                             </li>
                             <li>
+                                <a href="/personnel">"Saisie déléguée (personnel)"</a>
+                                <span class="hint">" — sous la responsabilité d'un professionnel présent"</span>
+                            </li>
+                            <li>
                                 <a href="/structure">"Espace structure"</a>
                                 <span class="hint">" — le compte de la structure, avec mot de passe et code SMS"</span>
                             </li>
@@ -80,6 +84,17 @@ pub fn Home() -> impl IntoView {
                     }
                         .into_any()
                 }
+                Access::Active(PrincipalKind::Delegate) => {
+                    view! {
+                        <ul class="link-list">
+                            <li>
+                                <a href="/personnel">"Saisie déléguée"</a>
+                                <span class="hint">" — ouvrir la session, puis saisir les vaccinations"</span>
+                            </li>
+                        </ul>
+                    }
+                        .into_any()
+                }
                 Access::Active(PrincipalKind::Professional) => {
                     view! {
                         <ul class="link-list">
@@ -88,6 +103,13 @@ pub fn Home() -> impl IntoView {
                             </li>
                             <li>
                                 <a href="/lots">"Lots de vaccins de mes structures"</a>
+                            </li>
+                            <li>
+                                <a href="/supervision">"Supervision des saisies déléguées"</a>
+                            </li>
+                            <li>
+                                <a href="/parametres">"Mes paramètres"</a>
+                                <span class="hint">" — qui peut saisir sous ma responsabilité"</span>
                             </li>
                             <li>
                                 <a href="/sessions">"Mes sessions"</a>

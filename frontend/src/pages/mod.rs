@@ -3,11 +3,16 @@
 pub mod activation;
 pub mod home;
 pub mod not_found;
+pub mod personnel;
+pub mod personnel_activation;
 pub mod report;
 pub mod security;
 pub mod sessions;
+pub mod settings;
 pub mod sign_in;
+pub mod staff;
 pub mod structure;
+pub mod supervision;
 pub mod terminal;
 pub mod validation;
 

@@ -13,10 +13,11 @@ use vigie_shared::{
     },
 };
 
-use super::{sessions::signed_out_or_error, set_title};
+use super::{sessions::signed_out_or_error, set_title, staff::ManagedStructures};
 use crate::{
     api,
     components::{
+        alerts::{error_alert, last_error},
         code_field::{CodeField, is_complete},
         identifier::{AccountIdField, AccountIdInput},
         password_field::PasswordField,
@@ -61,6 +62,7 @@ pub fn Structure() -> impl IntoView {
                 Access::Active(PrincipalKind::StructureAccount) => {
                     view! { <AccountView changed /> }.into_any()
                 }
+                // A professional who manages a structure finds its management here too.
                 Access::Active(PrincipalKind::Professional) => {
                     view! {
                         <div class="card" data-testid="structure-professional">
@@ -68,6 +70,18 @@ pub fn Structure() -> impl IntoView {
                                 "Vous êtes connecté avec votre identité de professionnel de santé. \
                                  L'Espace structure s'ouvre avec le compte de la structure : \
                                  déconnectez-vous d'abord."
+                            </p>
+                        </div>
+                        <ManagedStructures />
+                    }
+                        .into_any()
+                }
+                Access::Active(PrincipalKind::Delegate) => {
+                    view! {
+                        <div class="card" data-testid="structure-delegate">
+                            <p>
+                                "Cet appareil est ouvert en saisie déléguée. L'Espace structure \
+                                 s'ouvre avec le compte de la structure : déconnectez-vous d'abord."
                             </p>
                         </div>
                     }
@@ -383,6 +397,7 @@ fn ProfileCard(profile: AccountProfile) -> impl IntoView {
             </p>
         </section>
         <LotsManager structure />
+        <ManagedStructures />
         <nav class="card" aria-labelledby="structure-acces">
             <h2 id="structure-acces">"Accès"</h2>
             <ul class="link-list">
@@ -411,40 +426,6 @@ fn StepHeading(text: &'static str, focus: bool) -> impl IntoView {
         <h2 class="step-heading" tabindex="-1" node_ref=heading>
             {text}
         </h2>
-    }
-}
-
-/// An error under a form, announced as it appears.
-fn error_alert(
-    message: impl Fn() -> Option<String> + Send + Sync + 'static,
-    testid: &'static str,
-) -> impl IntoView {
-    move || {
-        message().map(|message| {
-            view! {
-                <p role="alert" class="alert alert-error" data-testid=testid>
-                    {message}
-                </p>
-            }
-        })
-    }
-}
-
-/// The last attempt's error, hidden while a new attempt runs.
-fn last_error<I, O>(
-    action: Action<I, Result<O, ApiError>>,
-) -> impl Fn() -> Option<ApiError> + Copy + Send + Sync + 'static
-where
-    I: Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-{
-    let pending = action.pending();
-    move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .filter(|_| !pending.get())
     }
 }
 

@@ -3,7 +3,6 @@
 //! (the passkey of this phone). "Quitter l'authentification" refuses with one tap; "Ce n'est
 //! pas moi" also reports fraud. A phone not yet activated gets the activation form instead.
 
-use gloo_timers::future::TimeoutFuture;
 use leptos::{prelude::*, task::spawn_local};
 use uuid::Uuid;
 use vigie_shared::{
@@ -16,13 +15,10 @@ use crate::{
     api,
     components::code_field::{CodeField, is_complete},
     format,
-    live::{LiveStream, StreamSlot},
+    live::{LiveList, LiveStream},
     session::{SessionContext, use_session},
     webauthn,
 };
-
-/// After the server refused the live stream, wait before asking again.
-const RETRY_AFTER_MS: u32 = 5_000;
 
 const REFUSED: &str = "Demande refusée : le poste en est informé.";
 const REPORTED: &str = "Merci : votre signalement a été transmis. La connexion par validation \
@@ -81,10 +77,7 @@ pub fn Validation() -> impl IntoView {
     };
     // A failed read of the list.
     let problem = RwSignal::new(None::<String>);
-    let stream = StreamSlot::new();
-    // Bumped to read the list again (start, reconnection); only the latest answer counts.
-    let reloads = RwSignal::new(0u32);
-    let latest = StoredValue::new(0u32);
+    let list = LiveList::new();
 
     let open_stream = move || {
         LiveStream::open(api::APPROVER_EVENTS_URL).map(|live| {
@@ -100,46 +93,26 @@ pub fn Validation() -> impl IntoView {
                     inbox.settle(event.approval_id, None);
                 }
             })
-            // Connected (again): read what may have arrived meanwhile.
-            .on_open(move || reloads.update(|n| *n += 1))
-            .on_closed(move || {
-                stream.close();
-                spawn_local(async move {
-                    TimeoutFuture::new(RETRY_AFTER_MS).await;
-                    reloads.try_update(|n| *n += 1);
-                });
-            })
+            .reloading(list)
         })
     };
 
-    Effect::new(move |_| {
-        let this = reloads.get();
-        latest.set_value(this);
-        spawn_local(async move {
-            let answer = api::approver_requests().await;
-            if latest.try_get_value() != Some(this) {
-                return;
-            }
-            match answer {
-                Ok(mut list) => {
-                    newest_first(&mut list);
-                    problem.set(None);
-                    inbox.requests.set(list);
-                    mode.set(Mode::Ready);
-                    if !stream.is_open() {
-                        stream.set(open_stream());
-                    }
-                }
-                Err(ApiError {
-                    code: ErrorCode::NotApproverDevice,
-                    ..
-                }) => {
-                    stream.close();
-                    mode.set(Mode::NotActivated);
-                }
-                Err(error) => problem.set(Some(error.message)),
-            }
-        });
+    list.read_with(api::approver_requests, move |answer| match answer {
+        Ok(mut requests) => {
+            newest_first(&mut requests);
+            problem.set(None);
+            inbox.requests.set(requests);
+            mode.set(Mode::Ready);
+            list.follow(open_stream);
+        }
+        Err(ApiError {
+            code: ErrorCode::NotApproverDevice,
+            ..
+        }) => {
+            list.close();
+            mode.set(Mode::NotActivated);
+        }
+        Err(error) => problem.set(Some(error.message)),
     });
 
     // Changes only when the mode does: a reload must not rebuild the cards (typed codes).
@@ -320,9 +293,23 @@ fn pending_card(
         }
     });
 
+    // A staff member asks to type under my responsibility, on a tablet beside me.
+    let delegation = request.requested_by.clone().map(|name| {
+        view! {
+            <p class="delegation-request" data-testid="delegation-request">
+                {format!(
+                    "{name} demande à saisir sous votre responsabilité — {}, {}",
+                    request.place,
+                    request.terminal,
+                )}
+            </p>
+        }
+    });
+
     view! {
         <li class="card pending-request" data-testid="pending-request" aria-labelledby=labelled_by>
             <h2 id=title_id>{request.terminal.clone()}</h2>
+            {delegation}
             {atypical}
             <dl class="facts">
                 <div>

@@ -77,6 +77,9 @@ mod tests {
             started_at: now,
             idle_expires_at: now + Duration::minutes(idle_min),
             absolute_expires_at: now + Duration::minutes(absolute_min),
+            typist: None,
+            authority: None,
+            structure: None,
         }
     }
 

@@ -17,7 +17,10 @@ use vigie_shared::{
 };
 
 use super::api;
-use crate::{format, pages::set_title};
+use crate::{
+    format,
+    pages::{set_title, supervision::contest_line},
+};
 
 #[derive(Clone)]
 enum Stage {
@@ -784,6 +787,20 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
                 )}
                 {invalid.then_some(" — invalidée")}
             </p>
+            {injection
+                .typed_by
+                .clone()
+                .map(|typist| view! { <p class="hint">{format!("Saisie par {typist} (saisie déléguée)")}</p> })}
+            {injection
+                .contest
+                .as_ref()
+                .map(|contest| {
+                    view! {
+                        <p class="contest" data-testid="injection-contest">
+                            {contest_line(contest)}
+                        </p>
+                    }
+                })}
             <Show when=move || !invalid>
                 <details>
                     <summary>"Corriger, invalider ou déclarer un effet indésirable"</summary>

@@ -1,0 +1,182 @@
+// Délégation de saisie, end to end, with three browser contexts: the staff member's tablet,
+// the doctor's phone (approver app) and the doctor's computer (supervision). The structure's
+// manager gives Marie Dupont a passkey link; her tablet creates the passkey; Dr Jean Martin
+// lets her type for him; she asks, he types the tablet's code on his phone; her entry appears
+// live on his supervision screen; he contests it, then ends the session: the tablet locks
+// within a second and its cookie opens nothing any more.
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import {
+  activatedPhone,
+  addVirtualAuthenticator,
+  advanceClock,
+  CENTRE_ACCOUNT,
+  doctorTablet,
+  expectAccessible,
+  JEAN_MARTIN,
+  smsSignInCode,
+} from './helpers';
+
+/** The demonstration staff member (backend/src/demo.rs). */
+const MARIE = { cpe: '3001234567', name: 'Marie Dupont' };
+const BANNER = `Saisie par ${MARIE.name} sous la responsabilité du ${JEAN_MARTIN.name}`;
+/** A man born in May 1962 (valid key): a patient no other test uses. */
+const NIR = '162057511234589';
+
+/** The structure account signs in (password, then the SMS code from the outbox). */
+async function signInCentre(page: Page): Promise<void> {
+  await page.goto('/structure');
+  await page.getByLabel(/Identifiant \(FINESS/).fill(CENTRE_ACCOUNT.identifier);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(CENTRE_ACCOUNT.password);
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
+  await expect(page.getByRole('banner')).toContainText('code SMS attendu');
+  await page.getByLabel('Code reçu par SMS').fill(smsSignInCode(CENTRE_ACCOUNT.mobile));
+  await page.getByRole('button', { name: 'Valider' }).click();
+  await expect(page.getByRole('banner')).toContainText(`Connecté : ${CENTRE_ACCOUNT.name}`);
+}
+
+test.beforeEach(async () => {
+  // Fresh push budget for Dr Jean Martin (3 requests per 10 minutes are real).
+  await advanceClock(15 * 60);
+});
+
+test('saisie déléguée : clé du personnel, validation sur le téléphone, supervision en direct, fin de session', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const contexts: BrowserContext[] = [];
+
+  // 1. The manager makes a new passkey link for Marie Dupont, shown with its QR code.
+  const manager = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(manager);
+  const desk = await manager.newPage();
+  await signInCentre(desk);
+  const managed = desk.getByTestId('managed-structure');
+  await expect(managed).toContainText(CENTRE_ACCOUNT.structure);
+  const marieRow = managed.getByTestId('staff-row').filter({ hasText: MARIE.name });
+  await expect(marieRow).toContainText(MARIE.cpe);
+  await marieRow.getByRole('button', { name: /Nouveau lien de clé d.accès/ }).click();
+  const enrolment = desk.getByTestId('staff-enrolment');
+  await expect(enrolment).toContainText('À ouvrir sur la tablette de la personne, valable 24 h');
+  await expect(desk.getByTestId('staff-enrolment-qr').locator('svg')).toBeVisible();
+  const link = (await desk.getByTestId('staff-enrolment-link').innerText()).trim();
+  expect(link).toMatch(/\/personnel\/activation#jeton=.+/);
+  await expectAccessible(desk);
+
+  // 2. Her tablet creates her passkey from the link.
+  const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
+  contexts.push(tablet);
+  const tab = await tablet.newPage();
+  await addVirtualAuthenticator(tablet, tab);
+  await tab.goto(link);
+  await tab.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
+  await expect(tab.getByTestId('activation-done')).toBeVisible();
+  await desk.reload();
+  await expect(desk.getByTestId('staff-row').filter({ hasText: MARIE.name }).getByTestId('staff-passkey')).toHaveText('créée');
+
+  // 3. The doctor's phone (approver app) and his computer (signed in with his passkey).
+  const phone = await activatedPhone(browser, JEAN_MARTIN.nationalId);
+  contexts.push(phone.context);
+  await phone.page.goto('/validation');
+  await expect(phone.page.getByText('Aucune demande en attente')).toBeVisible();
+  const computer = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(computer);
+  const screen = await computer.newPage();
+  await doctorTablet(computer, screen);
+
+  // 4. "Mes paramètres": he lets her type under his responsibility (withdraw, then authorise).
+  await screen.goto('/parametres');
+  const marieSwitch = screen.getByTestId('delegate').filter({ hasText: MARIE.name }).getByRole('switch');
+  await expect(marieSwitch).toBeChecked();
+  await marieSwitch.click();
+  await expect(screen.getByTestId('settings-notice')).toContainText('ne peut plus saisir');
+  await expect(marieSwitch).not.toBeChecked();
+  await marieSwitch.click();
+  await expect(screen.getByTestId('settings-notice')).toContainText(`${MARIE.name} peut saisir sous votre responsabilité`);
+  await expect(marieSwitch).toBeChecked();
+  await expectAccessible(screen);
+
+  // The supervision screen is open before anything happens: all that follows arrives live.
+  await screen.goto('/supervision');
+  await expect(screen.getByRole('heading', { level: 1 })).toHaveText('Supervision des saisies déléguées');
+  const navigations: string[] = [];
+  screen.on('framenavigated', (frame) => {
+    if (frame === screen.mainFrame()) navigations.push(frame.url());
+  });
+
+  // 5. On her tablet: her CPE number (checked as typed), her passkey, the doctor, the code.
+  await tab.goto('/personnel');
+  const cpe = tab.getByLabel('Numéro de carte CPE');
+  await cpe.fill('30012345');
+  await expect(tab.getByText('Numéro de carte CPE : 10 caractères attendus, 8 saisis.')).toBeVisible();
+  await expect(tab.getByRole('button', { name: /Se connecter avec ma clé d.accès/ })).toBeDisabled();
+  await cpe.fill(MARIE.cpe);
+  await tab.getByRole('button', { name: /Se connecter avec ma clé d.accès/ }).click();
+  await expect(tab.getByTestId('delegation-banner')).toContainText('en attente de validation');
+  await tab.getByRole('radio', { name: JEAN_MARTIN.name }).check();
+  await tab.getByLabel('Nom de ce poste').fill('Tablette 3');
+  await expectAccessible(tab);
+  await tab.getByRole('button', { name: 'Demander la validation' }).click();
+  const code = (await tab.getByTestId('push-code').innerText()).replace(/\D/g, '');
+  expect(code).toHaveLength(6);
+  await expect(tab.getByTestId('push-qr').locator('svg')).toBeVisible();
+  await expect(tab.getByTestId('push-status')).toContainText('En attente');
+
+  // 6. His phone shows who asks, where; he types the code and confirms (UV).
+  const request = phone.page.getByTestId('pending-request');
+  await expect(request.getByTestId('delegation-request')).toHaveText(
+    `${MARIE.name} demande à saisir sous votre responsabilité — ${CENTRE_ACCOUNT.structure}, Tablette 3`,
+  );
+  await request.getByLabel(/Code affiché sur le poste/).fill(code);
+  await request.getByRole('button', { name: 'Valider' }).click();
+
+  // 7. The tablet opens the entry screen under the banner; supervision shows the session.
+  await expect(tab).toHaveURL(/\/vaccination$/);
+  await expect(tab.getByTestId('delegation-banner')).toHaveText(BANNER);
+  const session = screen.getByTestId('delegated-session').filter({ hasText: MARIE.name });
+  await expect(session).toContainText('Session en cours');
+  await expect(session).toContainText('Tablette 3');
+
+  // 8. She records a vaccination; it appears on his screen without a reload.
+  await tab.getByTestId('nir').fill(NIR);
+  await tab.getByTestId('nir').press('Enter');
+  await expect(tab.getByTestId('dose-form')).toBeVisible();
+  await tab.getByTestId('family-name').fill('Durand');
+  await tab.getByTestId('given-names').fill('Paul');
+  await tab.getByTestId('birth-date').fill('1962-05-20');
+  await tab.getByTestId('department').fill('75');
+  await tab.getByTestId('eligible').check();
+  await tab.getByTestId('consent').check();
+  await expect(tab.getByTestId('lot')).not.toHaveValue('');
+  await tab.getByTestId('save').click();
+  await expect(tab.getByTestId('recorded')).toContainText('dose 1/2');
+  await expect(tab.getByTestId('delegation-banner')).toHaveText(BANNER);
+
+  const entry = session.getByTestId('delegated-entry');
+  await expect(entry).toHaveCount(1);
+  await expect(entry).toContainText(/Paul DURAND|Paul Durand/i);
+  await expect(entry).toContainText('20/05/1962');
+  expect(navigations).toEqual([]);
+  await expectAccessible(screen);
+
+  // 9. He contests the entry: the reason is required; the tablet is told at once.
+  await entry.getByRole('button', { name: 'Contester' }).click();
+  const contest = entry.getByRole('button', { name: 'Contester cette saisie' });
+  await expect(contest).toBeDisabled();
+  await entry.getByLabel(/Raison de la contestation/).fill('Patient absent de la salle');
+  await contest.click();
+  await expect(entry.getByTestId('entry-contest')).toHaveText(`Contestée par ${JEAN_MARTIN.name} : Patient absent de la salle`);
+  await expect(tab.getByTestId('contest-notice')).toContainText(
+    `Le ${JEAN_MARTIN.name} a contesté une saisie : Patient absent de la salle`,
+  );
+
+  // 10. "Terminer la session": the tablet is locked within a second, its cookie is dead.
+  await session.getByRole('button', { name: 'Terminer la session' }).click();
+  await expect(tab.getByTestId('session-locked')).toBeVisible({ timeout: 1_000 });
+  await expect(tab.getByTestId('lock-reason')).toHaveText(`Session de saisie déléguée terminée par le ${JEAN_MARTIN.name}.`);
+  await expect(tab.getByTestId('dose-form')).toHaveCount(0);
+  await expect(session).toContainText('Session terminée');
+  const refused = await tab.request.get('/api/vaccination/context');
+  expect(refused.status()).toBe(401);
+  expect((await tab.request.get('/api/session')).status()).toBe(401);
+  await expectAccessible(tab);
+
+  for (const context of contexts) await context.close();
+});
