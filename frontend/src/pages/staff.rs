@@ -57,7 +57,7 @@ fn StructureManager(details: StructureDetails) -> impl IntoView {
     let title_id = format!("gestion-{id}");
     let labelled_by = title_id.clone();
     view! {
-        <section class="card" aria-labelledby=labelled_by data-testid="managed-structure">
+        <section class="card managed-structure" aria-labelledby=labelled_by data-testid="managed-structure">
             <h2 id=title_id>{format!("Gestion — {}", details.name)}</h2>
             <HoursEditor details />
             <StaffManager structure=id />

@@ -159,8 +159,10 @@ pub fn Supervision() -> impl IntoView {
             "Les sessions de saisie ouvertes sous votre responsabilité, et celles des dernières \
              24 heures. Les saisies s'affichent dès qu'elles sont enregistrées."
         </p>
-        {move || problem.get().map(|error| signed_out_or_error(error))}
+        {move || problem.get().map(signed_out_or_error)}
         {move || match mode.get() {
+            // Signed out (or refused): the card above says so, and nothing is loading.
+            Mode::Loading if problem.with(Option::is_some) => ().into_any(),
             Mode::Loading => view! { <p class="muted">"Chargement…"</p> }.into_any(),
             Mode::Ready if empty.get() => {
                 view! {
