@@ -15,11 +15,13 @@ pub use countdown::{Countdown, Limit};
 use chrono::{DateTime, Utc};
 use gloo_timers::callback::Interval;
 use leptos::{prelude::*, task::spawn_local};
-use serde::Deserialize;
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
-    api::session::{PrincipalKind, SessionStage, SessionState},
+    api::{
+        delegation::EntryContestedNotice as EntryContested,
+        session::{PrincipalKind, SessionEnded, SessionStage, SessionState},
+    },
 };
 
 use crate::{
@@ -80,34 +82,6 @@ pub struct SessionContext {
 pub struct ContestNotice {
     pub injection_id: Uuid,
     pub text: String,
-}
-
-/// `session_ended` on the session's stream.
-#[derive(Debug, Default, Deserialize)]
-pub struct SessionEnded {
-    /// `ended_by_authority`, `delegation_withdrawn`, `staff_withdrawn`, `ended_by_user`…
-    #[serde(default)]
-    reason: Option<String>,
-    /// The server's sentence, when it gives one.
-    #[serde(default)]
-    message: Option<String>,
-}
-
-impl SessionEnded {
-    fn because(reason: &str) -> Self {
-        Self {
-            reason: Some(reason.to_owned()),
-            message: None,
-        }
-    }
-}
-
-/// `entry_contested` on a delegated session's stream.
-#[derive(Debug, Deserialize)]
-struct EntryContested {
-    injection_id: Uuid,
-    reason: String,
-    by: String,
 }
 
 /// Creates the session context for the whole app and starts its timers.

@@ -137,9 +137,7 @@ impl ErrorCode {
             Self::DelegationNotAllowed => {
                 "Ce professionnel ne vous autorise pas à saisir sous sa responsabilité (ou vous n'êtes plus déclaré(e) par la structure)."
             }
-            Self::AlreadyDeclared => {
-                "Cette personne est déjà déclarée dans cette structure."
-            }
+            Self::AlreadyDeclared => "Cette personne est déjà déclarée dans cette structure.",
             Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
             Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",
             Self::Network => "Le serveur est injoignable : vérifiez votre connexion.",

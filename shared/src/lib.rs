@@ -7,4 +7,6 @@ pub mod error;
 pub mod ids;
 
 pub use error::{ApiError, ErrorCode};
-pub use ids::{AccountIdentifier, CpeNumber, Finess, IdError, NationalId, Nir, NirContext, Rpps, Sex};
+pub use ids::{
+    AccountIdentifier, CpeNumber, Finess, IdError, NationalId, Nir, NirContext, Rpps, Sex,
+};

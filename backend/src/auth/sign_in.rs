@@ -141,7 +141,7 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
                 now,
                 events::session_channel(row.id),
                 "session_ended",
-                &serde_json::json!({ "reason": "reported" }),
+                &vigie_shared::api::session::SessionEnded::because("reported"),
             )
             .await?;
     }

@@ -15,7 +15,10 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
-use vigie_shared::ErrorCode;
+use vigie_shared::{
+    ErrorCode,
+    api::{delegation::DelegatedSessionEnded, session::SessionEnded},
+};
 
 use crate::{
     audit::{self, Event},
@@ -128,7 +131,10 @@ pub async fn end_one(
             now,
             events::session_channel(s.id),
             "session_ended",
-            &serde_json::json!({ "reason": reason.code(), "message": reason.message() }),
+            &SessionEnded {
+                reason: Some(reason.code().into()),
+                message: Some(reason.message().into()),
+            },
         )
         .await?;
     if let Some(p) = s.professional_id {
@@ -139,7 +145,10 @@ pub async fn end_one(
                 now,
                 events::supervision_channel(p),
                 "delegated_session_ended",
-                &serde_json::json!({ "session_id": s.id, "ended_at": now }),
+                &DelegatedSessionEnded {
+                    session_id: s.id,
+                    ended_at: now,
+                },
             )
             .await?;
     }

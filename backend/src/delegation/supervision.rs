@@ -10,7 +10,7 @@ use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
     api::{
-        delegation::{DelegatedEntry, DelegatedSessionView, EntryContest},
+        delegation::{DelegatedEntry, DelegatedSessionView, EntryContest, EntryContestedNotice},
         vaccination::{ContestView, InjectionStatus},
     },
 };
@@ -265,7 +265,11 @@ pub async fn contest(
             now,
             events::session_channel(session_id),
             "entry_contested",
-            &serde_json::json!({ "injection_id": row.id, "reason": reason, "by": display_name(p) }),
+            &EntryContestedNotice {
+                injection_id: row.id,
+                reason: reason.clone(),
+                by: display_name(p),
+            },
         )
         .await?;
     txn.commit().await?;

@@ -121,7 +121,7 @@ pub async fn end(
             now,
             events::session_channel(row.id),
             "session_ended",
-            &serde_json::json!({ "reason": "ended_by_user" }),
+            &vigie_shared::api::session::SessionEnded::because("ended_by_user"),
         )
         .await?;
     txn.commit().await?;

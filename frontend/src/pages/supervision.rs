@@ -5,12 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use leptos::{prelude::*, task::spawn_local};
-use serde::Deserialize;
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
     api::{
-        delegation::{DelegatedEntry, DelegatedSessionView},
+        delegation::{DelegatedEntry, DelegatedSessionEnded, DelegatedSessionView},
         vaccination::{ContestView, InjectionStatus},
     },
 };
@@ -29,14 +28,6 @@ enum LiveUpdate {
     Session(DelegatedSessionView),
     Entry(DelegatedEntry),
     Ended { session_id: Uuid, at: DateTime<Utc> },
-}
-
-/// `delegated_session_ended`.
-#[derive(Deserialize)]
-struct SessionEnded {
-    session_id: Uuid,
-    #[serde(default)]
-    ended_at: Option<DateTime<Utc>>,
 }
 
 /// Applies an update; false when it names a session not on screen (read the list again).
@@ -119,10 +110,10 @@ pub fn Supervision() -> impl IntoView {
                 }
             })
             .on("delegated_session_ended", move |data| {
-                if let Ok(ended) = serde_json::from_str::<SessionEnded>(data) {
+                if let Ok(ended) = serde_json::from_str::<DelegatedSessionEnded>(data) {
                     update(LiveUpdate::Ended {
                         session_id: ended.session_id,
-                        at: ended.ended_at.unwrap_or_else(api::server_now),
+                        at: ended.ended_at,
                     });
                 }
             })

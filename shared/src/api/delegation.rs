@@ -194,6 +194,24 @@ pub struct EntryContest {
     pub reason: String,
 }
 
+/// `entry_contested` on the delegated session's stream: the typist's tablet is told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EntryContestedNotice {
+    pub injection_id: Uuid,
+    pub reason: String,
+    /// "Dr Jean Martin".
+    pub by: String,
+}
+
+/// `delegated_session_ended` on the supervision stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DelegatedSessionEnded {
+    pub session_id: Uuid,
+    pub ended_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

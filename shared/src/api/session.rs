@@ -83,3 +83,25 @@ pub struct SessionSummary {
 pub struct SessionReport {
     pub token: String,
 }
+
+/// `session_ended` on a session's live stream: that device is signed out now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionEnded {
+    /// `ended_by_user`, `reported`, `ended_by_authority`, `delegation_withdrawn`,
+    /// `staff_withdrawn` (or `expired`, set by the client itself).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The server's French sentence, when it gives one.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl SessionEnded {
+    pub fn because(reason: &str) -> Self {
+        Self {
+            reason: Some(reason.to_owned()),
+            message: None,
+        }
+    }
+}
