@@ -34,13 +34,11 @@ async function signInCentre(page: Page): Promise<void> {
   await expect(page.getByRole('banner')).toContainText(`Connecté : ${CENTRE_ACCOUNT.name}`);
 }
 
-test.beforeEach(async () => {
-  // Fresh push budget for Dr Jean Martin (3 requests per 10 minutes are real).
-  await advanceClock(15 * 60);
-});
-
 test('saisie déléguée : clé du personnel, validation sur le téléphone, supervision en direct, fin de session', async ({ browser }) => {
   test.setTimeout(90_000);
+  // Fresh push budget for Dr Jean Martin (3 requests per 10 minutes are real). Once only:
+  // the CLI's activation link of passkey.spec.ts lives 30 minutes of the server's clock.
+  await advanceClock(15 * 60);
   const contexts: BrowserContext[] = [];
 
   // 1. The manager makes a new passkey link for Marie Dupont, shown with its QR code.
@@ -179,4 +177,51 @@ test('saisie déléguée : clé du personnel, validation sur le téléphone, sup
   await expectAccessible(tab);
 
   for (const context of contexts) await context.close();
+});
+
+test('gestionnaire : déclarer puis retirer un membre du personnel, horaires d\'ouverture', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const desk = await context.newPage();
+  await signInCentre(desk);
+  const managed = desk.getByTestId('managed-structure');
+  // A CPE number no other run used (the card's 10 digits).
+  const cpe = `30${String(Date.now()).slice(-8)}`;
+
+  // Declared: a passkey link comes with it, the list shows her without a key yet.
+  const declare = managed.getByTestId('declare-staff');
+  await declare.getByLabel('Numéro de carte CPE').fill(cpe.slice(0, 8));
+  await expect(declare.getByText('10 caractères attendus')).toBeVisible();
+  await declare.getByLabel('Numéro de carte CPE').fill(cpe);
+  await declare.getByLabel('Prénom').fill('Inès');
+  await declare.getByLabel('Nom', { exact: true }).fill('Garcia');
+  await declare.getByLabel('Fonction').fill("Agent d'accueil");
+  await declare.getByTestId('declare-staff-submit').click();
+  await expect(desk.getByTestId('staff-enrolment')).toContainText('Inès Garcia');
+  const row = managed.getByTestId('staff-row').filter({ hasText: 'Inès Garcia' });
+  await expect(row).toContainText(cpe);
+  await expect(row.getByTestId('staff-passkey')).toHaveText('pas encore créée');
+
+  // Withdrawn, after a confirmation: the row says since when, and offers nothing more.
+  await row.getByTestId('staff-withdraw').click();
+  await expect(row.getByRole('group', { name: 'Confirmer le retrait' })).toBeVisible();
+  await row.getByTestId('staff-withdraw-confirm').click();
+  await expect(row).toContainText('Retiré(e) le');
+  await expect(row.getByTestId('staff-withdraw')).toHaveCount(0);
+
+  // Opening hours: a Monday closing before it opens is refused in French; a valid one is kept.
+  const hours = managed.getByTestId('hours-form');
+  await hours.getByLabel('Ouverture du lundi').fill('19:00');
+  await hours.getByLabel('Fermeture du lundi').fill('08:00');
+  await hours.getByRole('button', { name: "Enregistrer l'adresse et les horaires" }).click();
+  await expect(hours.getByRole('alert')).toContainText("l'heure de fermeture doit suivre l'heure d'ouverture");
+  await hours.getByLabel('Ouverture du lundi').fill('09:00');
+  await hours.getByLabel('Fermeture du lundi').fill('18:30');
+  await hours.getByRole('button', { name: "Enregistrer l'adresse et les horaires" }).click();
+  await expect(hours.getByRole('status')).toContainText('Adresse et horaires enregistrés.');
+  await desk.reload();
+  const again = desk.getByTestId('managed-structure').getByTestId('hours-form');
+  await expect(again.getByLabel('Ouverture du lundi')).toHaveValue('09:00');
+  await expect(again.getByLabel('Fermeture du lundi')).toHaveValue('18:30');
+  await expectAccessible(desk);
+  await context.close();
 });
