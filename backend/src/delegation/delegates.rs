@@ -207,7 +207,10 @@ pub async fn authorities(
         .await?;
     let mut out = Vec::new();
     for g in grants {
-        if allowed(state, g.professional_id, s).await?
+        // Still practising in the staff member's structure.
+        if access::structures_of(&state.db, g.professional_id)
+            .await?
+            .contains(&s.structure_id)
             && let Some(p) = professional::Entity::find_by_id(g.professional_id)
                 .one(&state.db)
                 .await?

@@ -104,13 +104,14 @@ pub async fn managed(
     if managed_ids(db, principal).await?.contains(&structure_id) {
         return find(db, structure_id).await;
     }
-    if visible(db, principal, structure_id).await? {
+    if works_in(db, principal, structure_id).await? {
         return Err(ErrorCode::Forbidden.into());
     }
     Err(ErrorCode::NotFound.into())
 }
 
-async fn visible(
+/// Practises there (professional) or is declared there (staff).
+async fn works_in(
     db: &impl ConnectionTrait,
     principal: &Principal,
     structure_id: Uuid,
@@ -121,7 +122,7 @@ async fn visible(
             .contains(&structure_id),
         Principal::Delegate { staff, .. } => staff.structure_id == structure_id,
         Principal::Account { .. } => false,
-    } || managed_ids(db, principal).await?.contains(&structure_id))
+    })
 }
 
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<structure::Model> {
@@ -181,7 +182,7 @@ pub async fn list_managed(
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<StructureDetails> {
     let manages = managed_ids(&state.db, principal).await?.contains(&id);
-    if !manages && !visible(&state.db, principal, id).await? {
+    if !manages && !works_in(&state.db, principal, id).await? {
         return Err(ErrorCode::NotFound.into());
     }
     Ok(details(find(&state.db, id).await?, manages))

@@ -20,8 +20,8 @@ use crate::{
     audit::{self, Event},
     auth::session::{display_name, staff_name},
     entities::{
-        injection, injection_revision, patient, professional, session as session_row, staff_member,
-        structure, terminal, vaccine_lot, vaccine_product,
+        injection, patient, professional, session as session_row, staff_member, structure,
+        terminal, vaccine_lot, vaccine_product,
     },
     error::{AppError, AppResult},
     events,
@@ -104,9 +104,10 @@ async fn session_view(
             .map(|t| t.label)
             .unwrap_or_else(|| "Poste inconnu".into()),
         started_at: s.created_at,
-        ended_at: s.ended_at.or_else(|| {
-            (s.idle_expires_at.min(s.absolute_expires_at) <= now)
-                .then_some(s.idle_expires_at.min(s.absolute_expires_at))
+        // Ended by someone, or by its own time limits.
+        ended_at: s.ended_at.or({
+            let limit = s.idle_expires_at.min(s.absolute_expires_at);
+            (limit <= now).then_some(limit)
         }),
         entries,
     })
@@ -202,6 +203,7 @@ pub async fn end(state: &AppState, p: &professional::Model, session_id: Uuid) ->
 pub async fn contest(
     state: &AppState,
     p: &professional::Model,
+    by_session: Uuid,
     injection_id: Uuid,
     body: &EntryContest,
 ) -> AppResult<DelegatedEntry> {
@@ -216,21 +218,14 @@ pub async fn contest(
         return entry(&state.db, &row).await;
     }
     let txn = audit::begin_write(&state.db).await?;
-    let before = crate::vaccination::service::views(&txn, vec![row.clone()])
-        .await?
-        .pop();
-    injection_revision::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        injection_id: Set(row.id),
-        version: Set(row.version),
-        snapshot: Set(serde_json::to_string(&before).map_err(AppError::internal)?),
-        change: Set("contest".into()),
-        reason: Set(reason.clone()),
-        changed_by: Set(p.id.to_string()),
-        session_id: Set(row.session_id),
-        changed_at: Set(now),
-    }
-    .insert(&txn)
+    crate::vaccination::service::keep_revision(
+        &txn,
+        now,
+        (p.id.to_string(), by_session),
+        &row,
+        "contest",
+        &reason,
+    )
     .await?;
     let version = row.version + 1;
     let session_id = row.session_id;

@@ -63,6 +63,6 @@ pub async fn contest(
     ApiJson(body): ApiJson<EntryContest>,
 ) -> AppResult<Json<DelegatedEntry>> {
     Ok(Json(
-        supervision::contest(&state, &me.professional, id, &body).await?,
+        supervision::contest(&state, &me.professional, me.session.id, id, &body).await?,
     ))
 }

@@ -809,10 +809,12 @@ fn check_reason(reason: &str) -> AppResult<String> {
     Ok(reason.to_owned())
 }
 
-async fn keep_revision(
+/// Keeps the injection as it was before a change (correction, invalidation, contest), with
+/// who changed it from which session.
+pub(crate) async fn keep_revision(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    actor: &Actor,
+    (changed_by, session_id): (String, Uuid),
     row: &injection::Model,
     change: &str,
     reason: &str,
@@ -825,8 +827,8 @@ async fn keep_revision(
         snapshot: Set(serde_json::to_string(&before).map_err(AppError::internal)?),
         change: Set(change.into()),
         reason: Set(reason.into()),
-        changed_by: Set(principal_key(actor)),
-        session_id: Set(actor.session_id),
+        changed_by: Set(changed_by),
+        session_id: Set(session_id),
         changed_at: Set(now),
     }
     .insert(txn)
@@ -844,7 +846,15 @@ pub async fn correct(
     let reason = check_reason(&change.reason)?;
     let txn = audit::begin_write(&state.db).await?;
     let row = correctable(&txn, actor, now, id).await?;
-    keep_revision(&txn, now, actor, &row, "correction", &reason).await?;
+    keep_revision(
+        &txn,
+        now,
+        (principal_key(actor), actor.session_id),
+        &row,
+        "correction",
+        &reason,
+    )
+    .await?;
     let mut next = row.clone().into_active_model();
     if let Some(lot_id) = change.lot_id {
         let at = change.administered_at.unwrap_or(row.administered_at);
@@ -899,7 +909,15 @@ pub async fn invalidate(
     let reason = check_reason(reason)?;
     let txn = audit::begin_write(&state.db).await?;
     let row = correctable(&txn, actor, now, id).await?;
-    keep_revision(&txn, now, actor, &row, "invalidation", &reason).await?;
+    keep_revision(
+        &txn,
+        now,
+        (principal_key(actor), actor.session_id),
+        &row,
+        "invalidation",
+        &reason,
+    )
+    .await?;
     let mut next = row.clone().into_active_model();
     next.status = Set("invalidated".into());
     next.version = Set(row.version + 1);
