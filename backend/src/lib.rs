@@ -26,6 +26,7 @@ pub mod state;
 pub mod statistics;
 pub mod telemetry;
 pub mod vaccination;
+pub mod work;
 
 pub use config::Settings;
 pub use startup::Application;

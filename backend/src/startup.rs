@@ -8,6 +8,7 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderValue, header},
     response::IntoResponse,
+    serve::ListenerExt,
 };
 use rand::RngCore;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -38,7 +39,12 @@ pub struct Application {
 
 impl Application {
     /// Binds the listener first, so a `public_url` with port 0 follows the real port.
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::default()).await
+    }
+
+    /// Builds with a given clock: tests run two instances on one database on one time.
+    pub async fn build_with_clock(mut settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.listen).await?;
         let port = listener.local_addr()?.port();
         if settings.public_url.port() == Some(0) {
@@ -55,7 +61,7 @@ impl Application {
             db,
             settings: Arc::new(settings),
             webauthn: Arc::new(webauthn),
-            clock: Clock::default(),
+            clock,
             decoy_key: Arc::new(decoy_key),
             dcc: Arc::new(dcc),
         };
@@ -81,7 +87,14 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Live streams send small frames: without TCP_NODELAY, Nagle's algorithm and the
+        // peer's delayed ACK hold each one for ~40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY refused");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

@@ -9,8 +9,11 @@ pub mod password;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Condition, Expr, ExprTrait},
 };
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -35,6 +38,7 @@ use crate::{
     error::{AppError, AppResult},
     mail,
     state::AppState,
+    work::{Actor, DomainEvent, Work},
 };
 
 /// How long the SMS code is valid, and how many tries it allows.
@@ -130,33 +134,41 @@ pub async fn sign_in(
     };
     if account.locked_until.is_some_and(|until| until > now) {
         password::verify_blocking(given, password::decoy_hash().to_owned()).await?;
-        let txn = state.db.begin().await?;
-        audit::record(
-            &txn,
-            now,
-            Event::new("account.sign_in_refused_locked").actor(account.id),
-        )
-        .await?;
-        txn.commit().await?;
+        let mut work = Work::begin(state, Actor::anonymous()).await?;
+        work.emit(DomainEvent::LockedAccountTried {
+            account: account.id,
+        });
+        work.commit().await?;
         return Err(invalid_credentials());
     }
     if !password::verify_blocking(given, account.password_hash.clone()).await? {
-        failed(state, now, &account).await?;
+        failed(state, &account).await?;
         return Err(invalid_credentials());
     }
 
-    let txn = state.db.begin().await?;
-    structure_account::Entity::update_many()
+    let mut work = Work::begin(state, Actor::anonymous()).await?;
+    let now = work.now();
+    // A lock set by wrong passwords checked in parallel with this one still holds.
+    let unlocked = structure_account::Entity::update_many()
         .col_expr(structure_account::Column::FailedAttempts, Expr::value(0))
         .col_expr(
             structure_account::Column::LockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(structure_account::Column::Id.eq(account.id))
-        .exec(&txn)
+        .filter(not_locked(now))
+        .exec(work.db())
         .await?;
+    if unlocked.rows_affected != 1 {
+        work.emit(DomainEvent::LockedAccountTried {
+            account: account.id,
+        });
+        work.commit().await?;
+        return Err(invalid_credentials());
+    }
+    let txn = work.db();
     let opened = session::open_for(
-        &txn,
+        txn,
         &state.settings,
         now,
         Owner::Account(account.id),
@@ -165,16 +177,12 @@ pub async fn sign_in(
         client,
     )
     .await?;
-    send_code(&txn, now, &account, opened.session.id).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("account.password_accepted")
-            .actor(account.id)
-            .session(opened.session.id),
-    )
-    .await?;
-    txn.commit().await?;
+    send_code(txn, now, &account, opened.session.id).await?;
+    work.emit(DomainEvent::PasswordAccepted {
+        account: account.id,
+        session: opened.session.id,
+    });
+    work.commit().await?;
     // The row as opened: its state does not depend on the code just stored.
     let current = Current {
         session: opened.session,
@@ -191,36 +199,62 @@ async fn principal(state: &AppState, account: structure_account::Model) -> AppRe
     Ok(Principal::Account { account, structure })
 }
 
-/// Counts a wrong password; enough in a row lock the account for a while.
-async fn failed(
-    state: &AppState,
-    now: DateTime<Utc>,
-    account: &structure_account::Model,
-) -> AppResult<()> {
+/// Not locked at `now`: the condition every counting or unlocking statement carries.
+fn not_locked(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(structure_account::Column::LockedUntil.is_null())
+        .add(structure_account::Column::LockedUntil.lte(now))
+}
+
+/// Counts a wrong password; enough in a row lock the account for a while. The count is one
+/// statement, and the row stays locked until commit, so parallel wrong passwords are each
+/// counted and exactly one of them locks the account.
+async fn failed(state: &AppState, account: &structure_account::Model) -> AppResult<()> {
     let rules = &state.settings.password;
-    let txn = state.db.begin().await?;
-    let failures = account.failed_attempts + 1;
-    let locks = failures >= rules.lock_after_failures;
-    let mut row = account.clone().into_active_model();
-    row.failed_attempts = Set(if locks { 0 } else { failures });
-    if locks {
-        row.locked_until = Set(Some(now + Duration::minutes(rules.lock_minutes)));
+    let mut work = Work::begin(state, Actor::anonymous()).await?;
+    let now = work.now();
+    let counted = structure_account::Entity::update_many()
+        .col_expr(
+            structure_account::Column::FailedAttempts,
+            Expr::col(structure_account::Column::FailedAttempts).add(1),
+        )
+        .filter(structure_account::Column::Id.eq(account.id))
+        .filter(not_locked(now))
+        .exec(work.db())
+        .await?;
+    if counted.rows_affected != 1 {
+        // Locked meanwhile by a parallel wrong password: not counted again.
+        work.emit(DomainEvent::LockedAccountTried {
+            account: account.id,
+        });
+        return work.commit().await;
     }
-    row.update(&txn).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new(if locks {
-            "account.locked"
-        } else {
-            "account.sign_in_failed"
-        })
-        .actor(account.id)
-        .details(serde_json::json!({ "failures": failures })),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    let failures = structure_account::Entity::find_by_id(account.id)
+        .one(work.db())
+        .await?
+        .ok_or_else(|| AppError::internal("account vanished"))?
+        .failed_attempts;
+    if failures >= rules.lock_after_failures {
+        structure_account::Entity::update_many()
+            .col_expr(structure_account::Column::FailedAttempts, Expr::value(0))
+            .col_expr(
+                structure_account::Column::LockedUntil,
+                Expr::value(Some(now + Duration::minutes(rules.lock_minutes))),
+            )
+            .filter(structure_account::Column::Id.eq(account.id))
+            .exec(work.db())
+            .await?;
+        work.emit(DomainEvent::AccountLocked {
+            account: account.id,
+            failures,
+        });
+    } else {
+        work.emit(DomainEvent::PasswordRejected {
+            account: account.id,
+            failures,
+        });
+    }
+    work.commit().await
 }
 
 fn code_hash(session_id: Uuid, code: &str) -> String {
@@ -280,7 +314,6 @@ pub async fn second_factor(
     current: Current,
     code: &str,
 ) -> AppResult<(String, SessionState)> {
-    let now = state.now();
     let account = account_of(&current)?.clone();
     let row = &current.session;
     if current.stage() != SessionStage::SecondFactor {
@@ -289,30 +322,61 @@ pub async fn second_factor(
             "Le code a déjà été saisi pour cette session.",
         )));
     }
-    let expired = row.factor_expires_at.is_none_or(|at| now >= at);
-    if expired || row.factor_attempts >= MAX_CODE_ATTEMPTS {
-        end_with(state, now, &current, "account.second_factor_expired").await?;
-        return Err(AppError::Api(ApiError::new(
-            ErrorCode::SessionExpired,
-            "Le code a expiré ou a été mal saisi trop de fois : reconnectez-vous.",
-        )));
+    let mut work = Work::begin(state, Actor::of(&current)).await?;
+    let now = work.now();
+    let closed = |work: &mut Work, expired| {
+        work.emit(DomainEvent::SecondFactorClosed {
+            account: account.id,
+            session: row.id,
+            expired,
+        })
+    };
+    if row.factor_expires_at.is_none_or(|at| now >= at) {
+        session::end(work.db(), now, row.id).await?;
+        closed(&mut work, true);
+        work.commit().await?;
+        return Err(second_factor_over());
+    }
+    // Every code checked spends one attempt first, in one statement: parallel guesses get no
+    // more checks than the limit.
+    let spent = work
+        .take_attempt(
+            session_row::Entity::update_many()
+                .filter(session_row::Column::Id.eq(row.id))
+                .filter(
+                    session_row::Column::Stage.eq(session::stage_name(SessionStage::SecondFactor)),
+                )
+                .filter(session_row::Column::EndedAt.is_null()),
+            session_row::Column::FactorAttempts,
+            MAX_CODE_ATTEMPTS,
+        )
+        .await?;
+    if !spent {
+        return Err(second_factor_over());
     }
     let expected = row.factor_code_hash.clone().unwrap_or_default();
     let given = code_hash(row.id, code.trim());
     if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        let attempts = row.factor_attempts + 1;
+        let attempts = session_row::Entity::find_by_id(row.id)
+            .one(work.db())
+            .await?
+            .ok_or_else(|| AppError::internal("session vanished"))?
+            .factor_attempts;
         if attempts >= MAX_CODE_ATTEMPTS {
-            end_with(state, now, &current, "account.second_factor_failed").await?;
+            session::end(work.db(), now, row.id).await?;
+            closed(&mut work, false);
+            work.commit().await?;
             return Err(AppError::Api(ApiError::new(
                 ErrorCode::SessionExpired,
                 "Code erroné 5 fois : la connexion est annulée, reconnectez-vous.",
             )));
         }
-        session_row::Entity::update_many()
-            .col_expr(session_row::Column::FactorAttempts, Expr::value(attempts))
-            .filter(session_row::Column::Id.eq(row.id))
-            .exec(&state.db)
-            .await?;
+        work.emit(DomainEvent::SecondFactorRejected {
+            account: account.id,
+            session: row.id,
+            attempt: attempts,
+        });
+        work.commit().await?;
         return Err(AppError::Api(ApiError::new(
             ErrorCode::WrongCode,
             format!(
@@ -326,8 +390,8 @@ pub async fn second_factor(
     } else {
         SessionStage::Active
     };
-    let txn = state.db.begin().await?;
-    session_row::Entity::update_many()
+    let txn = work.db();
+    let moved = session_row::Entity::update_many()
         .col_expr(
             session_row::Column::Stage,
             Expr::value(session::stage_name(next)),
@@ -337,20 +401,19 @@ pub async fn second_factor(
             Expr::value(Option::<String>::None),
         )
         .filter(session_row::Column::Id.eq(row.id))
-        .exec(&txn)
+        .filter(session_row::Column::Stage.eq(session::stage_name(SessionStage::SecondFactor)))
+        .exec(txn)
         .await?;
-    let token = session::rotate(&txn, row.id).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("session.opened")
-            .actor(account.id)
-            .session(row.id)
-            .details(serde_json::json!({ "method": "password+sms" })),
-    )
-    .await?;
+    if moved.rows_affected != 1 {
+        return Err(second_factor_over());
+    }
+    let token = session::rotate(txn, row.id).await?;
+    work.emit(DomainEvent::SecondFactorPassed {
+        account: account.id,
+        session: row.id,
+    });
     mail::queue_to(
-        &txn,
+        work.db(),
         now,
         &account.email,
         "Vigie : nouvelle connexion au compte de votre structure",
@@ -364,30 +427,17 @@ pub async fn second_factor(
         ),
     )
     .await?;
-    txn.commit().await?;
+    work.commit().await?;
     let mut current = current;
     current.session.stage = session::stage_name(next).into();
     Ok((token, current.state()))
 }
 
-async fn end_with(
-    state: &AppState,
-    now: DateTime<Utc>,
-    current: &Current,
-    action: &'static str,
-) -> AppResult<()> {
-    let txn = state.db.begin().await?;
-    session::end(&txn, now, current.session.id).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new(action)
-            .actor(current.principal.id())
-            .session(current.session.id),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+fn second_factor_over() -> AppError {
+    AppError::Api(ApiError::new(
+        ErrorCode::SessionExpired,
+        "Le code a expiré ou a été mal saisi trop de fois : reconnectez-vous.",
+    ))
 }
 
 /// Replaces the password: the current one must be given, the new one must be strong and must
@@ -442,7 +492,7 @@ pub async fn change_password(
     }
     let hash = password::hash_blocking(new_password.to_owned()).await?;
 
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     password_history::Entity::insert(password_history::ActiveModel {
         id: Set(Uuid::new_v4()),
         account_id: Set(account.id),

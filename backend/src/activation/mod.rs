@@ -9,10 +9,7 @@
 
 use chrono::Duration;
 use rand::Rng;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use vigie_shared::{
@@ -28,6 +25,7 @@ use crate::{
     error::{AppError, AppResult},
     mail,
     state::AppState,
+    work::{Actor, DomainEvent, Subject, Work},
 };
 
 pub const LIFETIME: Duration = Duration::minutes(15);
@@ -58,10 +56,13 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
     ) else {
         return Ok(started);
     };
+    let mut work = Work::begin(state, Actor::anonymous()).await?;
+    // Counted alone: parallel starts for one professional queue here.
+    work.guard(Subject::Activation(p.id)).await?;
     let recent = activation::Entity::find()
         .filter(activation::Column::ProfessionalId.eq(p.id))
         .filter(activation::Column::CreatedAt.gt(now - Duration::hours(1)))
-        .count(&state.db)
+        .count(work.db())
         .await?;
     if recent >= MAX_PER_HOUR {
         // Silently: an attacker must not be able to flood a professional's inbox and phone.
@@ -76,7 +77,7 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
         .join("/activation")
         .map_err(AppError::internal)?;
     link.set_fragment(Some(&format!("lien={link_token}")));
-    let txn = state.db.begin().await?;
+    let txn = work.db();
     activation::Entity::insert(activation::ActiveModel {
         id: Set(id),
         professional_id: Set(p.id),
@@ -87,10 +88,10 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
         expires_at: Set(now + LIFETIME),
         used_at: Set(None),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     mail::queue(
-        &txn,
+        txn,
         now,
         &p,
         "Vigie : activation de l'application sur votre téléphone",
@@ -107,15 +108,13 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
         body: Set(format!("Vigie : votre code d'activation est {code}. Il expire dans 15 minutes. Ne le communiquez à personne.")),
         created_at: Set(now),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("activation.started").actor(p.id).subject(id),
-    )
-    .await?;
-    txn.commit().await?;
+    work.emit(DomainEvent::ActivationStarted {
+        professional: p.id,
+        activation: id,
+    });
+    work.commit().await?;
     let _ = email;
     Ok(started)
 }
@@ -137,41 +136,55 @@ pub async fn verify(
         .filter(activation::Column::LinkTokenHash.eq(tokens::hash(link_token)))
         .one(&state.db)
         .await?
-        .filter(|a| a.used_at.is_none() && a.expires_at > now && a.attempts < MAX_CODE_ATTEMPTS)
+        .filter(|a| a.used_at.is_none() && a.expires_at > now)
         .ok_or_else(invalid)?;
-    let given = tokens::hash(&format!("{}:{}", row.id, sms_code.trim()));
-    let txn = state.db.begin().await?;
-    if !bool::from(given.as_bytes().ct_eq(row.sms_code_hash.as_bytes())) {
+    let mut work = Work::begin(state, Actor::anonymous()).await?;
+    let now = work.now();
+    // Every code checked spends one attempt first, in one statement.
+    let still_open = || {
         activation::Entity::update_many()
-            .col_expr(activation::Column::Attempts, Expr::value(row.attempts + 1))
             .filter(activation::Column::Id.eq(row.id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
+            .filter(activation::Column::ExpiresAt.gt(now))
+    };
+    let spent = work
+        .take_attempt(
+            still_open().filter(activation::Column::UsedAt.is_null()),
+            activation::Column::Attempts,
+            MAX_CODE_ATTEMPTS,
+        )
+        .await?;
+    if !spent {
+        return Err(invalid());
+    }
+    let given = tokens::hash(&format!("{}:{}", row.id, sms_code.trim()));
+    if !bool::from(given.as_bytes().ct_eq(row.sms_code_hash.as_bytes())) {
+        let attempt = activation::Entity::find_by_id(row.id)
+            .one(work.db())
+            .await?
+            .map_or(MAX_CODE_ATTEMPTS, |a| a.attempts);
+        work.emit(DomainEvent::ActivationCodeRejected {
+            professional: row.professional_id,
+            activation: row.id,
+            attempt,
+        });
+        work.commit().await?;
         return Err(AppError::Api(ApiError::new(
             ErrorCode::WrongCode,
             "Le code SMS ne correspond pas.",
         )));
     }
-    let used = activation::Entity::update_many()
-        .col_expr(activation::Column::UsedAt, Expr::value(now))
-        .filter(activation::Column::Id.eq(row.id))
-        .filter(activation::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if used.rows_affected != 1 {
+    if !work
+        .take_once(still_open(), activation::Column::UsedAt)
+        .await?
+    {
         return Err(invalid());
     }
-    let issued = enrolment::issue(&txn, now, row.professional_id, enrolment::LIFETIME).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("activation.verified")
-            .actor(row.professional_id)
-            .subject(row.id),
-    )
-    .await?;
-    txn.commit().await?;
+    let issued = enrolment::issue(work.db(), now, row.professional_id, enrolment::LIFETIME).await?;
+    work.emit(DomainEvent::ActivationVerified {
+        professional: row.professional_id,
+        activation: row.id,
+    });
+    work.commit().await?;
     Ok(ActivationGranted {
         enrolment_token: issued.token,
     })
@@ -187,7 +200,7 @@ pub async fn qr(state: &AppState, signed_in: &SignedIn) -> AppResult<ActivationQ
         )));
     }
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     let issued = enrolment::issue(&txn, now, signed_in.professional.id, QR_LIFETIME).await?;
     audit::record(
         &txn,

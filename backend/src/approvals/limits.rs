@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, sea_query::OnConflict,
 };
 use vigie_shared::{ApiError, ErrorCode};
 
@@ -88,17 +88,14 @@ pub async fn frozen_until(
         .filter(|until| *until > now))
 }
 
+/// The identity's freeze row, created when missing and locked until commit (the upsert takes
+/// the row lock on PostgreSQL; SQLite has one writer): the counter read next is the one this
+/// transaction writes back, whatever runs in parallel.
 async fn row(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     national_id: &str,
 ) -> AppResult<push_freeze::Model> {
-    if let Some(r) = push_freeze::Entity::find_by_id(national_id.to_owned())
-        .one(db)
-        .await?
-    {
-        return Ok(r);
-    }
     push_freeze::Entity::insert(push_freeze::ActiveModel {
         national_id: Set(national_id.to_owned()),
         frozen_until: Set(None),
@@ -107,8 +104,12 @@ async fn row(
         level: Set(0),
         updated_at: Set(now),
     })
-    .on_conflict_do_nothing_on([push_freeze::Column::NationalId])
-    .exec(db)
+    .on_conflict(
+        OnConflict::column(push_freeze::Column::NationalId)
+            .update_column(push_freeze::Column::UpdatedAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
     .await?;
     push_freeze::Entity::find_by_id(national_id.to_owned())
         .one(db)

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -36,6 +36,7 @@ use crate::{
     error::{AppError, AppResult},
     events, incident,
     state::AppState,
+    work::{Actor, DomainEvent, Subject, Work},
 };
 
 const UNATTACHED_PLACE: &str = "Poste non rattaché à une structure";
@@ -88,8 +89,18 @@ pub async fn create(
     ip: &str,
     delegated: Option<Delegated>,
 ) -> AppResult<ApprovalCreated> {
-    let now = state.now();
-    let db = &state.db;
+    let mut actor = Actor::terminal(terminal.id);
+    if let Some(d) = &delegated {
+        actor.id = Some(d.staff_member_id);
+        actor.session = Some(d.requester_session_id);
+    }
+    let mut work = Work::begin(state, actor).await?;
+    let now = work.now();
+    // The identity's and the address's limits are counted alone: parallel requests queue here.
+    work.guard(Subject::PushIdentity(national_id.as_str()))
+        .await?;
+    work.guard(Subject::PushAddress(ip)).await?;
+    let db = work.db();
     limits::check_request_allowed(
         db,
         now,
@@ -157,38 +168,15 @@ pub async fn create(
         requested_by: delegated.as_ref().map(|d| d.requested_by.clone()),
         requester_session_id: delegated.as_ref().map(|d| d.requester_session_id),
     };
-    let txn = db.begin().await?;
     approval_request::ActiveModel::from(row.clone())
-        .insert(&txn)
+        .insert(db)
         .await?;
-    let mut event = Event::new("approval.requested")
-        .subject(id)
-        .terminal(terminal.id)
-        .details(serde_json::json!({
-            "identity_known": target.is_some(),
-            "atypical": !reasons.is_empty(),
-            "delegate": row.staff_member_id,
-        }));
-    if let Some(p) = &target {
-        event = event.actor(p.id);
-        if let Some(staff) = row.staff_member_id {
-            // A delegated request: the staff member asks, under this professional's authority.
-            event.actor = Some(staff.to_string());
-            event.authority = Some(p.id.to_string());
-        }
-        state
-            .events
-            .publish(
-                &txn,
-                now,
-                events::professional_channel(p.id),
-                "approval_requested",
-                &pending_view(&row),
-            )
-            .await?;
-    }
-    audit::record(&txn, now, event).await?;
-    txn.commit().await?;
+    work.emit(DomainEvent::ApprovalRequested {
+        request: pending_view(&row),
+        professional: target.as_ref().map(|p| p.id),
+        delegate: row.staff_member_id,
+    });
+    work.commit().await?;
     Ok(ApprovalCreated {
         approval_id: id,
         qr_svg: qr::svg(&state.settings.public_url, id, &code),
@@ -263,7 +251,7 @@ async fn expire_if_due(
     if row.status != ApprovalStatus::Pending.as_str() || row.expires_at > now {
         return Ok(row);
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     if transition(state, &txn, &row, ApprovalStatus::Expired, now).await? {
         if row.professional_id.is_some() {
             limits::record_failure(&txn, now, &row.national_id).await?;
@@ -277,6 +265,8 @@ async fn expire_if_due(
         audit::record(&txn, now, e).await?;
     }
     txn.commit().await?;
+    // Streams hear it now, not at the pump's next tick.
+    state.events.wake();
     load(&state.db, row.id).await
 }
 
@@ -323,7 +313,7 @@ pub async fn cancel(
     let now = state.now();
     let row = expire_if_due(state, load(&state.db, id).await?).await?;
     own_terminal(&row, terminal)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     if !transition(state, &txn, &row, ApprovalStatus::Cancelled, now).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
@@ -336,6 +326,8 @@ pub async fn cancel(
     )
     .await?;
     txn.commit().await?;
+    // Streams hear it now, not at the pump's next tick.
+    state.events.wake();
     Ok(view(&load(&state.db, id).await?))
 }
 
@@ -535,48 +527,59 @@ async fn mine_pending(
 }
 
 /// Phone: the code read on the terminal. Right: a WebAuthn challenge tied to this request.
-/// Wrong three times: the request is refused.
+/// Wrong three times: the request is refused. Every code checked spends one of the three
+/// attempts first, in one statement, so parallel guesses get no more than three checks.
 pub async fn enter_code(
     state: &AppState,
     approver: &Approver,
     id: Uuid,
     code: &str,
 ) -> AppResult<ApprovalChallenge> {
-    let now = state.now();
     let row = mine_pending(state, approver, id).await?;
-    let given = code_hash(id, code.trim());
-    if !bool::from(given.as_bytes().ct_eq(row.code_hash.as_bytes())) {
-        let attempts = row.code_attempts + 1;
-        let txn = state.db.begin().await?;
-        let mut active = row.clone().into_active_model();
-        active.code_attempts = Set(attempts);
-        active.update(&txn).await?;
-        audit::record(
-            &txn,
-            now,
-            Event::new("approval.wrong_code")
-                .actor(approver.professional.id)
-                .subject(id)
-                .details(serde_json::json!({ "attempt": attempts })),
+    let professional_id = approver.professional.id;
+    let mut work = Work::begin(
+        state,
+        Actor {
+            id: Some(professional_id),
+            ..Actor::default()
+        },
+    )
+    .await?;
+    let now = work.now();
+    let spent = work
+        .take_attempt(
+            approval_request::Entity::update_many()
+                .filter(approval_request::Column::Id.eq(id))
+                .filter(approval_request::Column::Status.eq(ApprovalStatus::Pending.as_str()))
+                .filter(approval_request::Column::ExpiresAt.gt(now)),
+            approval_request::Column::CodeAttempts,
+            MAX_CODE_ATTEMPTS,
         )
         .await?;
+    if !spent {
+        return Err(ErrorCode::RequestClosed.into());
+    }
+    let given = code_hash(id, code.trim());
+    if !bool::from(given.as_bytes().ct_eq(row.code_hash.as_bytes())) {
+        let attempts = load(work.db(), id).await?.code_attempts;
+        work.emit(DomainEvent::ApprovalCodeRejected {
+            approval: id,
+            professional: professional_id,
+            attempt: attempts,
+        });
         if attempts >= MAX_CODE_ATTEMPTS
-            && transition(state, &txn, &row, ApprovalStatus::Refused, now).await?
+            && transition(state, work.db(), &row, ApprovalStatus::Refused, now).await?
         {
-            limits::record_failure(&txn, now, &row.national_id).await?;
-            audit::record(
-                &txn,
-                now,
-                Event::new("approval.refused")
-                    .actor(approver.professional.id)
-                    .subject(id)
-                    .details(serde_json::json!({ "reason": "wrong_code" })),
-            )
-            .await?;
+            limits::record_failure(work.db(), now, &row.national_id).await?;
+            work.emit(DomainEvent::ApprovalRefusedForCodes {
+                approval: id,
+                professional: professional_id,
+            });
         }
-        txn.commit().await?;
+        work.commit().await?;
         return Err(ErrorCode::WrongCode.into());
     }
+    work.commit().await?;
     let creds: Vec<Passkey> = passkeys::passkeys_of(state, approver.professional.id)
         .await?
         .into_iter()
@@ -626,7 +629,7 @@ pub async fn approve(
         .state
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
     let row = mine_pending(state, approver, id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     passkeys::verify_assertion(
         state,
         &txn,
@@ -652,7 +655,7 @@ pub async fn approve(
 pub async fn refuse(state: &AppState, approver: &Approver, id: Uuid) -> AppResult<ApprovalState> {
     let now = state.now();
     let row = mine_pending(state, approver, id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     limits::record_failure(&txn, now, &row.national_id).await?;
     decide(
         state,
@@ -685,6 +688,8 @@ async fn decide(
         .terminal(row.terminal_id);
     audit::record(&txn, now, event).await?;
     txn.commit().await?;
+    // Streams hear it now, not at the pump's next tick.
+    state.events.wake();
     Ok(view(&load(&state.db, row.id).await?))
 }
 
@@ -695,7 +700,7 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
     let now = state.now();
     let row = mine_pending(state, approver, id).await?;
     let p = &approver.professional;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     if !transition(state, &txn, &row, ApprovalStatus::Reported, now).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
@@ -731,5 +736,7 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
     )
     .await?;
     txn.commit().await?;
+    // Streams hear it now, not at the pump's next tick.
+    state.events.wake();
     Ok(view(&load(&state.db, id).await?))
 }

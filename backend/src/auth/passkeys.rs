@@ -4,7 +4,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, TransactionTrait,
+    IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -146,7 +146,7 @@ pub async fn finish_registration(
         .map_err(rejected)?;
     let label = label_of(finish.label);
     let passkey_id = Uuid::new_v4();
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     if !enrolment::consume(&txn, now, enrolment_id).await? {
         return Err(ErrorCode::EnrolmentInvalid.into());
     }
@@ -274,7 +274,7 @@ pub async fn finish_authentication(
     let (Some(auth), Some(professional_id)) = (stored.state, stored.professional_id) else {
         return Err(ErrorCode::WebauthnRejected.into());
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     verify_assertion(state, &txn, now, professional_id, &finish.credential, &auth).await?;
     let terminal = client
         .user_agent

@@ -3,9 +3,7 @@
 //! session and reports fraud.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 use vigie_shared::ErrorCode;
 
@@ -109,7 +107,7 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     // Only the first report acts: the token is consumed.
     let consumed = session_row::Entity::update_many()
         .col_expr(
@@ -120,7 +118,11 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         .filter(session_row::Column::ReportTokenHash.is_not_null())
         .exec(&txn)
         .await?;
-    if consumed.rows_affected == 1 {
+    // A report that lost the race to a parallel one gets the same answer as a late one.
+    if consumed.rows_affected != 1 {
+        return Err(ErrorCode::NotFound.into());
+    }
+    {
         session::end(&txn, now, row.id).await?;
         limits::freeze_for_report(&txn, now, &professional.national_id).await?;
         let incident_id =

@@ -209,15 +209,17 @@ pub async fn contest(
 ) -> AppResult<DelegatedEntry> {
     let now = state.now();
     let reason = super::text_field(&body.reason, "Motif de la contestation", 500)?;
+    // Read under the write lock: a correction committed in parallel is kept in the revisions,
+    // never overwritten by a version computed from an older read.
+    let txn = audit::begin_write(&state.db).await?;
     let row = injection::Entity::find_by_id(injection_id)
-        .one(&state.db)
+        .one(&txn)
         .await?
         .filter(|i| i.professional_id == p.id && i.staff_member_id.is_some())
         .ok_or(AppError::code(ErrorCode::NotFound))?;
     if row.contested_at.is_some() && row.contest_reason.as_deref() == Some(reason.as_str()) {
-        return entry(&state.db, &row).await;
+        return entry(&txn, &row).await;
     }
-    let txn = audit::begin_write(&state.db).await?;
     crate::vaccination::service::keep_revision(
         &txn,
         now,

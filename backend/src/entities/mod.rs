@@ -36,3 +36,4 @@ pub mod terminal_usage;
 pub mod vaccine_lot;
 pub mod vaccine_product;
 pub mod webauthn_ceremony;
+pub mod write_guard;

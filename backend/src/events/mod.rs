@@ -61,6 +61,22 @@ impl Events {
         payload: &impl Serialize,
     ) -> AppResult<()> {
         let payload = serde_json::to_string(payload).map_err(crate::error::AppError::internal)?;
+        self.insert(db, now, channel, kind, &payload).await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// Writes the event with the caller's transaction (other instances are told at commit);
+    /// the caller wakes this process's pump once it has committed.
+    pub async fn insert(
+        &self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        channel: String,
+        kind: &str,
+        payload: &str,
+    ) -> AppResult<()> {
+        let payload = payload.to_owned();
         live_event::Entity::insert(live_event::ActiveModel {
             at: Set(now),
             channel: Set(channel),
@@ -74,8 +90,12 @@ impl Events {
             db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
                 .await?;
         }
-        self.wake.notify_one();
         Ok(())
+    }
+
+    /// Tells this process's pump that rows are there to read.
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Starts the pump for this process.

@@ -9,6 +9,7 @@ mod m20261122_000003_structure_accounts;
 mod m20261122_000004_traceability;
 mod m20261122_000005_statistics;
 mod m20261123_000006_delegation;
+mod m20261129_000007_write_guard;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_traceability::Migration),
             Box::new(m20261122_000005_statistics::Migration),
             Box::new(m20261123_000006_delegation::Migration),
+            Box::new(m20261129_000007_write_guard::Migration),
         ]
     }
 }

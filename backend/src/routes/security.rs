@@ -5,9 +5,7 @@ use axum::{
     extract::{FromRequestParts, Path, State},
     http::request::Parts,
 };
-use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
@@ -102,7 +100,7 @@ pub async fn close_incident(
 ) -> AppResult<Json<Incident>> {
     let now = state.now();
     let note = reason_required(&body.reason)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     let done = incident::Entity::update_many()
         .col_expr(incident::Column::Status, Expr::value("closed"))
         .col_expr(incident::Column::ClosedAt, Expr::value(now))
@@ -174,7 +172,7 @@ pub async fn lift_freeze(
 ) -> AppResult<axum::http::StatusCode> {
     let now = state.now();
     let reason = reason_required(&body.reason)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     let done = push_freeze::Entity::update_many()
         .col_expr(
             push_freeze::Column::FrozenUntil,

@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::Sse,
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
@@ -103,7 +103,7 @@ pub async fn end(
     let Some(row) = row else {
         return Err(ErrorCode::NotFound.into());
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     session::end(&txn, now, row.id).await?;
     audit::record(
         &txn,

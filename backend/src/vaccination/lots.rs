@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -132,7 +132,7 @@ pub async fn create(
             "Ce lot est déjà enregistré.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     let lot = vaccine_lot::ActiveModel {
         id: Set(Uuid::new_v4()),
         structure_id: Set(structure_id),
@@ -176,7 +176,7 @@ pub async fn set_active(
         .ok_or(AppError::code(ErrorCode::NotFound))?;
     check(&state.db, principal, lot.structure_id).await?;
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     let mut row = lot.into_active_model();
     row.active = Set(active);
     let lot = row.update(&txn).await?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::Paris;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -266,7 +266,7 @@ pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Opt
         return Ok(None);
     };
     let now = state.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     grant(&txn, now, actor, p.id).await?;
     audit::record(&txn, now, event(actor, "patient.looked_up").subject(p.id)).await?;
     txn.commit().await?;
@@ -558,6 +558,11 @@ pub async fn record(
     check_consultation(&req)?;
 
     let txn = audit::begin_write(&state.db).await?;
+    // Under the write lock: a parallel retry with this key that committed first is seen here,
+    // so the same act is never written twice.
+    if let Some(answer) = idempotency::replay(&txn, &key, &principal, &fingerprint).await? {
+        return Ok(answer);
+    }
     let patient = match &req.patient {
         PatientRef::Existing { id } => visible_patient(&txn, actor, *id).await?,
         PatientRef::New(new) => {
@@ -985,7 +990,7 @@ pub async fn declare_adverse_effect(
         .await?
         .pop()
         .ok_or_else(|| AppError::internal("view"))?;
-    let txn = state.db.begin().await?;
+    let txn = crate::audit::begin_write(&state.db).await?;
     let declared = adverse_effect::ActiveModel {
         id: Set(Uuid::new_v4()),
         injection_id: Set(row.id),

@@ -19,6 +19,7 @@ pub struct TestApp {
     pub base: Url,
     pub client: reqwest::Client,
     pub state: AppState,
+    settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -60,6 +61,7 @@ impl TestApp {
         settings.dist_dir = dir.path().join("no-dist");
         settings.testing = true;
         configure(&mut settings);
+        let kept = settings.clone();
         let app = Application::build(settings).await.expect("app builds");
         let base = app.public_url().clone();
         let state = app.state.clone();
@@ -73,8 +75,36 @@ impl TestApp {
             base,
             client,
             state,
+            settings: kept,
             _dir: dir,
         }
+    }
+
+    /// The addresses to attack from: on PostgreSQL, this instance and a second one started on
+    /// the same database (same origin for WebAuthn, same clock); on SQLite, this one only.
+    pub async fn instances(&self) -> Vec<Url> {
+        if !self.settings_database_is_postgres() {
+            return vec![self.base.clone()];
+        }
+        let mut settings = self.settings.clone();
+        settings.listen = "127.0.0.1:0".parse().expect("addr");
+        // The first instance's public URL: both answer for one origin.
+        settings.public_url = self.base.clone();
+        let second = Application::build_with_clock(settings, self.state.clock.clone())
+            .await
+            .expect("second instance builds");
+        let mut url = self.base.clone();
+        url.set_port(Some(second.port())).expect("port");
+        tokio::spawn(second.run_until_stopped());
+        vec![self.base.clone(), url]
+    }
+
+    fn settings_database_is_postgres(&self) -> bool {
+        use secrecy::ExposeSecret;
+        self.settings
+            .database_url
+            .expose_secret()
+            .starts_with("postgres")
     }
 
     pub fn url(&self, path: &str) -> Url {
@@ -345,7 +375,22 @@ impl Device {
     }
 }
 
+impl Device {
+    /// The same browser (same cookies) talking to another instance.
+    pub fn on(&self, base: &Url) -> Device {
+        Device {
+            base: base.clone(),
+            client: self.client.clone(),
+        }
+    }
+}
+
 impl TestApp {
+    /// A device of its own talking to the given instance.
+    pub fn device_on(&self, base: &Url) -> Device {
+        self.device().on(base)
+    }
+
     /// Another device (its own cookies): a phone, a second terminal.
     pub fn device(&self) -> Device {
         Device {

@@ -9,6 +9,7 @@ mod delegation;
 mod errors;
 mod health;
 mod helpers;
+mod invariants;
 mod mail;
 mod matrix;
 mod openapi;

@@ -1,0 +1,173 @@
+//! The unit of work: a write begins here and ends in `commit`. It holds the transaction, the
+//! clock read once, and who acts (actor, authority, session, terminal). Features write their
+//! rows through it and `emit` typed domain events; the reactions to those events (audit trail,
+//! live events) run inside the same transaction when it commits, so a refused write leaves no
+//! row and no orphan event, and no feature calls another one for a side effect.
+//!
+//! Limits and single-use secrets are enforced here by one of two atomic means, never by
+//! reading then writing:
+//! - `guard(subject)` locks a subject (an identity asking for push sign-in, a client address)
+//!   before its limit is counted: the counts and the write that follows cannot interleave with
+//!   another request's, on SQLite (one writer) or on PostgreSQL across instances (row lock);
+//! - `take_attempt` / `take_once`: one conditional `UPDATE` whose affected-row count says
+//!   whether the attempt or the secret was still there.
+
+mod actor;
+mod domain;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, UpdateMany,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use sha2::{Digest, Sha256};
+
+pub use actor::Actor;
+pub use domain::{DomainEvent, LiveNotice};
+
+use crate::{audit, entities::write_guard, error::AppResult, state::AppState};
+
+/// A subject whose limit must be counted alone.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// An identity push sign-in is asked for (counts: pending, per 10 min, per hour).
+    PushIdentity(&'a str),
+    /// A client address asking for push sign-in (the per-address cap).
+    PushAddress(&'a str),
+    /// A professional asking for an activation of the approver app (per hour).
+    Activation(uuid::Uuid),
+}
+
+impl Subject<'_> {
+    /// Hashed: the guard table holds no identifier and no address.
+    fn key(&self) -> String {
+        let raw = match self {
+            Self::PushIdentity(id) => format!("push-identity:{id}"),
+            Self::PushAddress(ip) => format!("push-address:{ip}"),
+            Self::Activation(p) => format!("activation:{p}"),
+        };
+        hex::encode(Sha256::digest(raw.as_bytes()))
+    }
+}
+
+pub struct Work {
+    state: AppState,
+    txn: DatabaseTransaction,
+    now: DateTime<Utc>,
+    actor: Actor,
+    events: Vec<DomainEvent>,
+}
+
+impl Work {
+    /// Begins a write by `actor`, the clock read once for all of it.
+    ///
+    /// The audit chain's lock is taken first, as every other audited write still does: on
+    /// SQLite that is the database's one write lock (writers queue at the start instead of
+    /// failing at the end), and on PostgreSQL the same lock order everywhere means no deadlock.
+    pub async fn begin(state: &AppState, actor: Actor) -> AppResult<Self> {
+        let txn = audit::begin_write(&state.db).await?;
+        Ok(Self {
+            state: state.clone(),
+            txn,
+            now: state.now(),
+            actor,
+            events: Vec::new(),
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The transaction, for the feature's own rows.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Locks `subject` until commit: every request that counts this subject's limit does so
+    /// after taking this lock, so two of them never count the same rows.
+    pub async fn guard(&self, subject: Subject<'_>) -> AppResult<()> {
+        write_guard::Entity::insert(write_guard::ActiveModel {
+            key: sea_orm::ActiveValue::Set(subject.key()),
+            touched_at: sea_orm::ActiveValue::Set(self.now),
+        })
+        // An update on conflict (not "do nothing"): it takes the row lock on PostgreSQL.
+        .on_conflict(
+            OnConflict::column(write_guard::Column::Key)
+                .update_column(write_guard::Column::TouchedAt)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.txn)
+        .await?;
+        Ok(())
+    }
+
+    /// Spends one attempt of `counter` (below `max`) on the rows `update` selects, in one
+    /// statement. False when none was left (or no row matched): the caller refuses.
+    pub async fn take_attempt<E: EntityTrait>(
+        &self,
+        update: UpdateMany<E>,
+        counter: E::Column,
+        max: i32,
+    ) -> AppResult<bool> {
+        let r = update
+            .col_expr(counter, Expr::col(counter).add(1))
+            .filter(counter.lt(max))
+            .exec(&self.txn)
+            .await?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Marks a single-use secret used (`used_at` from NULL to now), in one statement. False
+    /// when it was already used (or no row matched).
+    pub async fn take_once<E: EntityTrait>(
+        &self,
+        update: UpdateMany<E>,
+        used_at: E::Column,
+    ) -> AppResult<bool> {
+        let r = update
+            .col_expr(used_at, Expr::value(self.now))
+            .filter(used_at.is_null())
+            .exec(&self.txn)
+            .await?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Something happened; its reactions run at commit.
+    pub fn emit(&mut self, event: DomainEvent) {
+        self.events.push(event);
+    }
+
+    /// Runs the reactions to the events emitted (audit trail, live events) in the same
+    /// transaction, commits, then wakes this process's live streams.
+    pub async fn commit(self) -> AppResult<()> {
+        let Self {
+            state,
+            txn,
+            now,
+            actor,
+            events,
+        } = self;
+        let mut live = false;
+        for event in &events {
+            audit::record(&txn, now, event.audit(&actor)).await?;
+            for notice in event.live() {
+                state
+                    .events
+                    .insert(&txn, now, notice.channel, notice.kind, &notice.payload)
+                    .await?;
+                live = true;
+            }
+        }
+        txn.commit().await?;
+        if live {
+            // After the commit, not before: the pump then finds the rows at once.
+            state.events.wake();
+        }
+        Ok(())
+    }
+}

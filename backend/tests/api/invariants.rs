@@ -1,0 +1,827 @@
+//! Limits and single-use secrets, tried the way an attacker would: 50 or more requests fired at
+//! once (on PostgreSQL spread over two instances on one database) — exactly the allowed number
+//! succeed, the others get the documented refusal, and the counters and the audit trail agree.
+
+use std::{collections::BTreeMap, future::Future};
+
+use chrono::Duration;
+use reqwest::{Response, StatusCode};
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+use url::Url;
+use uuid::Uuid;
+use vigie_backend::{
+    approvals::limits,
+    demo::{CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, JEAN_MARTIN_RPPS},
+    entities::{
+        activation, approval_request, audit_event, incident, injection, push_freeze, session,
+        sms_outbox, structure_account,
+    },
+};
+use vigie_shared::{
+    ErrorCode, Rpps,
+    api::{
+        approval::{ApprovalChallenge, ApprovalConfirm, ApprovalCreated},
+        passkey::{
+            AuthenticationChallenge, AuthenticationFinish, RegistrationChallenge,
+            RegistrationFinish,
+        },
+    },
+};
+use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
+
+use crate::{
+    helpers::{Device, TestApp, national_id, ok_json},
+    vaccination::{first_dose, hall},
+};
+
+const N: usize = 50;
+
+/// One answer: status and JSON body (`Null` when there is none).
+struct Answer {
+    status: StatusCode,
+    body: Value,
+}
+
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .expect("codes serialise")
+        .as_str()
+        .expect("a string")
+        .to_owned()
+}
+
+/// Sends every request at once (each on its own task) and waits for all the answers. No
+/// answer may be a server error.
+async fn fire<F>(requests: Vec<F>) -> Vec<Answer>
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    let tasks: Vec<_> = requests.into_iter().map(tokio::spawn).collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        let r = task.await.expect("request task");
+        let status = r.status();
+        let body = r.json::<Value>().await.unwrap_or(Value::Null);
+        assert!(
+            !status.is_server_error(),
+            "no 5xx under parallel requests: {status} {body}"
+        );
+        answers.push(Answer { status, body });
+    }
+    answers
+}
+
+/// "200" or "429 rate_limited": how many answers of each kind.
+fn tally(answers: &[Answer]) -> BTreeMap<String, usize> {
+    let mut t = BTreeMap::new();
+    for a in answers {
+        let key = match a.body.get("code").and_then(Value::as_str) {
+            Some(code) if !a.status.is_success() => format!("{} {code}", a.status.as_u16()),
+            _ => a.status.as_u16().to_string(),
+        };
+        *t.entry(key).or_insert(0) += 1;
+    }
+    t
+}
+
+fn expect(pairs: &[(StatusCode, Option<ErrorCode>, usize)]) -> BTreeMap<String, usize> {
+    pairs
+        .iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(status, code, n)| {
+            let key = match code {
+                Some(c) => format!("{} {}", status.as_u16(), code_name(*c)),
+                None => status.as_u16().to_string(),
+            };
+            (key, *n)
+        })
+        .collect()
+}
+
+async fn audit_count(app: &TestApp, action: &str, subject: Option<String>) -> u64 {
+    let mut q = audit_event::Entity::find().filter(audit_event::Column::Action.eq(action));
+    if let Some(s) = subject {
+        q = q.filter(audit_event::Column::Subject.eq(s));
+    }
+    q.count(&app.state.db).await.expect("count")
+}
+
+async fn chain_intact(app: &TestApp) {
+    assert!(matches!(
+        vigie_backend::audit::verify(&app.state.db)
+            .await
+            .expect("verify"),
+        vigie_backend::audit::Verdict::Intact { .. }
+    ));
+}
+
+/// The i-th of the instances, round robin.
+fn pick(urls: &[Url], i: usize) -> &Url {
+    &urls[i % urls.len()]
+}
+
+fn rpps(i: usize) -> Rpps {
+    let body = format!("{:010}", 3_000_000_000usize + i);
+    (0..10)
+        .find_map(|k| Rpps::parse(&format!("{body}{k}")).ok())
+        .expect("one key fits")
+}
+
+/// N terminals (fresh cookie jars) ask for push sign-in at once; returns them with the answers.
+async fn ask_all(
+    app: &TestApp,
+    urls: &[Url],
+    identity: impl Fn(usize) -> String,
+) -> (Vec<Device>, Vec<Answer>) {
+    let terminals: Vec<Device> = (0..N).map(|i| app.device_on(pick(urls, i))).collect();
+    let requests = terminals
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let t = t.on(&t.base);
+            let body =
+                json!({ "national_id": identity(i), "terminal_label": format!("Tablette {i}") });
+            async move { t.post("/api/approvals", &body).await }
+        })
+        .collect();
+    let answers = fire(requests).await;
+    (terminals, answers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn push_requests_for_one_identity_one_pending_three_per_ten_minutes_ten_per_hour() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let id = national_id(JEAN_MARTIN_RPPS).as_str().to_owned();
+    let mut granted = 0;
+    // Windows 11 minutes apart: 3 + 3 + 3, then the hour's 10th, then nothing.
+    for expected in [3, 6, 9, 10, 10] {
+        loop {
+            let (terminals, answers) = ask_all(&app, &urls, |_| id.clone()).await;
+            let won: Vec<usize> = (0..N).filter(|&i| answers[i].status.is_success()).collect();
+            let t = tally(&answers);
+            assert!(won.len() <= 1, "one pending request at most: {t:?}");
+            assert_eq!(
+                t.get(&format!("429 {}", code_name(ErrorCode::RateLimited))),
+                Some(&(N - won.len())),
+                "every other request is refused as rate limited: {t:?}"
+            );
+            let Some(&w) = won.first() else { break };
+            granted += 1;
+            let created: ApprovalCreated =
+                serde_json::from_value(answers[w].body.clone()).expect("created");
+            assert_eq!(created.code.len(), 6);
+            let r = terminals[w]
+                .post_empty(&format!("/api/approvals/{}/cancel", created.approval_id))
+                .await;
+            assert!(
+                r.status().is_success(),
+                "the terminal cancels its own request"
+            );
+        }
+        assert_eq!(granted, expected);
+        app.clock().advance(Duration::minutes(11));
+    }
+    let rows = approval_request::Entity::find()
+        .filter(approval_request::Column::NationalId.eq(id.as_str()))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        rows, 10,
+        "ten requests in an hour, whatever the parallelism"
+    );
+    assert_eq!(audit_count(&app, "approval.requested", None).await, 10);
+    chain_intact(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_asking_for_many_identities_gets_its_cap_exactly() {
+    let app = TestApp::spawn_with(|s| s.push_requests_per_ip_per_10_min = 5).await;
+    let urls = app.instances().await;
+    let (_, answers) = ask_all(&app, &urls, |i| rpps(i).national_id().as_str().to_owned()).await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 5),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                N - 5
+            ),
+        ])
+    );
+    let rows = approval_request::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(rows, 5);
+}
+
+/// A terminal's request for Jean Martin, whose phone is activated.
+async fn pending_request(app: &TestApp) -> (Device, SoftPasskey, Device, ApprovalCreated) {
+    let (phone, key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let terminal = app.device();
+    let created: ApprovalCreated = ok_json(
+        terminal
+            .post(
+                "/api/approvals",
+                &json!({ "national_id": national_id(JEAN_MARTIN_RPPS), "terminal_label": "Tablette 3" }),
+            )
+            .await,
+    )
+    .await;
+    (phone, key, terminal, created)
+}
+
+fn wrong(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_codes_on_the_phone_get_three_checks_then_the_request_is_refused() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let (phone, _key, _terminal, created) = pending_request(&app).await;
+    let id = created.approval_id;
+    let guess = wrong(&created.code);
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let p = phone.on(pick(&urls, i));
+                async move {
+                    p.post(
+                        &format!("/api/approver/requests/{id}/code"),
+                        &json!({ "code": guess }),
+                    )
+                    .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::BAD_REQUEST, Some(ErrorCode::WrongCode), 3),
+            (StatusCode::CONFLICT, Some(ErrorCode::RequestClosed), N - 3),
+        ])
+    );
+    // The right code comes too late.
+    let r = phone
+        .post(
+            &format!("/api/approver/requests/{id}/code"),
+            &json!({ "code": created.code }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let row = approval_request::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!((row.code_attempts, row.status.as_str()), (3, "refused"));
+    assert_eq!(
+        audit_count(&app, "approval.wrong_code", Some(id.to_string())).await,
+        3
+    );
+    assert_eq!(
+        audit_count(&app, "approval.refused", Some(id.to_string())).await,
+        1
+    );
+    chain_intact(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_approved_request_opens_one_session_whatever_the_parallel_claims() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let (phone, mut key, terminal, created) = pending_request(&app).await;
+    let id = created.approval_id;
+    let challenge: ApprovalChallenge = ok_json(
+        phone
+            .post(
+                &format!("/api/approver/requests/{id}/code"),
+                &json!({ "code": created.code }),
+            )
+            .await,
+    )
+    .await;
+    let credential = key
+        .do_authentication(app.base.clone(), challenge.options)
+        .expect("phone signs");
+    let confirm = ApprovalConfirm {
+        ceremony_id: challenge.ceremony_id,
+        credential,
+    };
+    // The approval's ceremony, answered 50 times at once: one approval.
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let p = phone.on(pick(&urls, i));
+                let body = confirm.clone();
+                async move {
+                    p.post(&format!("/api/approver/requests/{id}/approve"), &body)
+                        .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 1),
+            (
+                StatusCode::BAD_REQUEST,
+                Some(ErrorCode::CeremonyExpired),
+                N - 1
+            ),
+        ])
+    );
+    assert_eq!(
+        audit_count(&app, "approval.approved", Some(id.to_string())).await,
+        1
+    );
+    // The terminal claims its session 50 times at once: one session.
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let t = terminal.on(pick(&urls, i));
+                async move { t.post_empty(&format!("/api/approvals/{id}/session")).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 1),
+            (StatusCode::CONFLICT, Some(ErrorCode::RequestClosed), N - 1),
+        ])
+    );
+    let sessions = session::Entity::find()
+        .filter(session::Column::Method.eq("push"))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(sessions, 1);
+    chain_intact(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_push_freeze_counter_counts_every_parallel_failure() {
+    let app = TestApp::spawn().await;
+    let id = national_id(JEAN_MARTIN_RPPS).as_str().to_owned();
+    // Each failure in its own plain transaction, all at once: none may be lost.
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let db = app.state.db.clone();
+            let now = app.state.now();
+            let id = id.clone();
+            tokio::spawn(async move {
+                let txn = db.begin().await.expect("begin");
+                let frozen = limits::record_failure(&txn, now, &id)
+                    .await
+                    .expect("counted");
+                txn.commit().await.expect("commit");
+                frozen.is_some()
+            })
+        })
+        .collect();
+    let mut freezes = 0;
+    for t in tasks {
+        freezes += usize::from(t.await.expect("task"));
+    }
+    let row = push_freeze::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(freezes, N / 5, "one freeze every five failures");
+    assert_eq!((row.level, row.consecutive_failures), ((N / 5) as i32, 0));
+}
+
+async fn password_step(device: &Device, password: &str) -> Response {
+    device
+        .post(
+            "/api/accounts/sign-in",
+            &json!({ "identifier": CENTRE_FINESS, "password": password }),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_sms_codes_get_five_checks_then_the_sign_in_ends() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let device = app.device();
+    let r = password_step(&device, CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let code = app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await;
+    let guess = wrong(&code);
+    let answers = fire(
+        (0..60)
+            .map(|i| {
+                let d = device.on(pick(&urls, i));
+                async move {
+                    d.post("/api/accounts/second-factor", &json!({ "code": guess }))
+                        .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    let t = tally(&answers);
+    assert_eq!(
+        t.get(&format!("400 {}", code_name(ErrorCode::WrongCode))),
+        Some(&4),
+        "four wrong codes answered as such: {t:?}"
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+            .count(),
+        56,
+        "the fifth ends the sign-in; every later try is refused: {t:?}"
+    );
+    // The right code, now, opens nothing.
+    let r = device
+        .post("/api/accounts/second-factor", &json!({ "code": code }))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let row = session::Entity::find()
+        .filter(session::Column::AccountId.is_not_null())
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("session");
+    assert_eq!(row.factor_attempts, 5);
+    assert!(row.ended_at.is_some());
+    assert_eq!(
+        audit_count(&app, "account.second_factor_wrong_code", None).await,
+        4
+    );
+    assert_eq!(
+        audit_count(&app, "account.second_factor_failed", None).await,
+        1
+    );
+    chain_intact(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_lock_the_account_once() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(&urls, i));
+                async move { password_step(&d, "pas le bon mot de passe 123").await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[(
+            StatusCode::UNAUTHORIZED,
+            Some(ErrorCode::InvalidCredentials),
+            N
+        )])
+    );
+    let account = structure_account::Entity::find()
+        .filter(structure_account::Column::Identifier.eq(CENTRE_FINESS))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("account");
+    assert!(account.locked_until.is_some_and(|u| u > app.state.now()));
+    assert_eq!(account.failed_attempts, 0);
+    assert_eq!(audit_count(&app, "account.sign_in_failed", None).await, 4);
+    assert_eq!(audit_count(&app, "account.locked", None).await, 1);
+    assert_eq!(
+        audit_count(&app, "account.sign_in_refused_locked", None).await,
+        (N - 5) as u64
+    );
+    // Locked: the right password is refused too, until the lock ends.
+    let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app.clock().advance(Duration::minutes(16));
+    let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    chain_intact(&app).await;
+}
+
+/// Starts an activation for Jean Martin; returns the mailed link token and the SMS code.
+async fn activation_secrets(app: &TestApp) -> (String, String) {
+    let r = app
+        .device()
+        .post(
+            "/api/activation",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mail = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("activation"))
+        .expect("activation mail");
+    let token = mail.body.split("#lien=").nth(1).expect("link");
+    let token = token.split_whitespace().next().expect("token").to_owned();
+    let sms = sms_outbox::Entity::find()
+        .order_by_desc(sms_outbox::Column::CreatedAt)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("sms");
+    let code = sms
+        .body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("code")
+        .to_owned();
+    (token, code)
+}
+
+async fn verify_all(app: &TestApp, urls: &[Url], token: &str, code: &str) -> Vec<Answer> {
+    fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(urls, i));
+                let body = json!({ "link_token": token, "sms_code": code });
+                async move { d.post("/api/activation/verify", &body).await }
+            })
+            .collect(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_activation_codes_get_five_checks() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let (token, code) = activation_secrets(&app).await;
+    let answers = verify_all(&app, &urls, &token, wrong(&code)).await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::BAD_REQUEST, Some(ErrorCode::WrongCode), 5),
+            (
+                StatusCode::BAD_REQUEST,
+                Some(ErrorCode::EnrolmentInvalid),
+                N - 5
+            ),
+        ])
+    );
+    let answers = verify_all(&app, &urls, &token, &code).await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[(
+            StatusCode::BAD_REQUEST,
+            Some(ErrorCode::EnrolmentInvalid),
+            N
+        )])
+    );
+    let row = activation::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("activation");
+    assert_eq!((row.attempts, row.used_at), (5, None));
+    assert_eq!(audit_count(&app, "activation.wrong_code", None).await, 5);
+    assert_eq!(audit_count(&app, "activation.verified", None).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_activation_link_and_code_are_used_once_whatever_the_parallel_tries() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let (token, code) = activation_secrets(&app).await;
+    let answers = verify_all(&app, &urls, &token, &code).await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 1),
+            (
+                StatusCode::BAD_REQUEST,
+                Some(ErrorCode::EnrolmentInvalid),
+                N - 1
+            ),
+        ])
+    );
+    let granted = answers.iter().find(|a| a.status.is_success()).expect("one");
+    assert!(
+        granted.body["enrolment_token"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 22),
+        "the answer carries an enrolment token"
+    );
+    assert_eq!(audit_count(&app, "activation.verified", None).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_activation_starts_send_three_messages_an_hour() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(&urls, i));
+                async move {
+                    d.post(
+                        "/api/activation",
+                        &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+                    )
+                    .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    // The same answer to all: an attacker cannot tell when the limit was reached.
+    assert_eq!(tally(&answers), expect(&[(StatusCode::OK, None, N)]));
+    let sms = sms_outbox::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    let rows = activation::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!((sms, rows), (3, 3));
+    assert_eq!(audit_count(&app, "activation.started", None).await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_enrolment_token_creates_one_passkey_whatever_the_parallel_ceremonies() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let token = app.enrolment_token(JEAN_MARTIN_RPPS).await;
+    // 50 phones each start a ceremony with the same token, then all finish at once.
+    let mut finishes = Vec::new();
+    for i in 0..N {
+        let phone = app.device_on(pick(&urls, i));
+        let challenge: RegistrationChallenge = ok_json(
+            phone
+                .post(
+                    "/api/passkeys/registration/start",
+                    &json!({ "enrolment_token": token }),
+                )
+                .await,
+        )
+        .await;
+        let credential = SoftPasskey::new(true)
+            .do_registration(app.base.clone(), challenge.options)
+            .expect("registers");
+        let body = RegistrationFinish {
+            ceremony_id: challenge.ceremony_id,
+            credential,
+            label: Some(format!("Téléphone {i}")),
+        };
+        finishes.push(async move { phone.post("/api/passkeys/registration/finish", &body).await });
+    }
+    let answers = fire(finishes).await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 1),
+            (
+                StatusCode::BAD_REQUEST,
+                Some(ErrorCode::EnrolmentInvalid),
+                N - 1
+            ),
+        ])
+    );
+    let passkeys = vigie_backend::entities::passkey::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(passkeys, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sign_in_ceremony_is_answered_once_whatever_the_parallel_replays() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    let challenge: AuthenticationChallenge = ok_json(
+        app.post(
+            "/api/passkeys/authentication/start",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await,
+    )
+    .await;
+    let credential = key
+        .do_authentication(app.base.clone(), challenge.options)
+        .expect("signs");
+    let body = AuthenticationFinish {
+        ceremony_id: challenge.ceremony_id,
+        credential,
+    };
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(&urls, i));
+                let body = body.clone();
+                async move { d.post("/api/passkeys/authentication/finish", &body).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 1),
+            (
+                StatusCode::BAD_REQUEST,
+                Some(ErrorCode::CeremonyExpired),
+                N - 1
+            ),
+        ])
+    );
+    let sessions = session::Entity::find()
+        .filter(session::Column::Method.eq("passkey"))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(sessions, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_mail_report_link_acts_once_whatever_the_parallel_clicks() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    let mail = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("nouvelle connexion"))
+        .expect("sign-in mail");
+    let token = mail.body.split("#jeton=").nth(1).expect("link");
+    let token = token.split_whitespace().next().expect("token").to_owned();
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(&urls, i));
+                let body = json!({ "token": token });
+                async move { d.post("/api/sessions/report", &body).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::NO_CONTENT, None, 1),
+            (StatusCode::NOT_FOUND, Some(ErrorCode::NotFound), N - 1),
+        ])
+    );
+    let incidents = incident::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(incidents, 1);
+    assert_eq!(audit_count(&app, "session.reported", None).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_idempotency_key_sent_fifty_times_at_once_writes_one_act() {
+    let h = hall().await;
+    let urls = h.app.instances().await;
+    let body = first_dose(&h, Uuid::new_v4());
+    let client = h.app.client.clone();
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let url = pick(&urls, i).join("/api/vaccinations").expect("url");
+                let (client, body) = (client.clone(), body.clone());
+                async move { client.post(url).json(&body).send().await.expect("request") }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(tally(&answers), expect(&[(StatusCode::OK, None, N)]));
+    assert!(
+        answers.iter().all(|a| a.body == answers[0].body),
+        "every retry gets the first answer"
+    );
+    let injections = injection::Entity::find()
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(injections, 1);
+    assert_eq!(audit_count(&h.app, "vaccination.recorded", None).await, 1);
+    chain_intact(&h.app).await;
+}
