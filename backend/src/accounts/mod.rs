@@ -429,7 +429,7 @@ pub async fn second_factor(
     .await?;
     work.commit().await?;
     let mut current = current;
-    current.session.stage = session::stage_name(next).into();
+    current.session.stage = next;
     Ok((token, current.state()))
 }
 
@@ -524,7 +524,7 @@ pub async fn change_password(
     .await?;
     txn.commit().await?;
     let mut current = current;
-    current.session.stage = session::stage_name(SessionStage::Active).into();
+    current.session.stage = SessionStage::Active;
     Ok(current.state())
 }
 

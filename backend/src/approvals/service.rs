@@ -46,7 +46,7 @@ fn code_hash(id: Uuid, code: &str) -> String {
 }
 
 fn status_of(row: &approval_request::Model) -> ApprovalStatus {
-    ApprovalStatus::parse(&row.status).unwrap_or(ApprovalStatus::Expired)
+    row.status
 }
 
 fn view(row: &approval_request::Model) -> ApprovalState {
@@ -156,7 +156,7 @@ pub async fn create(
         ip: ip.to_owned(),
         created_at: now,
         expires_at: now + LIFETIME,
-        status: ApprovalStatus::Pending.as_str().into(),
+        status: ApprovalStatus::Pending,
         decided_at: None,
         code_hash: code_hash(id, &code),
         code_attempts: 0,
@@ -248,7 +248,7 @@ async fn expire_if_due(
     row: approval_request::Model,
 ) -> AppResult<approval_request::Model> {
     let now = state.now();
-    if row.status != ApprovalStatus::Pending.as_str() || row.expires_at > now {
+    if row.status != ApprovalStatus::Pending || row.expires_at > now {
         return Ok(row);
     }
     let txn = crate::audit::begin_write(&state.db).await?;

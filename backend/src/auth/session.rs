@@ -100,7 +100,7 @@ pub async fn open_for(
         staff_member_id: Set(staff_member_id),
         structure_id: Set(structure_id),
         terminal_id: Set(None),
-        stage: Set(stage_name(stage).into()),
+        stage: Set(stage),
         factor_code_hash: Set(None),
         factor_expires_at: Set(None),
         factor_attempts: Set(0),
@@ -124,15 +124,6 @@ pub fn stage_name(stage: SessionStage) -> &'static str {
         SessionStage::Active => "active",
         SessionStage::SecondFactor => "second_factor",
         SessionStage::PasswordChange => "password_change",
-    }
-}
-
-fn stage_of(name: &str) -> SessionStage {
-    match name {
-        "active" => SessionStage::Active,
-        "password_change" => SessionStage::PasswordChange,
-        // Anything unknown is treated as the most restricted stage.
-        _ => SessionStage::SecondFactor,
     }
 }
 
@@ -266,7 +257,7 @@ pub struct Current {
 
 impl Current {
     pub fn stage(&self) -> SessionStage {
-        stage_of(&self.session.stage)
+        self.session.stage
     }
 
     pub fn state(&self) -> SessionState {

@@ -13,7 +13,8 @@ pub struct Model {
     pub ip: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
-    pub status: String,
+    /// An unknown stored value is an error when read, never a plausible default.
+    pub status: vigie_shared::api::approval::ApprovalStatus,
     pub decided_at: Option<DateTimeUtc>,
     pub code_hash: String,
     pub code_attempts: i32,

@@ -37,3 +37,44 @@ pub mod vaccine_lot;
 pub mod vaccine_product;
 pub mod webauthn_ceremony;
 pub mod write_guard;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveEnum;
+    use vigie_shared::api::{approval::ApprovalStatus, session::SessionStage};
+
+    /// A value the code does not know is an error, never a plausible default (a session read
+    /// as "active", a request read as "expired").
+    #[test]
+    fn unknown_stored_values_are_errors() {
+        assert!(ApprovalStatus::try_from_value(&"approuvé".to_owned()).is_err());
+        assert!(ApprovalStatus::try_from_value(&String::new()).is_err());
+        assert!(SessionStage::try_from_value(&"Active".to_owned()).is_err());
+        assert!(SessionStage::try_from_value(&"admin".to_owned()).is_err());
+    }
+
+    /// Every variant is stored as the wire name both sides already use.
+    #[test]
+    fn stored_values_are_the_wire_names() {
+        for s in [
+            ApprovalStatus::Pending,
+            ApprovalStatus::Approved,
+            ApprovalStatus::Refused,
+            ApprovalStatus::Expired,
+            ApprovalStatus::Cancelled,
+            ApprovalStatus::Reported,
+        ] {
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(ApprovalStatus::try_from_value(&s.to_value()).ok(), Some(s));
+            assert_eq!(serde_json::to_value(s).ok(), Some(s.as_str().into()));
+        }
+        for s in [
+            SessionStage::Active,
+            SessionStage::SecondFactor,
+            SessionStage::PasswordChange,
+        ] {
+            assert_eq!(s.to_value(), crate::auth::session::stage_name(s));
+            assert_eq!(SessionStage::try_from_value(&s.to_value()).ok(), Some(s));
+        }
+    }
+}

@@ -13,7 +13,7 @@ pub struct Model {
     /// The staff member typing under delegation.
     pub staff_member_id: Option<Uuid>,
     /// `active`, or what the session still lacks: `second_factor`, `password_change`.
-    pub stage: String,
+    pub stage: vigie_shared::api::session::SessionStage,
     /// The second factor's one-time code (hash), its deadline and the tries spent on it.
     pub factor_code_hash: Option<String>,
     pub factor_expires_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 //! the code shown on the terminal is typed on the phone, then confirmed with PIN/biometrics.
 
 use chrono::{DateTime, Utc};
+#[cfg(feature = "db")]
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use webauthn_rs_proto::{PublicKeyCredential, RequestChallengeResponse};
@@ -12,12 +14,23 @@ use crate::ids::NationalId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 pub enum ApprovalStatus {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "pending"))]
     Pending,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "approved"))]
     Approved,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "refused"))]
     Refused,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "expired"))]
     Expired,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "cancelled"))]
     Cancelled,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "reported"))]
     Reported,
 }
 

@@ -1,4 +1,6 @@
 use chrono::{DateTime, Utc};
+#[cfg(feature = "db")]
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
 /// Who a session belongs to.
@@ -16,9 +18,17 @@ pub enum PrincipalKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 pub enum SessionStage {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "active"))]
     Active,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "second_factor"))]
     SecondFactor,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "password_change"))]
     PasswordChange,
 }
 
