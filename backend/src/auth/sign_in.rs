@@ -13,8 +13,9 @@ use crate::{
     audit::{self, Event},
     entities::{professional, session as session_row},
     error::{AppError, AppResult},
-    events, incident, mail,
+    incident, mail,
     state::AppState,
+    work::{Actor, SessionEnd, Work},
 };
 
 pub struct Context<'a> {
@@ -93,7 +94,6 @@ pub async fn opened(
 /// The sign-in mail's "Ce n'est pas moi": ends that session, freezes push sign-in for 24 h,
 /// opens an incident. Asking twice changes nothing more.
 pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
-    let now = state.now();
     let row = session_row::Entity::find()
         .filter(session_row::Column::ReportTokenHash.eq(tokens::hash(token)))
         .one(&state.db)
@@ -107,8 +107,17 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;
-    let txn = crate::audit::begin_write(&state.db).await?;
-    // Only the first report acts: the token is consumed.
+    let mut work = Work::begin(
+        state,
+        Actor {
+            id: Some(professional.id),
+            ..Actor::default()
+        },
+    )
+    .await?;
+    let now = work.now();
+    // Only the first report acts: the token is consumed. One that lost the race to a parallel
+    // report gets the same answer as a late one.
     let consumed = session_row::Entity::update_many()
         .col_expr(
             session_row::Column::ReportTokenHash,
@@ -116,37 +125,35 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         )
         .filter(session_row::Column::Id.eq(row.id))
         .filter(session_row::Column::ReportTokenHash.is_not_null())
-        .exec(&txn)
+        .exec(work.db())
         .await?;
-    // A report that lost the race to a parallel one gets the same answer as a late one.
     if consumed.rows_affected != 1 {
         return Err(ErrorCode::NotFound.into());
     }
+    limits::freeze_for_report(work.db(), now, &professional.national_id).await?;
+    let incident = incident::open(
+        work.db(),
+        now,
+        professional.id,
+        None,
+        "session_fraud_report",
+    )
+    .await?;
+    // Ended even if it had ended already: the report is what is recorded.
+    if !work
+        .end_session(&row, SessionEnd::Reported { incident })
+        .await?
     {
-        session::end(&txn, now, row.id).await?;
-        limits::freeze_for_report(&txn, now, &professional.national_id).await?;
-        let incident_id =
-            incident::open(&txn, now, professional.id, None, "session_fraud_report").await?;
         audit::record(
-            &txn,
+            work.db(),
             now,
             Event::new("session.reported")
                 .actor(professional.id)
                 .session(row.id)
-                .details(serde_json::json!({ "incident": incident_id })),
+                .details(serde_json::json!({ "incident": incident })),
         )
         .await?;
-        state
-            .events
-            .publish(
-                &txn,
-                now,
-                events::session_channel(row.id),
-                "session_ended",
-                &vigie_shared::api::session::SessionEnded::because("reported"),
-            )
-            .await?;
     }
-    txn.commit().await?;
+    work.commit().await?;
     Ok(())
 }

@@ -7,7 +7,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 use vigie_shared::{ErrorCode, api::delegation::DelegateChoice};
 
-use super::{EndReason, end_sessions};
+use super::end_sessions;
+use crate::work::{Actor, SessionEnd, Work};
 use crate::{
     audit::{self, Event},
     entities::{delegation, professional, staff_member, structure},
@@ -144,7 +145,14 @@ pub async fn withdraw(
         .one(&state.db)
         .await?;
     if current.is_some_and(|g| g.withdrawn_at.is_none()) {
-        let txn = audit::begin_write(&state.db).await?;
+        let mut work = Work::begin(
+            state,
+            Actor {
+                id: Some(p.id),
+                ..Actor::default()
+            },
+        )
+        .await?;
         delegation::Entity::update_many()
             .col_expr(
                 delegation::Column::WithdrawnAt,
@@ -152,26 +160,18 @@ pub async fn withdraw(
             )
             .filter(delegation::Column::ProfessionalId.eq(p.id))
             .filter(delegation::Column::StaffMemberId.eq(s.id))
-            .exec(&txn)
+            .exec(work.db())
             .await?;
-        let ended = end_sessions(
-            state,
-            &txn,
-            now,
-            s.id,
-            Some(p.id),
-            EndReason::DelegationWithdrawn,
-            p.id,
-        )
-        .await?;
+        let ended =
+            end_sessions(&mut work, s.id, Some(p.id), SessionEnd::DelegationWithdrawn).await?;
         audit::record(
-            &txn,
+            work.db(),
             now,
             event("delegation.withdrawn", p, s.id)
                 .details(serde_json::json!({ "sessions_ended": ended })),
         )
         .await?;
-        txn.commit().await?;
+        work.commit().await?;
     }
     answer(state, p, &s).await
 }

@@ -12,21 +12,16 @@ pub mod structures;
 pub mod supervision;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
-use vigie_shared::{
-    ErrorCode,
-    api::{delegation::DelegatedSessionEnded, session::SessionEnded},
-};
+use vigie_shared::ErrorCode;
 
 use crate::{
-    audit::{self, Event},
-    auth::session::{self, Authenticated, Current, Principal},
+    auth::session::{Authenticated, Current, Principal},
     entities::{professional, session as session_row, staff_member, structure},
     error::{AppError, AppResult},
-    events,
     state::AppState,
+    work::{SessionEnd, Work},
 };
 
 /// A staff member's live session on a tablet, approved or not yet.
@@ -61,45 +56,13 @@ impl FromRequestParts<AppState> for DelegateSession {
     }
 }
 
-/// Why a delegated session ended, as the tablet is told.
-#[derive(Debug, Clone, Copy)]
-pub enum EndReason {
-    ByAuthority,
-    DelegationWithdrawn,
-    StaffWithdrawn,
-}
-
-impl EndReason {
-    fn code(self) -> &'static str {
-        match self {
-            Self::ByAuthority => "ended_by_authority",
-            Self::DelegationWithdrawn => "delegation_withdrawn",
-            Self::StaffWithdrawn => "staff_withdrawn",
-        }
-    }
-    fn message(self) -> &'static str {
-        match self {
-            Self::ByAuthority => {
-                "Le professionnel responsable a terminé cette session de saisie déléguée."
-            }
-            Self::DelegationWithdrawn => {
-                "Le professionnel responsable vous a retiré l'autorisation de saisir sous sa responsabilité."
-            }
-            Self::StaffWithdrawn => "La structure vous a retiré la délégation de saisie.",
-        }
-    }
-}
-
 /// Ends the open delegated sessions of this staff member (under this professional only, when
 /// given): each tablet hears it at once, each supervision screen too, each end is audited.
 pub async fn end_sessions(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
+    work: &mut Work,
     staff_member_id: Uuid,
     professional_id: Option<Uuid>,
-    reason: EndReason,
-    by: Uuid,
+    reason: SessionEnd,
 ) -> AppResult<usize> {
     let mut query = session_row::Entity::find()
         .filter(session_row::Column::StaffMemberId.eq(staff_member_id))
@@ -107,60 +70,12 @@ pub async fn end_sessions(
     if let Some(p) = professional_id {
         query = query.filter(session_row::Column::ProfessionalId.eq(p));
     }
-    let open = query.all(txn).await?;
+    let open = query.all(work.db()).await?;
+    let mut ended = 0;
     for s in &open {
-        end_one(state, txn, now, s, reason, by).await?;
+        ended += usize::from(work.end_session(s, reason).await?);
     }
-    Ok(open.len())
-}
-
-/// Ends one delegated session (any stage) and says so live.
-pub async fn end_one(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
-    s: &session_row::Model,
-    reason: EndReason,
-    by: Uuid,
-) -> AppResult<()> {
-    session::end(txn, now, s.id).await?;
-    state
-        .events
-        .publish(
-            txn,
-            now,
-            events::session_channel(s.id),
-            "session_ended",
-            &SessionEnded {
-                reason: Some(reason.code().into()),
-                message: Some(reason.message().into()),
-            },
-        )
-        .await?;
-    if let Some(p) = s.professional_id {
-        state
-            .events
-            .publish(
-                txn,
-                now,
-                events::supervision_channel(p),
-                "delegated_session_ended",
-                &DelegatedSessionEnded {
-                    session_id: s.id,
-                    ended_at: now,
-                },
-            )
-            .await?;
-    }
-    let mut event = Event::new("delegation.session_ended")
-        .session(s.id)
-        .details(serde_json::json!({ "reason": reason.code() }));
-    event.actor = Some(by.to_string());
-    event.authority = s.professional_id.map(|p| p.to_string());
-    if let Some(t) = s.terminal_id {
-        event = event.terminal(t);
-    }
-    audit::record(txn, now, event).await.map(|_| ())
+    Ok(ended)
 }
 
 /// Trims a name-like field; a French message when empty or too long.

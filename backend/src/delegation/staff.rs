@@ -12,7 +12,8 @@ use vigie_shared::{
     api::delegation::{StaffDeclaration, StaffEnrolment, StaffView},
 };
 
-use super::{EndReason, end_sessions, structures, text_field};
+use super::{end_sessions, structures, text_field};
+use crate::work::{Actor, SessionEnd, Work};
 use crate::{
     approvals::qr,
     audit::{self, Event},
@@ -227,17 +228,16 @@ pub async fn withdraw(
     if row.withdrawn_at.is_some() {
         return view(&state.db, now, row).await;
     }
-    let txn = audit::begin_write(&state.db).await?;
-    let ended = end_sessions(
+    let mut work = Work::begin(
         state,
-        &txn,
-        now,
-        row.id,
-        None,
-        EndReason::StaffWithdrawn,
-        principal.id(),
+        Actor {
+            id: Some(principal.id()),
+            ..Actor::default()
+        },
     )
     .await?;
+    let ended = end_sessions(&mut work, row.id, None, SessionEnd::StaffWithdrawn).await?;
+    let txn = work.db();
     delegation::Entity::update_many()
         .col_expr(
             delegation::Column::WithdrawnAt,
@@ -245,24 +245,24 @@ pub async fn withdraw(
         )
         .filter(delegation::Column::StaffMemberId.eq(row.id))
         .filter(delegation::Column::WithdrawnAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     staff_passkey::Entity::delete_many()
         .filter(staff_passkey::Column::StaffMemberId.eq(row.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let mut a = row.into_active_model();
     a.withdrawn_at = Set(Some(now));
     a.enrolment_token_hash = Set(None);
     a.enrolment_expires_at = Set(None);
-    let row = a.update(&txn).await?;
+    let row = a.update(txn).await?;
     audit::record(
-        &txn,
+        txn,
         now,
         audit_event("staff.withdrawn", principal, row.id)
             .details(serde_json::json!({ "sessions_ended": ended })),
     )
     .await?;
-    txn.commit().await?;
+    work.commit().await?;
     view(&state.db, now, row).await
 }

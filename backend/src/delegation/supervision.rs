@@ -15,7 +15,7 @@ use vigie_shared::{
     },
 };
 
-use super::{EndReason, end_one};
+use crate::work::{Actor, SessionEnd, Work};
 use crate::{
     audit::{self, Event},
     auth::session::{display_name, staff_name},
@@ -183,7 +183,6 @@ pub async fn entry_recorded(
 
 /// One tap: the delegated session ends now; the tablet hears it at once.
 pub async fn end(state: &AppState, p: &professional::Model, session_id: Uuid) -> AppResult<()> {
-    let now = state.now();
     let s = session_row::Entity::find_by_id(session_id)
         .one(&state.db)
         .await?
@@ -192,10 +191,16 @@ pub async fn end(state: &AppState, p: &professional::Model, session_id: Uuid) ->
     if s.ended_at.is_some() {
         return Ok(());
     }
-    let txn = audit::begin_write(&state.db).await?;
-    end_one(state, &txn, now, &s, EndReason::ByAuthority, p.id).await?;
-    txn.commit().await?;
-    Ok(())
+    let mut work = Work::begin(
+        state,
+        Actor {
+            id: Some(p.id),
+            ..Actor::default()
+        },
+    )
+    .await?;
+    work.end_session(&s, SessionEnd::ByAuthority).await?;
+    work.commit().await
 }
 
 /// Contests an entry typed by a delegate under my authority: flagged, earlier version kept,

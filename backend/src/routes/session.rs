@@ -6,6 +6,7 @@ use axum::{
 };
 use vigie_shared::{ApiError, api::session::SessionState};
 
+use crate::work::{Actor, SessionEnd, Work};
 use crate::{
     auth::session::{self, AnyStage, SessionPeek},
     error::AppResult,
@@ -42,18 +43,10 @@ pub async fn logout(
     State(state): State<AppState>,
     SessionPeek(signed_in): SessionPeek,
 ) -> AppResult<impl IntoResponse> {
-    let now = state.now();
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-    session::end(&txn, now, signed_in.session.id).await?;
-    crate::audit::record(
-        &txn,
-        now,
-        crate::audit::Event::new("session.logout")
-            .actor(signed_in.principal.id())
-            .session(signed_in.session.id),
-    )
-    .await?;
-    txn.commit().await?;
+    let mut work = Work::begin(&state, Actor::of(&signed_in)).await?;
+    work.end_session(&signed_in.session, SessionEnd::Logout)
+        .await?;
+    work.commit().await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(

@@ -14,11 +14,11 @@ use vigie_shared::{
     api::session::{SessionReport, SessionSummary},
 };
 
+use crate::work::{Actor, SessionEnd, Work};
 use crate::{
     approvals::terminal,
-    audit::{self, Event},
     auth::{
-        session::{self, Authenticated, Principal, SessionPeek},
+        session::{Authenticated, Principal, SessionPeek},
         sign_in,
     },
     entities::session as session_row,
@@ -93,7 +93,6 @@ pub async fn end(
     Authenticated(signed_in): Authenticated,
     Path(id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
-    let now = state.now();
     let row = session_row::Entity::find()
         .filter(session_row::Column::Id.eq(id))
         .filter(owned_by(&signed_in.principal))
@@ -103,28 +102,15 @@ pub async fn end(
     let Some(row) = row else {
         return Err(ErrorCode::NotFound.into());
     };
-    let txn = crate::audit::begin_write(&state.db).await?;
-    session::end(&txn, now, row.id).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("session.ended")
-            .actor(signed_in.principal.id())
-            .session(row.id)
-            .details(serde_json::json!({ "by_session": signed_in.session.id })),
+    let mut work = Work::begin(&state, Actor::of(&signed_in)).await?;
+    work.end_session(
+        &row,
+        SessionEnd::EndedByUser {
+            by_session: signed_in.session.id,
+        },
     )
     .await?;
-    state
-        .events
-        .publish(
-            &txn,
-            now,
-            events::session_channel(row.id),
-            "session_ended",
-            &vigie_shared::api::session::SessionEnded::because("ended_by_user"),
-        )
-        .await?;
-    txn.commit().await?;
+    work.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

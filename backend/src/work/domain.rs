@@ -3,13 +3,70 @@
 
 use serde::Serialize;
 use uuid::Uuid;
-use vigie_shared::api::approval::PendingApproval;
+use vigie_shared::api::{
+    approval::PendingApproval, delegation::DelegatedSessionEnded, session::SessionEnded,
+};
 
 use super::Actor;
 use crate::{audit, events};
 
+/// Why a session ended; the device is told the code (and, for a delegated session, a
+/// sentence for its locked screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Its owner signed out on that device.
+    Logout,
+    /// Its owner ended it from another session ("Mes sessions").
+    EndedByUser { by_session: Uuid },
+    /// "Ce n'est pas moi" in the sign-in mail; an incident was opened.
+    Reported { incident: Uuid },
+    /// The supervising professional ended the delegated session.
+    ByAuthority,
+    /// The professional withdrew the delegate's authorisation.
+    DelegationWithdrawn,
+    /// The structure withdrew the staff member.
+    StaffWithdrawn,
+}
+
+impl SessionEnd {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::EndedByUser { .. } => "ended_by_user",
+            Self::Reported { .. } => "reported",
+            Self::ByAuthority => "ended_by_authority",
+            Self::DelegationWithdrawn => "delegation_withdrawn",
+            Self::StaffWithdrawn => "staff_withdrawn",
+        }
+    }
+
+    fn message(self) -> Option<&'static str> {
+        match self {
+            Self::ByAuthority => {
+                Some("Le professionnel responsable a terminé cette session de saisie déléguée.")
+            }
+            Self::DelegationWithdrawn => Some(
+                "Le professionnel responsable vous a retiré l'autorisation de saisir sous sa responsabilité.",
+            ),
+            Self::StaffWithdrawn => Some("La structure vous a retiré la délégation de saisie."),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum DomainEvent {
+    /// A session ended (it was open until now).
+    SessionEnded {
+        session: Uuid,
+        /// The professional signed in, or the authority a delegate typed under.
+        professional: Option<Uuid>,
+        /// The staff member, for a delegated session.
+        delegate: Option<Uuid>,
+        terminal: Option<Uuid>,
+        reason: SessionEnd,
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// A terminal asked for push sign-in. `professional` is `None` for an identity that is
     /// unknown, frozen or without a phone (the request then just expires).
     ApprovalRequested {
@@ -85,6 +142,30 @@ impl DomainEvent {
         e.session_id = actor.session;
         e.terminal = actor.terminal.map(|id| id.to_string());
         match self {
+            Self::SessionEnded {
+                session,
+                professional,
+                delegate,
+                terminal,
+                reason,
+                ..
+            } => {
+                e.session_id = Some(*session);
+                if delegate.is_some() {
+                    e.authority = professional.map(|p| p.to_string());
+                    e.terminal = terminal.map(|t| t.to_string());
+                }
+                e.details = match reason {
+                    SessionEnd::EndedByUser { by_session } => {
+                        serde_json::json!({ "by_session": by_session })
+                    }
+                    SessionEnd::Reported { incident } => {
+                        serde_json::json!({ "incident": incident })
+                    }
+                    SessionEnd::Logout => serde_json::Value::Null,
+                    other => serde_json::json!({ "reason": other.code() }),
+                };
+            }
             Self::ApprovalRequested {
                 request,
                 professional,
@@ -182,6 +263,15 @@ impl DomainEvent {
     /// The audit action: stable names, read by security officers and tests.
     pub fn action(&self) -> &'static str {
         match self {
+            Self::SessionEnded {
+                reason, delegate, ..
+            } => match reason {
+                SessionEnd::Logout => "session.logout",
+                SessionEnd::EndedByUser { .. } => "session.ended",
+                SessionEnd::Reported { .. } => "session.reported",
+                _ if delegate.is_some() => "delegation.session_ended",
+                _ => "session.ended",
+            },
             Self::ApprovalRequested { .. } => "approval.requested",
             Self::ApprovalCodeRejected { .. } => "approval.wrong_code",
             Self::ApprovalRefusedForCodes { .. } => "approval.refused",
@@ -202,6 +292,39 @@ impl DomainEvent {
     /// The live events this one sends.
     pub fn live(&self) -> Vec<LiveNotice> {
         match self {
+            // The device signing out closes its own stream.
+            Self::SessionEnded {
+                reason: SessionEnd::Logout,
+                ..
+            } => Vec::new(),
+            Self::SessionEnded {
+                session,
+                professional,
+                delegate,
+                reason,
+                at,
+                ..
+            } => {
+                let mut out = vec![notice(
+                    events::session_channel(*session),
+                    "session_ended",
+                    &SessionEnded {
+                        reason: Some(reason.code().into()),
+                        message: reason.message().map(str::to_owned),
+                    },
+                )];
+                if let (Some(_), Some(p)) = (delegate, professional) {
+                    out.push(notice(
+                        events::supervision_channel(*p),
+                        "delegated_session_ended",
+                        &DelegatedSessionEnded {
+                            session_id: *session,
+                            ended_at: *at,
+                        },
+                    ));
+                }
+                out
+            }
             Self::ApprovalRequested {
                 request,
                 professional: Some(p),

@@ -23,9 +23,14 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 pub use actor::Actor;
-pub use domain::{DomainEvent, LiveNotice};
+pub use domain::{DomainEvent, LiveNotice, SessionEnd};
 
-use crate::{audit, entities::write_guard, error::AppResult, state::AppState};
+use crate::{
+    audit,
+    entities::{session, write_guard},
+    error::AppResult,
+    state::AppState,
+};
 
 /// A subject whose limit must be counted alone.
 #[derive(Debug, Clone, Copy)]
@@ -135,6 +140,31 @@ impl Work {
             .exec(&self.txn)
             .await?;
         Ok(r.rows_affected == 1)
+    }
+
+    /// Ends a session if it is still open: the one way every feature ends one. The device's
+    /// stream and, for a delegated session, the supervising professional hear it at commit;
+    /// the audit says why. False when it had already ended.
+    pub async fn end_session(&mut self, s: &session::Model, reason: SessionEnd) -> AppResult<bool> {
+        let ended = session::Entity::update_many()
+            .col_expr(session::Column::EndedAt, Expr::value(self.now))
+            .filter(session::Column::Id.eq(s.id))
+            .filter(session::Column::EndedAt.is_null())
+            .exec(&self.txn)
+            .await?
+            .rows_affected
+            == 1;
+        if ended {
+            self.emit(DomainEvent::SessionEnded {
+                session: s.id,
+                professional: s.professional_id,
+                delegate: s.staff_member_id,
+                terminal: s.terminal_id,
+                reason,
+                at: self.now,
+            });
+        }
+        Ok(ended)
     }
 
     /// Something happened; its reactions run at commit.
