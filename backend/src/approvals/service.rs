@@ -537,14 +537,7 @@ pub async fn enter_code(
 ) -> AppResult<ApprovalChallenge> {
     let row = mine_pending(state, approver, id).await?;
     let professional_id = approver.professional.id;
-    let mut work = Work::begin(
-        state,
-        Actor {
-            id: Some(professional_id),
-            ..Actor::default()
-        },
-    )
-    .await?;
+    let mut work = Work::begin(state, Actor::by(professional_id)).await?;
     let now = work.now();
     let spent = work
         .take_attempt(

@@ -107,14 +107,7 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;
-    let mut work = Work::begin(
-        state,
-        Actor {
-            id: Some(professional.id),
-            ..Actor::default()
-        },
-    )
-    .await?;
+    let mut work = Work::begin(state, Actor::by(professional.id)).await?;
     let now = work.now();
     // Only the first report acts: the token is consumed. One that lost the race to a parallel
     // report gets the same answer as a late one.

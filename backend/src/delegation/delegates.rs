@@ -145,14 +145,7 @@ pub async fn withdraw(
         .one(&state.db)
         .await?;
     if current.is_some_and(|g| g.withdrawn_at.is_none()) {
-        let mut work = Work::begin(
-            state,
-            Actor {
-                id: Some(p.id),
-                ..Actor::default()
-            },
-        )
-        .await?;
+        let mut work = Work::begin(state, Actor::by(p.id)).await?;
         delegation::Entity::update_many()
             .col_expr(
                 delegation::Column::WithdrawnAt,

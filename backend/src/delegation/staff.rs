@@ -228,14 +228,7 @@ pub async fn withdraw(
     if row.withdrawn_at.is_some() {
         return view(&state.db, now, row).await;
     }
-    let mut work = Work::begin(
-        state,
-        Actor {
-            id: Some(principal.id()),
-            ..Actor::default()
-        },
-    )
-    .await?;
+    let mut work = Work::begin(state, Actor::by(principal.id())).await?;
     let ended = end_sessions(&mut work, row.id, None, SessionEnd::StaffWithdrawn).await?;
     let txn = work.db();
     delegation::Entity::update_many()

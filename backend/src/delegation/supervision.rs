@@ -191,14 +191,7 @@ pub async fn end(state: &AppState, p: &professional::Model, session_id: Uuid) ->
     if s.ended_at.is_some() {
         return Ok(());
     }
-    let mut work = Work::begin(
-        state,
-        Actor {
-            id: Some(p.id),
-            ..Actor::default()
-        },
-    )
-    .await?;
+    let mut work = Work::begin(state, Actor::by(p.id)).await?;
     work.end_session(&s, SessionEnd::ByAuthority).await?;
     work.commit().await
 }

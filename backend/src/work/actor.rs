@@ -29,6 +29,15 @@ impl Actor {
         }
     }
 
+    /// A known person or account acting outside any session of theirs (a mail link) or whose
+    /// session the caller does not carry.
+    pub fn by(id: Uuid) -> Self {
+        Self {
+            id: Some(id),
+            ..Self::default()
+        }
+    }
+
     /// The owner of a live session, with the authority a delegate types under.
     pub fn of(current: &Current) -> Self {
         let authority = match &current.principal {

@@ -37,7 +37,7 @@ async fn last_sms_code(app: &TestApp) -> String {
     app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await
 }
 
-async fn password_step(device: &Device, password: &str) -> Response {
+pub async fn password_step(device: &Device, password: &str) -> Response {
     device
         .post(
             "/api/accounts/sign-in",

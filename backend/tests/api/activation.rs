@@ -12,7 +12,7 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
 use crate::helpers::{TestApp, api_error, national_id, ok_json};
 
-fn link_token(body: &str) -> String {
+pub fn link_token(body: &str) -> String {
     let start = body.find("#lien=").expect("link in the mail") + "#lien=".len();
     body[start..]
         .split_whitespace()
@@ -21,7 +21,7 @@ fn link_token(body: &str) -> String {
         .to_owned()
 }
 
-fn sms_code(body: &str) -> String {
+pub fn sms_code(body: &str) -> String {
     body.split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()))
         .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))

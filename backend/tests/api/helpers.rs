@@ -437,6 +437,24 @@ impl TestApp {
         (phone, key)
     }
 
+    /// The token of the « Ce n'est pas moi » link in the latest sign-in mail.
+    pub async fn report_token(&self) -> String {
+        let mail = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.subject.contains("nouvelle connexion"))
+            .expect("sign-in mail");
+        mail.body
+            .split("#jeton=")
+            .nth(1)
+            .expect("link")
+            .split_whitespace()
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
     /// Number of messages in the mail outbox.
     pub async fn outbox(&self) -> Vec<vigie_backend::entities::mail_outbox::Model> {
         use sea_orm::EntityTrait;

@@ -9,6 +9,7 @@ use reqwest::{Response, StatusCode};
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
+use serde::Serialize;
 use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
@@ -33,6 +34,8 @@ use vigie_shared::{
 use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
 
 use crate::{
+    accounts::password_step,
+    activation::{link_token, sms_code},
     helpers::{Device, TestApp, national_id, ok_json},
     vaccination::{first_dose, hall},
 };
@@ -72,6 +75,24 @@ where
         answers.push(Answer { status, body });
     }
     answers
+}
+
+/// N devices post the same body at once.
+async fn post_all(
+    device: impl Fn(usize) -> Device,
+    path: &str,
+    body: impl Serialize,
+) -> Vec<Answer> {
+    let body = serde_json::to_value(body).expect("body serialises");
+    fire(
+        (0..N)
+            .map(|i| {
+                let (d, path, body) = (device(i), path.to_owned(), body.clone());
+                async move { d.post(&path, &body).await }
+            })
+            .collect(),
+    )
+    .await
 }
 
 /// "200" or "429 rate_limited": how many answers of each kind.
@@ -248,19 +269,10 @@ async fn parallel_wrong_codes_on_the_phone_get_three_checks_then_the_request_is_
     let (phone, _key, _terminal, created) = pending_request(&app).await;
     let id = created.approval_id;
     let guess = wrong(&created.code);
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let p = phone.on(pick(&urls, i));
-                async move {
-                    p.post(
-                        &format!("/api/approver/requests/{id}/code"),
-                        &json!({ "code": guess }),
-                    )
-                    .await
-                }
-            })
-            .collect(),
+    let answers = post_all(
+        |i| phone.on(pick(&urls, i)),
+        &format!("/api/approver/requests/{id}/code"),
+        json!({ "code": guess }),
     )
     .await;
     assert_eq!(
@@ -405,15 +417,6 @@ async fn the_push_freeze_counter_counts_every_parallel_failure() {
     assert_eq!((row.level, row.consecutive_failures), ((N / 5) as i32, 0));
 }
 
-async fn password_step(device: &Device, password: &str) -> Response {
-    device
-        .post(
-            "/api/accounts/sign-in",
-            &json!({ "identifier": CENTRE_FINESS, "password": password }),
-        )
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_sms_codes_get_five_checks_then_the_sign_in_ends() {
     let app = TestApp::spawn().await;
@@ -533,32 +536,21 @@ async fn activation_secrets(app: &TestApp) -> (String, String) {
         .into_iter()
         .find(|m| m.subject.contains("activation"))
         .expect("activation mail");
-    let token = mail.body.split("#lien=").nth(1).expect("link");
-    let token = token.split_whitespace().next().expect("token").to_owned();
+    let token = link_token(&mail.body);
     let sms = sms_outbox::Entity::find()
         .order_by_desc(sms_outbox::Column::CreatedAt)
         .one(&app.state.db)
         .await
         .expect("query")
         .expect("sms");
-    let code = sms
-        .body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("code")
-        .to_owned();
-    (token, code)
+    (token, sms_code(&sms.body))
 }
 
 async fn verify_all(app: &TestApp, urls: &[Url], token: &str, code: &str) -> Vec<Answer> {
-    fire(
-        (0..N)
-            .map(|i| {
-                let d = app.device_on(pick(urls, i));
-                let body = json!({ "link_token": token, "sms_code": code });
-                async move { d.post("/api/activation/verify", &body).await }
-            })
-            .collect(),
+    post_all(
+        |i| app.device_on(pick(urls, i)),
+        "/api/activation/verify",
+        json!({ "link_token": token, "sms_code": code }),
     )
     .await
 }
@@ -630,19 +622,10 @@ async fn an_activation_link_and_code_are_used_once_whatever_the_parallel_tries()
 async fn parallel_activation_starts_send_three_messages_an_hour() {
     let app = TestApp::spawn().await;
     let urls = app.instances().await;
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let d = app.device_on(pick(&urls, i));
-                async move {
-                    d.post(
-                        "/api/activation",
-                        &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
-                    )
-                    .await
-                }
-            })
-            .collect(),
+    let answers = post_all(
+        |i| app.device_on(pick(&urls, i)),
+        "/api/activation",
+        json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
     )
     .await;
     // The same answer to all: an attacker cannot tell when the limit was reached.
@@ -727,14 +710,10 @@ async fn a_sign_in_ceremony_is_answered_once_whatever_the_parallel_replays() {
         ceremony_id: challenge.ceremony_id,
         credential,
     };
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let d = app.device_on(pick(&urls, i));
-                let body = body.clone();
-                async move { d.post("/api/passkeys/authentication/finish", &body).await }
-            })
-            .collect(),
+    let answers = post_all(
+        |i| app.device_on(pick(&urls, i)),
+        "/api/passkeys/authentication/finish",
+        &body,
     )
     .await;
     assert_eq!(
@@ -763,22 +742,11 @@ async fn the_mail_report_link_acts_once_whatever_the_parallel_clicks() {
     let mut key = SoftPasskey::new(true);
     app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
     app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .find(|m| m.subject.contains("nouvelle connexion"))
-        .expect("sign-in mail");
-    let token = mail.body.split("#jeton=").nth(1).expect("link");
-    let token = token.split_whitespace().next().expect("token").to_owned();
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let d = app.device_on(pick(&urls, i));
-                let body = json!({ "token": token });
-                async move { d.post("/api/sessions/report", &body).await }
-            })
-            .collect(),
+    let token = app.report_token().await;
+    let answers = post_all(
+        |i| app.device_on(pick(&urls, i)),
+        "/api/sessions/report",
+        json!({ "token": token }),
     )
     .await;
     assert_eq!(

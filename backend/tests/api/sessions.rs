@@ -199,21 +199,7 @@ async fn the_mail_link_ce_n_est_pas_moi_ends_that_session() {
     let mut key = SoftPasskey::new(true);
     app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
     app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .find(|m| m.subject.contains("nouvelle connexion"))
-        .expect("sign-in mail");
-    let token = mail
-        .body
-        .split("#jeton=")
-        .nth(1)
-        .expect("link")
-        .split_whitespace()
-        .next()
-        .expect("token")
-        .to_owned();
+    let token = app.report_token().await;
     let r = app
         .device()
         .post(
