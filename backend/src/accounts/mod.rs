@@ -38,7 +38,7 @@ use crate::{
     error::{AppError, AppResult},
     mail,
     state::AppState,
-    work::{Actor, DomainEvent, Work},
+    work::{Actor, DomainEvent, SessionEnd, Work},
 };
 
 /// How long the SMS code is valid, and how many tries it allows.
@@ -324,16 +324,9 @@ pub async fn second_factor(
     }
     let mut work = Work::begin(state, Actor::of(&current)).await?;
     let now = work.now();
-    let closed = |work: &mut Work, expired| {
-        work.emit(DomainEvent::SecondFactorClosed {
-            account: account.id,
-            session: row.id,
-            expired,
-        })
-    };
     if row.factor_expires_at.is_none_or(|at| now >= at) {
-        session::end(work.db(), now, row.id).await?;
-        closed(&mut work, true);
+        work.end_session(row, SessionEnd::SecondFactorExpired)
+            .await?;
         work.commit().await?;
         return Err(second_factor_over());
     }
@@ -363,8 +356,8 @@ pub async fn second_factor(
             .ok_or_else(|| AppError::internal("session vanished"))?
             .factor_attempts;
         if attempts >= MAX_CODE_ATTEMPTS {
-            session::end(work.db(), now, row.id).await?;
-            closed(&mut work, false);
+            work.end_session(row, SessionEnd::SecondFactorFailed)
+                .await?;
             work.commit().await?;
             return Err(AppError::Api(ApiError::new(
                 ErrorCode::SessionExpired,

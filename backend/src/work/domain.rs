@@ -17,15 +17,22 @@ pub enum SessionEnd {
     /// Its owner signed out on that device.
     Logout,
     /// Its owner ended it from another session ("Mes sessions").
-    EndedByUser { by_session: Uuid },
+    EndedByUser {
+        by_session: Uuid,
+    },
     /// "Ce n'est pas moi" in the sign-in mail; an incident was opened.
-    Reported { incident: Uuid },
+    Reported {
+        incident: Uuid,
+    },
     /// The supervising professional ended the delegated session.
     ByAuthority,
     /// The professional withdrew the delegate's authorisation.
     DelegationWithdrawn,
     /// The structure withdrew the staff member.
     StaffWithdrawn,
+    /// A password sign-in whose SMS code came too late, or wrong too many times.
+    SecondFactorExpired,
+    SecondFactorFailed,
 }
 
 impl SessionEnd {
@@ -37,6 +44,8 @@ impl SessionEnd {
             Self::ByAuthority => "ended_by_authority",
             Self::DelegationWithdrawn => "delegation_withdrawn",
             Self::StaffWithdrawn => "staff_withdrawn",
+            Self::SecondFactorExpired => "second_factor_expired",
+            Self::SecondFactorFailed => "second_factor_failed",
         }
     }
 
@@ -95,12 +104,6 @@ pub enum DomainEvent {
         account: Uuid,
         session: Uuid,
         attempt: i32,
-    },
-    /// The second factor is over without success (too many wrong codes, or late).
-    SecondFactorClosed {
-        account: Uuid,
-        session: Uuid,
-        expired: bool,
     },
     /// A structure account's session passed its second factor.
     SecondFactorPassed { account: Uuid, session: Uuid },
@@ -162,7 +165,9 @@ impl DomainEvent {
                     SessionEnd::Reported { incident } => {
                         serde_json::json!({ "incident": incident })
                     }
-                    SessionEnd::Logout => serde_json::Value::Null,
+                    SessionEnd::Logout
+                    | SessionEnd::SecondFactorExpired
+                    | SessionEnd::SecondFactorFailed => serde_json::Value::Null,
                     other => serde_json::json!({ "reason": other.code() }),
                 };
             }
@@ -225,12 +230,6 @@ impl DomainEvent {
                 e.session_id = Some(*session);
                 e.details = serde_json::json!({ "attempt": attempt });
             }
-            Self::SecondFactorClosed {
-                account, session, ..
-            } => {
-                e.actor = by(*account);
-                e.session_id = Some(*session);
-            }
             Self::SecondFactorPassed { account, session } => {
                 e.actor = by(*account);
                 e.session_id = Some(*session);
@@ -267,6 +266,8 @@ impl DomainEvent {
                 reason, delegate, ..
             } => match reason {
                 SessionEnd::Logout => "session.logout",
+                SessionEnd::SecondFactorExpired => "account.second_factor_expired",
+                SessionEnd::SecondFactorFailed => "account.second_factor_failed",
                 SessionEnd::EndedByUser { .. } => "session.ended",
                 SessionEnd::Reported { .. } => "session.reported",
                 _ if delegate.is_some() => "delegation.session_ended",
@@ -280,8 +281,6 @@ impl DomainEvent {
             Self::AccountLocked { .. } => "account.locked",
             Self::LockedAccountTried { .. } => "account.sign_in_refused_locked",
             Self::SecondFactorRejected { .. } => "account.second_factor_wrong_code",
-            Self::SecondFactorClosed { expired: true, .. } => "account.second_factor_expired",
-            Self::SecondFactorClosed { expired: false, .. } => "account.second_factor_failed",
             Self::SecondFactorPassed { .. } => "session.opened",
             Self::ActivationStarted { .. } => "activation.started",
             Self::ActivationCodeRejected { .. } => "activation.wrong_code",
@@ -292,9 +291,12 @@ impl DomainEvent {
     /// The live events this one sends.
     pub fn live(&self) -> Vec<LiveNotice> {
         match self {
-            // The device signing out closes its own stream.
+            // The device that ended it is told by the answer to its own request.
             Self::SessionEnded {
-                reason: SessionEnd::Logout,
+                reason:
+                    SessionEnd::Logout
+                    | SessionEnd::SecondFactorExpired
+                    | SessionEnd::SecondFactorFailed,
                 ..
             } => Vec::new(),
             Self::SessionEnded {
