@@ -56,7 +56,10 @@ impl Application {
         let dcc = crate::certificates::load_or_create(&db, chrono::Utc::now()).await?;
         let events = crate::events::Events::start(db.clone()).await?;
         tokio::spawn(crate::mail::run_sender(db.clone(), settings.mail.clone()));
+        let writer = (db.get_database_backend() == sea_orm::DbBackend::Sqlite)
+            .then(|| crate::work::Writer::start(db.clone()));
         let state = AppState {
+            writer,
             events,
             db,
             settings: Arc::new(settings),

@@ -553,196 +553,206 @@ pub async fn record(
     if let Some(answer) = idempotency::replay(&state.db, &key, &principal, &fingerprint).await? {
         return Ok(answer);
     }
-    let now = state.now();
     let structure = my_structure(&state.db, actor, req.structure_id).await?;
     check_consultation(&req)?;
 
-    let txn = audit::begin_write(&state.db).await?;
-    // Under the write lock: a parallel retry with this key that committed first is seen here,
-    // so the same act is never written twice.
-    if let Some(answer) = idempotency::replay(&txn, &key, &principal, &fingerprint).await? {
-        return Ok(answer);
-    }
-    let patient = match &req.patient {
-        PatientRef::Existing { id } => visible_patient(&txn, actor, *id).await?,
-        PatientRef::New(new) => {
-            let nir = Nir::parse_with(
-                new.nir.as_str(),
-                NirContext {
-                    sex: Some(new.sex),
-                    birth_date: Some(new.birth_date),
-                },
-            )?;
-            if new.birth_date > paris_day(now) {
-                return Err(invalid(
-                    "La date de naissance ne peut pas être dans le futur.",
-                ));
-            }
-            let existing = patient::Entity::find()
-                .filter(patient::Column::Nir.eq(nir.as_str()))
-                .one(&txn)
-                .await?;
-            match existing {
-                // Typed anew with the full NIR: the same person, whose file opens.
-                Some(p) => {
-                    grant(&txn, now, actor, p.id).await?;
-                    p
-                }
-                None => {
-                    patient::ActiveModel {
-                        id: Set(Uuid::new_v4()),
-                        nir: Set(nir.as_str().to_owned()),
-                        family_name: Set(
-                            clean_name(&new.family_name, "Nom de famille")?.to_uppercase()
-                        ),
-                        given_names: Set(clean_name(&new.given_names, "Prénom(s)")?),
-                        birth_date: Set(new.birth_date),
-                        sex: Set(sex_code(new.sex).into()),
-                        residence_department: Set(check_department(&new.residence_department)?),
-                        esms_finess: Set(new.esms_finess.as_ref().map(|f| f.as_str().to_owned())),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                    }
-                    .insert(&txn)
-                    .await?
-                }
-            }
-        }
+    let work_actor = crate::work::Actor {
+        id: Some(actor.staff_member_id.unwrap_or(actor.professional_id)),
+        authority: Some(actor.professional_id),
+        session: Some(actor.session_id),
+        terminal: actor.terminal_id,
     };
+    let (state, actor) = (state.clone(), actor.clone());
+    // One write of the batch: a refusal (unusable lot, warning to confirm) rolls back alone.
+    crate::work::write(&state.clone(), work_actor, move |work| {
+        Box::pin(async move {
+            let (txn, now) = (work.db(), work.now());
+            let actor = &actor;
+            // Under the write lock: a parallel retry with this key that committed first is seen here,
+            // so the same act is never written twice.
+            if let Some(answer) = idempotency::replay(txn, &key, &principal, &fingerprint).await? {
+                return Ok(answer);
+            }
+            let patient = match &req.patient {
+                PatientRef::Existing { id } => visible_patient(txn, actor, *id).await?,
+                PatientRef::New(new) => {
+                    let nir = Nir::parse_with(
+                        new.nir.as_str(),
+                        NirContext {
+                            sex: Some(new.sex),
+                            birth_date: Some(new.birth_date),
+                        },
+                    )?;
+                    if new.birth_date > paris_day(now) {
+                        return Err(invalid(
+                            "La date de naissance ne peut pas être dans le futur.",
+                        ));
+                    }
+                    let existing = patient::Entity::find()
+                        .filter(patient::Column::Nir.eq(nir.as_str()))
+                        .one(txn)
+                        .await?;
+                    match existing {
+                        // Typed anew with the full NIR: the same person, whose file opens.
+                        Some(p) => {
+                            grant(txn, now, actor, p.id).await?;
+                            p
+                        }
+                        None => {
+                            patient::ActiveModel {
+                                id: Set(Uuid::new_v4()),
+                                nir: Set(nir.as_str().to_owned()),
+                                family_name: Set(
+                                    clean_name(&new.family_name, "Nom de famille")?.to_uppercase()
+                                ),
+                                given_names: Set(clean_name(&new.given_names, "Prénom(s)")?),
+                                birth_date: Set(new.birth_date),
+                                sex: Set(sex_code(new.sex).into()),
+                                residence_department: Set(check_department(
+                                    &new.residence_department,
+                                )?),
+                                esms_finess: Set(new
+                                    .esms_finess
+                                    .as_ref()
+                                    .map(|f| f.as_str().to_owned())),
+                                created_at: Set(now),
+                                updated_at: Set(now),
+                            }
+                            .insert(txn)
+                            .await?
+                        }
+                    }
+                }
+            };
 
-    let c = &req.consultation;
-    let consultation = consultation::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        patient_id: Set(patient.id),
-        structure_id: Set(structure.id),
-        professional_id: Set(actor.professional_id),
-        staff_member_id: Set(actor.staff_member_id),
-        session_id: Set(actor.session_id),
-        terminal_id: Set(actor.terminal_id),
-        eligible: Set(c.eligible),
-        contraindications: Set(c.contraindications.trim().chars().take(2000).collect()),
-        consent: Set(c.consent),
-        outcome: Set(match c.outcome {
-            ConsultationOutcome::Vaccinate => "vaccinate",
-            ConsultationOutcome::Postpone => "postpone",
-            ConsultationOutcome::Contraindicated => "contraindicated",
-        }
-        .into()),
-        postpone_reason: Set(c.postpone_reason.as_ref().map(|r| r.trim().to_owned())),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-
-    let injection = match &req.injection {
-        None => None,
-        Some(input) => {
-            let at = input.administered_at.unwrap_or(now);
-            if at > now + FUTURE_TOLERANCE {
-                return Err(invalid(
-                    "La date d'injection ne peut pas être dans le futur.",
-                ));
-            }
-            let product = product_by_code(&txn, &input.product_code).await?;
-            let lot = vaccine_lot::Entity::find_by_id(input.lot_id)
-                .one(&txn)
-                .await?;
-            let usable = lot.as_ref().is_some_and(|l| {
-                l.structure_id == structure.id
-                    && l.product_id == product.id
-                    && l.active
-                    && l.expires_on >= paris_day(at)
-            });
-            if !usable {
-                return Err(ErrorCode::LotUnusable.into());
-            }
-            let history = injections_of(&txn, patient.id).await?;
-            let a = assess(&txn, &history, product, patient.birth_date, at).await?;
-            let unconfirmed: Vec<&str> = a
-                .warnings
-                .iter()
-                .filter(|w| !input.confirmed_warnings.contains(&w.code))
-                .map(|w| w.message.as_str())
-                .collect();
-            if !unconfirmed.is_empty() {
-                return Err(AppError::with_message(
-                    ErrorCode::ConfirmationRequired,
-                    format!("À confirmer : {}", unconfirmed.join(" ")),
-                ));
-            }
-            let confirmed: Vec<WarningCode> = a.warnings.iter().map(|w| w.code).collect();
-            let row = injection::ActiveModel {
+            let c = &req.consultation;
+            let consultation = consultation::ActiveModel {
                 id: Set(Uuid::new_v4()),
                 patient_id: Set(patient.id),
-                consultation_id: Set(Some(consultation.id)),
                 structure_id: Set(structure.id),
-                product_id: Set(a.product.id),
-                lot_id: Set(input.lot_id),
-                dose_number: Set(a.rank.number),
-                series_doses: Set(a.rank.series),
-                booster: Set(a.rank.booster),
-                site: Set(input.site.code().into()),
-                administered_at: Set(at),
                 professional_id: Set(actor.professional_id),
                 staff_member_id: Set(actor.staff_member_id),
                 session_id: Set(actor.session_id),
                 terminal_id: Set(actor.terminal_id),
-                esms_finess: Set(patient.esms_finess.clone()),
-                status: Set("valid".into()),
-                version: Set(1),
-                confirmed_warnings: Set(
-                    serde_json::to_string(&confirmed).map_err(AppError::internal)?
-                ),
+                eligible: Set(c.eligible),
+                contraindications: Set(c.contraindications.trim().chars().take(2000).collect()),
+                consent: Set(c.consent),
+                outcome: Set(match c.outcome {
+                    ConsultationOutcome::Vaccinate => "vaccinate",
+                    ConsultationOutcome::Postpone => "postpone",
+                    ConsultationOutcome::Contraindicated => "contraindicated",
+                }
+                .into()),
+                postpone_reason: Set(c.postpone_reason.as_ref().map(|r| r.trim().to_owned())),
                 created_at: Set(now),
-                updated_at: Set(now),
-                contested_at: Set(None),
-                contest_reason: Set(None),
-                contested_by: Set(None),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
-            crate::statistics::recorded(&txn, &patient, &row).await?;
-            Some(row)
-        }
-    };
-    audit::record(
-        &txn,
-        now,
-        event(actor, "vaccination.recorded")
-            .subject(injection.as_ref().map_or(consultation.id, |i| i.id))
-            .details(serde_json::json!({
-                "patient": patient.id,
-                "consultation": consultation.id,
-                "injection": injection.as_ref().map(|i| i.id),
-                "structure": structure.id,
-            })),
-    )
-    .await?;
-    if let Some(row) = &injection
-        && actor.staff_member_id.is_some()
-    {
-        // The supervising professional sees it arrive, live.
-        crate::delegation::supervision::entry_recorded(state, &txn, now, row).await?;
-    }
-    let injection_view = match injection {
-        Some(row) => views(&txn, vec![row]).await?.pop(),
-        None => None,
-    };
-    let answer = VaccinationRecorded {
-        patient_id: patient.id,
-        consultation_id: consultation.id,
-        injection: injection_view,
-    };
-    idempotency::store(&txn, now, &key, &principal, &fingerprint, &answer).await?;
-    if let Err(e) = txn.commit().await {
-        // A concurrent retry committed first: give its answer.
-        if let Some(answer) = idempotency::replay(&state.db, &key, &principal, &fingerprint).await?
-        {
-            return Ok(answer);
-        }
-        return Err(e.into());
-    }
-    Ok(answer)
+
+            let injection = match &req.injection {
+                None => None,
+                Some(input) => {
+                    let at = input.administered_at.unwrap_or(now);
+                    if at > now + FUTURE_TOLERANCE {
+                        return Err(invalid(
+                            "La date d'injection ne peut pas être dans le futur.",
+                        ));
+                    }
+                    let product = product_by_code(txn, &input.product_code).await?;
+                    let lot = vaccine_lot::Entity::find_by_id(input.lot_id)
+                        .one(txn)
+                        .await?;
+                    let usable = lot.as_ref().is_some_and(|l| {
+                        l.structure_id == structure.id
+                            && l.product_id == product.id
+                            && l.active
+                            && l.expires_on >= paris_day(at)
+                    });
+                    if !usable {
+                        return Err(ErrorCode::LotUnusable.into());
+                    }
+                    let history = injections_of(txn, patient.id).await?;
+                    let a = assess(txn, &history, product, patient.birth_date, at).await?;
+                    let unconfirmed: Vec<&str> = a
+                        .warnings
+                        .iter()
+                        .filter(|w| !input.confirmed_warnings.contains(&w.code))
+                        .map(|w| w.message.as_str())
+                        .collect();
+                    if !unconfirmed.is_empty() {
+                        return Err(AppError::with_message(
+                            ErrorCode::ConfirmationRequired,
+                            format!("À confirmer : {}", unconfirmed.join(" ")),
+                        ));
+                    }
+                    let confirmed: Vec<WarningCode> = a.warnings.iter().map(|w| w.code).collect();
+                    let row = injection::ActiveModel {
+                        id: Set(Uuid::new_v4()),
+                        patient_id: Set(patient.id),
+                        consultation_id: Set(Some(consultation.id)),
+                        structure_id: Set(structure.id),
+                        product_id: Set(a.product.id),
+                        lot_id: Set(input.lot_id),
+                        dose_number: Set(a.rank.number),
+                        series_doses: Set(a.rank.series),
+                        booster: Set(a.rank.booster),
+                        site: Set(input.site.code().into()),
+                        administered_at: Set(at),
+                        professional_id: Set(actor.professional_id),
+                        staff_member_id: Set(actor.staff_member_id),
+                        session_id: Set(actor.session_id),
+                        terminal_id: Set(actor.terminal_id),
+                        esms_finess: Set(patient.esms_finess.clone()),
+                        status: Set("valid".into()),
+                        version: Set(1),
+                        confirmed_warnings: Set(
+                            serde_json::to_string(&confirmed).map_err(AppError::internal)?
+                        ),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                        contested_at: Set(None),
+                        contest_reason: Set(None),
+                        contested_by: Set(None),
+                    }
+                    .insert(txn)
+                    .await?;
+                    crate::statistics::recorded(txn, &patient, &row).await?;
+                    Some(row)
+                }
+            };
+            audit::record(
+                txn,
+                now,
+                event(actor, "vaccination.recorded")
+                    .subject(injection.as_ref().map_or(consultation.id, |i| i.id))
+                    .details(serde_json::json!({
+                        "patient": patient.id,
+                        "consultation": consultation.id,
+                        "injection": injection.as_ref().map(|i| i.id),
+                        "structure": structure.id,
+                    })),
+            )
+            .await?;
+            if let Some(row) = &injection
+                && actor.staff_member_id.is_some()
+            {
+                // The supervising professional sees it arrive, live.
+                crate::delegation::supervision::entry_recorded(&state, txn, now, row).await?;
+            }
+            let injection_view = match injection {
+                Some(row) => views(txn, vec![row]).await?.pop(),
+                None => None,
+            };
+            let answer = VaccinationRecorded {
+                patient_id: patient.id,
+                consultation_id: consultation.id,
+                injection: injection_view,
+            };
+            idempotency::store(txn, now, &key, &principal, &fingerprint, &answer).await?;
+            Ok(answer)
+        })
+    })
+    .await
 }
 
 fn check_consultation(req: &NewVaccination) -> AppResult<()> {

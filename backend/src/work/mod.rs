@@ -14,6 +14,7 @@
 
 mod actor;
 mod domain;
+mod writer;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 pub use actor::Actor;
 pub use domain::{DomainEvent, LiveNotice, SessionEnd};
+pub use writer::{BoxFuture, Writer, write};
 
 use crate::{
     audit,
@@ -78,6 +80,17 @@ impl Work {
             actor,
             events: Vec::new(),
         })
+    }
+
+    /// A write inside the writer's batch: its own savepoint, its own clock reading.
+    fn within(state: &AppState, savepoint: DatabaseTransaction, actor: Actor) -> Self {
+        Self {
+            state: state.clone(),
+            txn: savepoint,
+            now: state.now(),
+            actor,
+            events: Vec::new(),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -175,29 +188,50 @@ impl Work {
     /// Runs the reactions to the events emitted (audit trail, live events) in the same
     /// transaction, commits, then wakes this process's live streams.
     pub async fn commit(self) -> AppResult<()> {
-        let Self {
-            state,
-            txn,
-            now,
-            actor,
-            events,
-        } = self;
-        let mut live = false;
-        for event in &events {
-            audit::record(&txn, now, event.audit(&actor)).await?;
-            for notice in event.live() {
-                state
-                    .events
-                    .insert(&txn, now, notice.channel, notice.kind, &notice.payload)
-                    .await?;
-                live = true;
-            }
-        }
-        txn.commit().await?;
-        if live {
+        let events = self.state.events.clone();
+        if self.release().await? {
             // After the commit, not before: the pump then finds the rows at once.
-            state.events.wake();
+            events.wake();
         }
         Ok(())
+    }
+
+    /// Runs the reactions and commits this transaction (in a batch: releases the savepoint).
+    /// True when live events were written. On failure nothing of this write is kept.
+    async fn release(self) -> AppResult<bool> {
+        let mut live = false;
+        if let Err(e) = self.react(&mut live).await {
+            self.rollback().await;
+            return Err(e);
+        }
+        self.txn.commit().await?;
+        Ok(live)
+    }
+
+    async fn react(&self, live: &mut bool) -> AppResult<()> {
+        for event in &self.events {
+            audit::record(&self.txn, self.now, event.audit(&self.actor)).await?;
+            for notice in event.live() {
+                self.state
+                    .events
+                    .insert(
+                        &self.txn,
+                        self.now,
+                        notice.channel,
+                        notice.kind,
+                        &notice.payload,
+                    )
+                    .await?;
+                *live = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops every row and event of this write.
+    async fn rollback(self) {
+        if let Err(e) = self.txn.rollback().await {
+            tracing::warn!(error = %e, "rollback failed");
+        }
     }
 }

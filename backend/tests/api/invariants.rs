@@ -793,3 +793,68 @@ async fn one_idempotency_key_sent_fifty_times_at_once_writes_one_act() {
     assert_eq!(audit_count(&h.app, "vaccination.recorded", None).await, 1);
     chain_intact(&h.app).await;
 }
+
+/// A valid NIR for a woman born in August 1955 (as the hall's patients), the i-th of a series.
+fn nir(i: usize) -> String {
+    let body = format!("2550814168{:03}", i % 1000);
+    let n: u64 = body.parse().expect("digits");
+    format!("{body}{:02}", 97 - n % 97)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_writes_roll_back_alone_and_the_others_of_their_batch_commit() {
+    let h = hall().await;
+    let urls = h.app.instances().await;
+    let before = h.app.state.writer.as_ref().map(|w| w.counts());
+    let client = h.app.client.clone();
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let mut body = first_dose(&h, Uuid::new_v4());
+                body["patient"]["nir"] = json!(nir(i + 1));
+                if i % 2 == 0 {
+                    // Another lot id: refused as unusable, inside the batch.
+                    body["injection"]["lot_id"] = json!(Uuid::new_v4());
+                }
+                let url = pick(&urls, i).join("/api/vaccinations").expect("url");
+                let client = client.clone();
+                async move { client.post(url).json(&body).send().await.expect("request") }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, N / 2),
+            (StatusCode::BAD_REQUEST, Some(ErrorCode::LotUnusable), N / 2),
+        ])
+    );
+    let injections = injection::Entity::find()
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    let patients = vigie_backend::entities::patient::Entity::find()
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        (injections, patients),
+        ((N / 2) as u64, (N / 2) as u64),
+        "no partial row"
+    );
+    assert_eq!(
+        audit_count(&h.app, "vaccination.recorded", None).await,
+        (N / 2) as u64
+    );
+    if let (Some(writer), Some((b0, w0))) = (&h.app.state.writer, before) {
+        let (b1, w1) = writer.counts();
+        assert_eq!(w1 - w0, N as u64, "every write went through the batches");
+        assert!(
+            b1 - b0 < w1 - w0,
+            "writes arriving together share a batch: {} batches",
+            b1 - b0
+        );
+    }
+    chain_intact(&h.app).await;
+}

@@ -1,0 +1,196 @@
+//! Group commit on SQLite. SQLite has one writer and a durable commit costs one fsync, so one
+//! task applies the writes that arrive together as a batch: one `BEGIN IMMEDIATE`, one
+//! SAVEPOINT per write (a write that fails rolls back alone), one `COMMIT` (one fsync) for all.
+//! Each write is answered only once its batch has committed. Reads stay on the pool and never
+//! wait for the writer (WAL).
+//!
+//! On PostgreSQL there is no writer task: each write runs in its own transaction (the server
+//! commits concurrent transactions together on its own).
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use sea_orm::{DatabaseConnection, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Actor, Work};
+use crate::{
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Writes waiting beyond this many are applied in the next batch.
+const MAX_BATCH: usize = 128;
+
+/// What a finished write hands back: whether its savepoint is kept, and how to answer it once
+/// the batch's fate is known (`None`: committed; `Some(why)`: the commit failed).
+struct Finished {
+    kept: bool,
+    answer: Box<dyn FnOnce(Option<String>) + Send>,
+}
+
+type Job = Box<dyn for<'a> FnOnce(&'a mut Work) -> BoxFuture<'a, Finished> + Send>;
+
+struct Request {
+    state: AppState,
+    actor: Actor,
+    job: Job,
+}
+
+/// The handle of the writer task.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::UnboundedSender<Request>,
+    counts: Arc<Counts>,
+}
+
+/// How many batches committed and how many writes they held (benchmarks and tests read it).
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub batches: AtomicU64,
+    pub writes: AtomicU64,
+}
+
+impl Writer {
+    /// Starts the writer task for this SQLite database.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (queue, incoming) = mpsc::unbounded_channel();
+        let counts = Arc::new(Counts::default());
+        tokio::spawn(run(db, incoming, counts.clone()));
+        Self { queue, counts }
+    }
+
+    /// (batches committed, writes in them) since start.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts.batches.load(Ordering::Relaxed),
+            self.counts.writes.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Runs `job` as one write by `actor`: in the next batch on SQLite, in a transaction of its own
+/// on PostgreSQL. The job's rows and events are kept only if it returns `Ok`; the answer comes
+/// once they are durable.
+pub async fn write<T, F>(state: &AppState, actor: Actor, job: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: for<'a> FnOnce(&'a mut Work) -> BoxFuture<'a, AppResult<T>> + Send + 'static,
+{
+    let Some(writer) = &state.writer else {
+        let mut work = Work::begin(state, actor).await?;
+        let value = job(&mut work).await?;
+        work.commit().await?;
+        return Ok(value);
+    };
+    let (tx, rx) = oneshot::channel::<AppResult<T>>();
+    let job: Job = Box::new(move |work: &mut Work| {
+        Box::pin(async move {
+            let result = job(work).await;
+            let kept = result.is_ok();
+            Finished {
+                kept,
+                answer: Box::new(move |failed: Option<String>| {
+                    let _ = tx.send(match failed {
+                        Some(why) if kept => Err(AppError::internal(why)),
+                        _ => result,
+                    });
+                }),
+            }
+        })
+    });
+    writer
+        .queue
+        .send(Request {
+            state: state.clone(),
+            actor,
+            job,
+        })
+        .map_err(|_| AppError::internal("writer stopped"))?;
+    rx.await
+        .map_err(|_| AppError::internal("writer dropped a write"))?
+}
+
+async fn run(
+    db: DatabaseConnection,
+    mut incoming: mpsc::UnboundedReceiver<Request>,
+    counts: Arc<Counts>,
+) {
+    while let Some(first) = incoming.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match incoming.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let n = batch.len() as u64;
+        if apply(&db, batch).await {
+            counts.batches.fetch_add(1, Ordering::Relaxed);
+            counts.writes.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One batch: every write in its savepoint, one commit, then the answers. True when committed.
+async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
+    let wake = batch.first().map(|r| r.state.events.clone());
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = match db.begin_with_options(options).await {
+        Ok(txn) => txn,
+        Err(e) => {
+            let why = format!("batch begin: {e}");
+            for r in batch {
+                refuse(r, &why);
+            }
+            return false;
+        }
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for Request { state, actor, job } in batch {
+        let Ok(savepoint) = txn.begin().await else {
+            // Dropping the job drops its answer channel: the caller hears of a failure.
+            tracing::warn!("savepoint refused: write not applied");
+            continue;
+        };
+        let mut work = Work::within(&state, savepoint, actor);
+        let finished = job(&mut work).await;
+        let own_failure = if finished.kept {
+            work.release().await.err().map(|e| format!("write: {e}"))
+        } else {
+            work.rollback().await;
+            None
+        };
+        answers.push((finished.answer, own_failure));
+    }
+    let failed = txn
+        .commit()
+        .await
+        .err()
+        .map(|e| format!("batch commit: {e}"));
+    for (answer, own_failure) in answers {
+        answer(own_failure.or_else(|| failed.clone()));
+    }
+    if failed.is_none()
+        && let Some(events) = wake
+    {
+        events.wake();
+    }
+    failed.is_none()
+}
+
+fn refuse(r: Request, why: &str) {
+    tracing::warn!(reason = %why, "batch not started");
+    drop(r);
+}
