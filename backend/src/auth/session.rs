@@ -7,9 +7,9 @@ use axum::{
 };
 use chrono::{DateTime, Duration, Utc};
 use cookie::{Cookie, SameSite};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -409,10 +409,20 @@ pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> Ap
     let row = if touch {
         let idle = (now + Duration::minutes(state.settings.session.idle_minutes))
             .min(row.absolute_expires_at);
-        let mut active = row.into_active_model();
-        active.last_seen_at = Set(now);
-        active.idle_expires_at = Set(idle);
-        active.update(&state.db).await?
+        // Through the writer: on SQLite every request's touch shares a batch (one fsync).
+        crate::work::write_unaudited(
+            state,
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .col_expr(session::Column::IdleExpiresAt, Expr::value(idle))
+                .filter(session::Column::Id.eq(row.id)),
+        )
+        .await?;
+        session::Model {
+            last_seen_at: now,
+            idle_expires_at: idle,
+            ..row
+        }
     } else {
         row
     };

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 pub use actor::Actor;
 pub use domain::{DomainEvent, LiveNotice, SessionEnd};
-pub use writer::{BoxFuture, Writer, write};
+pub use writer::{BoxFuture, Writer, write, write_unaudited};
 
 use crate::{
     audit,

@@ -16,7 +16,10 @@ use std::{
     },
 };
 
-use sea_orm::{DatabaseConnection, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    UpdateMany,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Actor, Work};
@@ -117,6 +120,21 @@ where
         .map_err(|_| AppError::internal("writer stopped"))?;
     rx.await
         .map_err(|_| AppError::internal("writer dropped a write"))?
+}
+
+/// A one-statement write with nothing to audit (a session's last activity): batched with the
+/// others on SQLite, its own statement on PostgreSQL (no chain lock). Returns the rows changed.
+pub async fn write_unaudited<E>(state: &AppState, update: UpdateMany<E>) -> AppResult<u64>
+where
+    E: EntityTrait + Send + 'static,
+{
+    if state.writer.is_none() {
+        return Ok(update.exec(&state.db).await?.rows_affected);
+    }
+    write(state, Actor::anonymous(), move |work| {
+        Box::pin(async move { Ok(update.exec(work.db()).await?.rows_affected) })
+    })
+    .await
 }
 
 async fn run(

@@ -849,7 +849,8 @@ async fn refused_writes_roll_back_alone_and_the_others_of_their_batch_commit() {
     );
     if let (Some(writer), Some((b0, w0))) = (&h.app.state.writer, before) {
         let (b1, w1) = writer.counts();
-        assert_eq!(w1 - w0, N as u64, "every write went through the batches");
+        // Each request's session touch goes through the writer too.
+        assert!(w1 - w0 >= N as u64, "every write went through the batches");
         assert!(
             b1 - b0 < w1 - w0,
             "writes arriving together share a batch: {} batches",
