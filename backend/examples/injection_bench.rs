@@ -7,6 +7,8 @@
 //!    200 (a 5xx is retried with the same key, as a tablet does, and counted). Baseline, same run,
 //!    same file, same settings and concurrency: one plain INSERT of an injection-sized row per
 //!    transaction. Prints the ratio.
+//!    Then an open loop: BENCH_RATE writes a second (default 200) offered for SECONDS, p50/p99
+//!    from the moment each was due; and the writer's batches (writes per commit).
 //! 2. `POST /api/patients/lookup` (by NIR) p50/p99 with 10 k injections in the database, then
 //!    with LARGE (default 1 M), seeded directly in large transactions (patients with one
 //!    injection, every third with two, each with its consultation). Prints the p99 ratio.
@@ -174,6 +176,42 @@ where
         run.done += l.len() as u64;
         run.errors += e;
         run.latencies.extend(l);
+    }
+    run.elapsed = start.elapsed();
+    run
+}
+
+/// `op` started every 1/`rate` s for `seconds`, each on its own task; latency counts from the
+/// moment it was due.
+async fn open_loop<F, Fut>(rate: u64, seconds: u64, op: F) -> Run
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<u64>> + Send + 'static,
+{
+    let op = Arc::new(op);
+    let start = Instant::now();
+    let n = rate * seconds;
+    let mut tasks = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let errors = op(i).await?;
+            Ok::<_, anyhow::Error>((due.elapsed(), errors))
+        }));
+    }
+    let mut run = Run {
+        done: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for t in tasks {
+        let (l, e) = t.await.expect("task").expect("operation");
+        run.done += 1;
+        run.errors += e;
+        run.latencies.push(l);
     }
     run.elapsed = start.elapsed();
     run
@@ -467,6 +505,27 @@ async fn main() -> anyhow::Result<()> {
         .await
     };
     let api_rate = api.print("POST /api/vaccinations (full API)");
+    if let Some(writer) = &state.writer {
+        let (batches, writes) = writer.counts();
+        println!(
+            "group commit: {writes} writes (vaccinations and session touches) in {batches} batches, {:.1} a batch",
+            writes as f64 / batches.max(1) as f64
+        );
+    }
+
+    // What a hall feels: writes offered at a fixed rate (open loop), latency from the moment
+    // each was due, so a slow answer cannot hide the ones queued behind it.
+    let rate: u64 = env_or("BENCH_RATE", 200);
+    let open = {
+        let (c, url) = (c.clone(), url.clone());
+        open_loop(rate, seconds, move |i| {
+            let (c, url) = (c.clone(), url.clone());
+            let body = api_patient(1_000_000 + i, structure_id, lot.id);
+            async move { post_retrying(&c, &url, &body).await }
+        })
+        .await
+    };
+    open.print(&format!("open loop, {rate} writes/s offered"));
 
     // Baseline: the same file through a pool with the app's settings, one INSERT per transaction.
     let raw_db = vigie_backend::db::connect(&db_url).await?;

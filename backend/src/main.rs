@@ -215,6 +215,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::AuditVerify => {
             let db = db::connect(settings.database_url.expose_secret()).await?;
+            // Events committed but not yet in the chain (a crash before sealing) join it first.
+            vigie_backend::audit::seal(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             match vigie_backend::audit::verify(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?

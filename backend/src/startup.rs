@@ -69,6 +69,7 @@ impl Application {
             dcc: Arc::new(dcc),
         };
         tokio::spawn(sweep_expired_approvals(state.clone()));
+        tokio::spawn(crate::audit::run_sealer(state.db.clone()));
         let router = app_router(state.clone());
         Ok(Self {
             listener,

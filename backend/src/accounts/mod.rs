@@ -515,7 +515,7 @@ pub async fn change_password(
             .session(current.session.id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     let mut current = current;
     current.session.stage = SessionStage::Active;
     Ok(current.state())

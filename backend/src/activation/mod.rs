@@ -210,7 +210,7 @@ pub async fn qr(state: &AppState, signed_in: &SignedIn) -> AppResult<ActivationQ
             .session(signed_in.session.id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     let mut link = state
         .settings
         .public_url

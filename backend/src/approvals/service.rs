@@ -264,7 +264,7 @@ async fn expire_if_due(
         }
         audit::record(&txn, now, e).await?;
     }
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     // Streams hear it now, not at the pump's next tick.
     state.events.wake();
     load(&state.db, row.id).await
@@ -325,7 +325,7 @@ pub async fn cancel(
             .terminal(terminal.id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     // Streams hear it now, not at the pump's next tick.
     state.events.wake();
     Ok(view(&load(&state.db, id).await?))
@@ -398,7 +398,7 @@ pub async fn claim(
         place: &row.place,
     };
     sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     let signed_in = SignedIn {
         session: opened.session,
         professional,
@@ -481,7 +481,7 @@ async fn claim_delegated(
     event.authority = Some(professional_id.to_string());
     audit::record(&txn, now, event).await?;
     crate::delegation::supervision::session_opened(state, &txn, now, &session_now).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     let structure = structure::Entity::find_by_id(staff.structure_id)
         .one(&state.db)
         .await?
@@ -680,7 +680,7 @@ async fn decide(
         .subject(row.id)
         .terminal(row.terminal_id);
     audit::record(&txn, now, event).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     // Streams hear it now, not at the pump's next tick.
     state.events.wake();
     Ok(view(&load(&state.db, row.id).await?))
@@ -728,7 +728,7 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
         ),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     // Streams hear it now, not at the pump's next tick.
     state.events.wake();
     Ok(view(&load(&state.db, id).await?))

@@ -1,20 +1,22 @@
 //! Append-only, hash-chained audit trail. Each event's hash covers the previous hash and the
 //! event's fields, so editing or removing a past event breaks every later link; `verify`
-//! recomputes the chain. Appends serialise on the single `audit_head` row, which the caller's
-//! transaction updates first (a row lock on PostgreSQL, the write lock on SQLite).
-
+//! recomputes the chain.
+//!
+//! A write never holds the chain's lock: `record` adds its event to `audit_pending` inside the
+//! write's transaction (durable with it, gone with its rollback). `seal` then gives pending
+//! events their place in the chain, in order, in a short transaction of its own that alone
+//! locks `audit_head`. Writes seal right after they commit (SQLite's group-commit writer seals
+//! inside its batch), and a sealer task catches anything left (after a crash, for instance).
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    entities::{audit_event, audit_head},
+    entities::{audit_event, audit_head, audit_pending},
     error::{AppError, AppResult},
 };
 
@@ -82,75 +84,142 @@ fn link_hash(prev: &str, seq: i64, at: DateTime<Utc>, e: &audit_event::Model) ->
     hex::encode(h.finalize())
 }
 
-/// Begins a transaction that will write an audit event, taking the chain's lock first.
+/// Begins a write not yet moved onto the unit of work, taking the write lock first.
 ///
-/// Writers then queue at the start instead of failing at the end: on SQLite (WAL) a
-/// transaction that has read and then tries to write after another one committed gets
-/// `SQLITE_BUSY` at once, without waiting; a transaction that writes first waits its turn
-/// (`busy_timeout`). On PostgreSQL it is the same row lock `record` takes anyway, only earlier.
+/// On SQLite that is the database's one write lock: writers queue at the start instead of
+/// failing at the end (a transaction that has read and then tries to write after another one
+/// committed gets `SQLITE_BUSY` at once; one that writes first waits its turn). On PostgreSQL
+/// it is the `audit_head` row, which serialises these writes with each other as before. The
+/// unit of work takes neither on PostgreSQL (its limits hold by subject locks and one-statement
+/// checks), and sealing locks `audit_head` only after the writes have committed, holding no
+/// other lock: no cycle, so no deadlock between the two kinds of write.
 pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> AppResult<DatabaseTransaction> {
     let txn = db.begin().await?;
-    audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
-        .filter(audit_head::Column::Id.eq(1))
-        .exec(&txn)
-        .await?;
+    take_write_lock(&txn).await?;
     Ok(txn)
 }
 
-/// Appends the event inside the caller's transaction; it is durable when that commits.
-pub async fn record(txn: &DatabaseTransaction, now: DateTime<Utc>, event: Event) -> AppResult<i64> {
-    // Take the chain's lock first.
+/// The first statement of a legacy write: see `begin_write`.
+pub async fn take_write_lock(txn: &DatabaseTransaction) -> AppResult<()> {
     audit_head::Entity::update_many()
-        .col_expr(
-            audit_head::Column::Seq,
-            Expr::col(audit_head::Column::Seq).add(1),
-        )
+        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
         .filter(audit_head::Column::Id.eq(1))
         .exec(txn)
         .await?;
+    Ok(())
+}
+
+/// Commits a transaction begun with `begin_write`, then seals its events into the chain.
+pub async fn commit(txn: DatabaseTransaction, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+    txn.commit().await?;
+    seal(db).await?;
+    Ok(())
+}
+
+/// Adds the event to the caller's transaction; it is durable when that commits, and takes its
+/// place in the chain when sealed.
+pub async fn record(txn: &impl ConnectionTrait, now: DateTime<Utc>, event: Event) -> AppResult<()> {
+    audit_pending::Entity::insert(audit_pending::ActiveModel {
+        // Stored with microseconds on every backend: hash what will be read back.
+        at: Set(now.trunc_subsecs(6)),
+        actor: Set(event.actor),
+        authority: Set(event.authority),
+        session_id: Set(event.session_id),
+        terminal: Set(event.terminal),
+        action: Set(event.action.to_owned()),
+        subject: Set(event.subject),
+        details: Set(event.details.to_string()),
+        ..Default::default()
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Events sealed a transaction at most.
+const SEAL_BATCH: u64 = 1000;
+
+/// Gives every committed pending event its place in the chain; returns how many. The chain's
+/// lock is held only for this: read the head, link the events, write them, move the head.
+pub async fn seal(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+    let mut sealed = 0;
+    loop {
+        let txn = db.begin().await?;
+        let n = seal_in(&txn).await?;
+        txn.commit().await?;
+        sealed += n;
+        if n < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// Seals inside the caller's transaction (SQLite's writer, which holds the write lock anyway).
+pub async fn seal_in(txn: &DatabaseTransaction) -> AppResult<u64> {
+    // Take the chain's lock first: sealers queue here, one after the other.
+    take_write_lock(txn).await?;
+    let pending = audit_pending::Entity::find()
+        .order_by_asc(audit_pending::Column::Id)
+        .limit(SEAL_BATCH)
+        .all(txn)
+        .await?;
+    let Some(last) = pending.last().map(|p| p.id) else {
+        return Ok(0);
+    };
     let head = audit_head::Entity::find_by_id(1)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("audit head missing"))?;
-    // Stored with microseconds on every backend: hash what will be read back.
-    let at = now.trunc_subsecs(6);
-    let mut row = audit_event::Model {
-        seq: head.seq,
-        at,
-        actor: event.actor,
-        authority: event.authority,
-        session_id: event.session_id,
-        terminal: event.terminal,
-        action: event.action.to_owned(),
-        subject: event.subject,
-        details: event.details.to_string(),
-        prev_hash: head.hash.clone(),
-        hash: String::new(),
-    };
-    row.hash = link_hash(&head.hash, head.seq, at, &row);
+    let (mut seq, mut prev) = (head.seq, head.hash);
+    let mut rows = Vec::with_capacity(pending.len());
+    let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+    for p in pending {
+        seq += 1;
+        let mut row = audit_event::Model {
+            seq,
+            at: p.at,
+            actor: p.actor,
+            authority: p.authority,
+            session_id: p.session_id,
+            terminal: p.terminal,
+            action: p.action,
+            subject: p.subject,
+            details: p.details,
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        row.hash = link_hash(&prev, seq, row.at, &row);
+        prev = row.hash.clone();
+        rows.push(audit_event::ActiveModel::from(row));
+    }
+    let n = rows.len() as u64;
+    for chunk in rows.chunks(100) {
+        audit_event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    audit_pending::Entity::delete_many()
+        .filter(audit_pending::Column::Id.is_in(ids))
+        .filter(audit_pending::Column::Id.lte(last))
+        .exec(txn)
+        .await?;
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Hash, Expr::value(row.hash.clone()))
+        .col_expr(audit_head::Column::Seq, Expr::value(seq))
+        .col_expr(audit_head::Column::Hash, Expr::value(prev))
         .filter(audit_head::Column::Id.eq(1))
         .exec(txn)
         .await?;
-    let seq = row.seq;
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        seq: Set(row.seq),
-        at: Set(row.at),
-        actor: Set(row.actor),
-        authority: Set(row.authority),
-        session_id: Set(row.session_id),
-        terminal: Set(row.terminal),
-        action: Set(row.action),
-        subject: Set(row.subject),
-        details: Set(row.details),
-        prev_hash: Set(row.prev_hash),
-        hash: Set(row.hash),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(seq)
+    Ok(n)
+}
+
+/// Seals what writes left pending (after a crash, or a write that did not seal), every second.
+pub async fn run_sealer(db: sea_orm::DatabaseConnection) {
+    loop {
+        if let Err(e) = seal(&db).await {
+            tracing::warn!(error = %e, "audit sealing failed; retrying");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -161,35 +230,44 @@ pub enum Verdict {
     Broken { seq: i64, reason: &'static str },
 }
 
-/// Recomputes the whole chain.
+/// Recomputes the whole chain, reading it page by page (memory stays flat however long it is).
 pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Verdict> {
-    let events = audit_event::Entity::find()
-        .order_by_asc(audit_event::Column::Seq)
-        .all(db)
-        .await?;
+    const PAGE: u64 = 10_000;
     let mut prev = "0".repeat(64);
     let mut expected_seq = 1;
-    for e in &events {
-        if e.seq != expected_seq {
-            return Ok(Verdict::Broken {
-                seq: e.seq,
-                reason: "numérotation interrompue (événement supprimé ?)",
-            });
+    loop {
+        let page = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let full = page.len() as u64 == PAGE;
+        for e in &page {
+            if e.seq != expected_seq {
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    reason: "numérotation interrompue (événement supprimé ?)",
+                });
+            }
+            if e.prev_hash != prev {
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    reason: "lien vers l'événement précédent rompu",
+                });
+            }
+            if link_hash(&prev, e.seq, e.at, e) != e.hash {
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    reason: "contenu modifié",
+                });
+            }
+            prev = e.hash.clone();
+            expected_seq += 1;
         }
-        if e.prev_hash != prev {
-            return Ok(Verdict::Broken {
-                seq: e.seq,
-                reason: "lien vers l'événement précédent rompu",
-            });
+        if !full {
+            break;
         }
-        if link_hash(&prev, e.seq, e.at, e) != e.hash {
-            return Ok(Verdict::Broken {
-                seq: e.seq,
-                reason: "contenu modifié",
-            });
-        }
-        prev = e.hash.clone();
-        expected_seq += 1;
     }
     let head = audit_head::Entity::find_by_id(1)
         .one(db)
@@ -202,6 +280,6 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Verdict> {
         });
     }
     Ok(Verdict::Intact {
-        events: events.len() as u64,
+        events: (expected_seq - 1) as u64,
     })
 }

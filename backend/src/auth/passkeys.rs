@@ -171,7 +171,7 @@ pub async fn finish_registration(
             .subject(passkey_id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     tracing::info!(%professional_id, %passkey_id, "passkey registered");
     Ok((RegisteredPasskey { passkey_id, label }, approver_token))
 }
@@ -302,7 +302,7 @@ pub async fn finish_authentication(
         place: "—",
     };
     sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     tracing::info!(%professional_id, session = %opened.session.id, "signed in with a passkey");
     let Opened { token, session } = opened;
     Ok((

@@ -129,7 +129,7 @@ pub async fn authorise(
         .exec(&txn)
         .await?;
         audit::record(&txn, now, event("delegation.granted", p, s.id)).await?;
-        txn.commit().await?;
+        crate::audit::commit(txn, &state.db).await?;
     }
     answer(state, p, &s).await
 }

@@ -135,7 +135,7 @@ pub async fn finish_registration(
     let mut event = Event::new("staff.passkey_registered").subject(passkey_id);
     event.actor = Some(staff_id.to_string());
     audit::record(&txn, now, event).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(RegisteredPasskey { passkey_id, label })
 }
 
@@ -247,7 +247,7 @@ pub async fn finish_authentication(
     let mut event = Event::new("delegate.signed_in").session(opened.session.id);
     event.actor = Some(staff.id.to_string());
     audit::record(&txn, now, event).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     let structure = crate::entities::structure::Entity::find_by_id(staff.structure_id)
         .one(&state.db)
         .await?

@@ -156,7 +156,7 @@ pub async fn declare(
     };
     audit::record(&txn, now, audit_event("staff.declared", principal, row.id)).await?;
     let issued = issue_link(state, &txn, now, row).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(issued)
 }
 
@@ -183,7 +183,7 @@ pub async fn new_enrolment(
     )
     .await?;
     let issued = issue_link(state, &txn, now, row).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(issued)
 }
 

@@ -60,7 +60,7 @@ pub async fn grant_manager(
             .details(serde_json::json!({ "professional": p.id })),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, db).await?;
     Ok((crate::auth::session::display_name(&p), s.name))
 }
 
@@ -209,7 +209,7 @@ pub async fn update(
     let mut event = Event::new("structure.updated").subject(id);
     event.actor = Some(principal.id().to_string());
     audit::record(&txn, now, event).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(details(row, true))
 }
 

@@ -267,6 +267,6 @@ pub async fn contest(
             },
         )
         .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(e)
 }

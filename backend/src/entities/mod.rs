@@ -6,6 +6,7 @@ pub mod approval_request;
 pub mod approver_device;
 pub mod audit_event;
 pub mod audit_head;
+pub mod audit_pending;
 pub mod consultation;
 pub mod delegation;
 pub mod enrolment;

@@ -10,6 +10,7 @@ mod m20261122_000004_traceability;
 mod m20261122_000005_statistics;
 mod m20261123_000006_delegation;
 mod m20261129_000007_write_guard;
+mod m20261129_000008_audit_pending;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_statistics::Migration),
             Box::new(m20261123_000006_delegation::Migration),
             Box::new(m20261129_000007_write_guard::Migration),
+            Box::new(m20261129_000008_audit_pending::Migration),
         ]
     }
 }

@@ -125,7 +125,7 @@ pub async fn close_incident(
             .subject(id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     let i = incident::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -197,6 +197,6 @@ pub async fn lift_freeze(
             .details(serde_json::json!({ "reason": reason })),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -153,7 +153,7 @@ pub async fn create(
             .subject(lot.id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(LotView {
         id: lot.id,
         product_code: product.code,
@@ -193,7 +193,7 @@ pub async fn set_active(
         .subject(lot.id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     list_of(&state.db, lot.structure_id)
         .await?
         .into_iter()

@@ -269,7 +269,7 @@ pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Opt
     let txn = crate::audit::begin_write(&state.db).await?;
     grant(&txn, now, actor, p.id).await?;
     audit::record(&txn, now, event(actor, "patient.looked_up").subject(p.id)).await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(Some(file_of(&state.db, p).await?))
 }
 
@@ -566,10 +566,13 @@ pub async fn record(
     // One write of the batch: a refusal (unusable lot, warning to confirm) rolls back alone.
     crate::work::write(&state.clone(), work_actor, move |work| {
         Box::pin(async move {
+            // Retries with this key wait here for the first write, then find its answer.
+            work.guard(crate::work::Subject::IdempotencyKey(&key))
+                .await?;
             let (txn, now) = (work.db(), work.now());
             let actor = &actor;
-            // Under the write lock: a parallel retry with this key that committed first is seen here,
-            // so the same act is never written twice.
+            // Under the key's lock: a parallel retry that committed first is seen here, so the
+            // same act is never written twice.
             if let Some(answer) = idempotency::replay(txn, &key, &principal, &fingerprint).await? {
                 return Ok(answer);
             }
@@ -588,40 +591,36 @@ pub async fn record(
                             "La date de naissance ne peut pas être dans le futur.",
                         ));
                     }
-                    let existing = patient::Entity::find()
+                    // One statement: of two writes for the same new person in parallel, the
+                    // second finds the first one's row (the NIR is unique).
+                    let new_id = Uuid::new_v4();
+                    patient::Entity::insert(patient::ActiveModel {
+                        id: Set(new_id),
+                        nir: Set(nir.as_str().to_owned()),
+                        family_name: Set(
+                            clean_name(&new.family_name, "Nom de famille")?.to_uppercase()
+                        ),
+                        given_names: Set(clean_name(&new.given_names, "Prénom(s)")?),
+                        birth_date: Set(new.birth_date),
+                        sex: Set(sex_code(new.sex).into()),
+                        residence_department: Set(check_department(&new.residence_department)?),
+                        esms_finess: Set(new.esms_finess.as_ref().map(|f| f.as_str().to_owned())),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    })
+                    .on_conflict_do_nothing_on([patient::Column::Nir])
+                    .exec_without_returning(txn)
+                    .await?;
+                    let p = patient::Entity::find()
                         .filter(patient::Column::Nir.eq(nir.as_str()))
                         .one(txn)
-                        .await?;
-                    match existing {
+                        .await?
+                        .ok_or_else(|| AppError::internal("patient vanished"))?;
+                    if p.id != new_id {
                         // Typed anew with the full NIR: the same person, whose file opens.
-                        Some(p) => {
-                            grant(txn, now, actor, p.id).await?;
-                            p
-                        }
-                        None => {
-                            patient::ActiveModel {
-                                id: Set(Uuid::new_v4()),
-                                nir: Set(nir.as_str().to_owned()),
-                                family_name: Set(
-                                    clean_name(&new.family_name, "Nom de famille")?.to_uppercase()
-                                ),
-                                given_names: Set(clean_name(&new.given_names, "Prénom(s)")?),
-                                birth_date: Set(new.birth_date),
-                                sex: Set(sex_code(new.sex).into()),
-                                residence_department: Set(check_department(
-                                    &new.residence_department,
-                                )?),
-                                esms_finess: Set(new
-                                    .esms_finess
-                                    .as_ref()
-                                    .map(|f| f.as_str().to_owned())),
-                                created_at: Set(now),
-                                updated_at: Set(now),
-                            }
-                            .insert(txn)
-                            .await?
-                        }
+                        grant(txn, now, actor, p.id).await?;
                     }
+                    p
                 }
             };
 
@@ -910,7 +909,7 @@ pub async fn correct(
     )
     .await?;
     let view = views(&txn, vec![updated]).await?.pop();
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     view.ok_or_else(|| AppError::internal("view of a corrected injection"))
 }
 
@@ -946,7 +945,7 @@ pub async fn invalidate(
     )
     .await?;
     let view = views(&txn, vec![updated]).await?.pop();
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     view.ok_or_else(|| AppError::internal("view of an invalidated injection"))
 }
 
@@ -1018,7 +1017,7 @@ pub async fn declare_adverse_effect(
         event(actor, "adverse_effect.declared").subject(row.id),
     )
     .await?;
-    txn.commit().await?;
+    crate::audit::commit(txn, &state.db).await?;
     Ok(AdverseEffectRecorded {
         id: declared.id,
         portal_url: ADVERSE_EFFECT_PORTAL.into(),

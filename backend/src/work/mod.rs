@@ -18,7 +18,7 @@ mod writer;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, UpdateMany,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait, UpdateMany,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use sha2::{Digest, Sha256};
@@ -43,6 +43,8 @@ pub enum Subject<'a> {
     PushAddress(&'a str),
     /// A professional asking for an activation of the approver app (per hour).
     Activation(uuid::Uuid),
+    /// An idempotency key: its retries wait for the first write and find its answer.
+    IdempotencyKey(&'a str),
 }
 
 impl Subject<'_> {
@@ -52,6 +54,7 @@ impl Subject<'_> {
             Self::PushIdentity(id) => format!("push-identity:{id}"),
             Self::PushAddress(ip) => format!("push-address:{ip}"),
             Self::Activation(p) => format!("activation:{p}"),
+            Self::IdempotencyKey(k) => format!("idempotency:{k}"),
         };
         hex::encode(Sha256::digest(raw.as_bytes()))
     }
@@ -68,11 +71,15 @@ pub struct Work {
 impl Work {
     /// Begins a write by `actor`, the clock read once for all of it.
     ///
-    /// The audit chain's lock is taken first, as every other audited write still does: on
-    /// SQLite that is the database's one write lock (writers queue at the start instead of
-    /// failing at the end), and on PostgreSQL the same lock order everywhere means no deadlock.
+    /// On SQLite the database's one write lock is taken first (writers queue at the start
+    /// instead of failing at the end). On PostgreSQL nothing global is locked: the work's
+    /// limits hold by subject locks and one-statement checks, and its audit events join the
+    /// chain after the commit.
     pub async fn begin(state: &AppState, actor: Actor) -> AppResult<Self> {
-        let txn = audit::begin_write(&state.db).await?;
+        let txn = state.db.begin().await?;
+        if state.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            audit::take_write_lock(&txn).await?;
+        }
         Ok(Self {
             state: state.clone(),
             txn,
@@ -188,10 +195,13 @@ impl Work {
     /// Runs the reactions to the events emitted (audit trail, live events) in the same
     /// transaction, commits, then wakes this process's live streams.
     pub async fn commit(self) -> AppResult<()> {
-        let events = self.state.events.clone();
-        if self.release().await? {
+        let state = self.state.clone();
+        let live = self.release().await?;
+        // The chain's lock is taken only now, by the sealing transaction, never by the write.
+        audit::seal(&state.db).await?;
+        if live {
             // After the commit, not before: the pump then finds the rows at once.
-            events.wake();
+            state.events.wake();
         }
         Ok(())
     }

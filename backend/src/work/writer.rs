@@ -192,6 +192,11 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
         };
         answers.push((finished.answer, own_failure));
     }
+    // The batch holds the write lock already: its events take their place in the chain in the
+    // same commit (what is not sealed here, the sealer task takes).
+    if let Err(e) = crate::audit::seal_in(&txn).await {
+        tracing::warn!(error = %e, "sealing in the batch failed");
+    }
     let failed = txn
         .commit()
         .await
