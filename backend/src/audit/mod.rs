@@ -7,6 +7,11 @@
 //! events their place in the chain, in order, in a short transaction of its own that alone
 //! locks `audit_head`. Writes seal right after they commit (SQLite's group-commit writer seals
 //! inside its batch), and a sealer task catches anything left (after a crash, for instance).
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::Instant,
+};
+
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -136,6 +141,19 @@ pub async fn record(txn: &impl ConnectionTrait, now: DateTime<Utc>, event: Event
     Ok(())
 }
 
+/// How long sealing held the chain's lock, and what it sealed (the benchmarks read it).
+pub static SEALING: SealingCounts = SealingCounts {
+    held_nanos: AtomicU64::new(0),
+    seals: AtomicU64::new(0),
+    events: AtomicU64::new(0),
+};
+
+pub struct SealingCounts {
+    pub held_nanos: AtomicU64,
+    pub seals: AtomicU64,
+    pub events: AtomicU64,
+}
+
 /// Events sealed a transaction at most.
 const SEAL_BATCH: u64 = 1000;
 
@@ -145,8 +163,15 @@ pub async fn seal(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
     let mut sealed = 0;
     loop {
         let txn = db.begin().await?;
+        let started = Instant::now();
         let n = seal_in(&txn).await?;
         txn.commit().await?;
+        if n > 0 {
+            let held = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            SEALING.held_nanos.fetch_add(held, Ordering::Relaxed);
+            SEALING.seals.fetch_add(1, Ordering::Relaxed);
+            SEALING.events.fetch_add(n, Ordering::Relaxed);
+        }
         sealed += n;
         if n < SEAL_BATCH {
             return Ok(sealed);
