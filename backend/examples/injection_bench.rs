@@ -428,7 +428,7 @@ async fn postgres(admin_url: &str, seconds: u64, clients: usize) -> anyhow::Resu
             let c = c.clone();
             drive(clients, seconds, move |i| {
                 let (c, url) = (c.clone(), urls[i as usize % urls.len()].clone());
-                let body = api_patient(2_000_000 * instances as u64 + i, structure_id, lot.id);
+                let body = api_patient(100_000 * instances as u64 + i, structure_id, lot.id);
                 async move { post_retrying(&c, &url, &body).await }
             })
             .await
@@ -622,7 +622,7 @@ async fn main() -> anyhow::Result<()> {
         let (c, url) = (c.clone(), url.clone());
         open_loop(rate, seconds, move |i| {
             let (c, url) = (c.clone(), url.clone());
-            let body = api_patient(1_000_000 + i, structure_id, lot.id);
+            let body = api_patient(600_000 + i, structure_id, lot.id);
             async move { post_retrying(&c, &url, &body).await }
         })
         .await

@@ -59,6 +59,7 @@ impl Application {
         let writer = (db.get_database_backend() == sea_orm::DbBackend::Sqlite)
             .then(|| crate::work::Writer::start(db.clone()));
         let state = AppState {
+            sealer: Arc::default(),
             writer,
             events,
             db,

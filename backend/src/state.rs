@@ -15,6 +15,8 @@ pub struct AppState {
     pub events: crate::events::Events,
     /// Key for deriving the decoy credentials shown for unknown identifiers.
     pub decoy_key: Arc<[u8; 32]>,
+    /// Seals committed audit events into the chain, once for writes that commit together.
+    pub sealer: Arc<crate::audit::Sealer>,
     /// SQLite's group-commit writer (`None` on PostgreSQL).
     pub writer: Option<crate::work::Writer>,
     /// The key that signs EU Digital COVID Certificates.

@@ -163,8 +163,10 @@ pub async fn seal(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
     let mut sealed = 0;
     loop {
         let txn = db.begin().await?;
+        // Take the chain's lock first: sealers queue here, one after the other.
+        take_write_lock(&txn).await?;
         let started = Instant::now();
-        let n = seal_in(&txn).await?;
+        let n = link_pending(&txn).await?;
         txn.commit().await?;
         if n > 0 {
             let held = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -181,8 +183,12 @@ pub async fn seal(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
 
 /// Seals inside the caller's transaction (SQLite's writer, which holds the write lock anyway).
 pub async fn seal_in(txn: &DatabaseTransaction) -> AppResult<u64> {
-    // Take the chain's lock first: sealers queue here, one after the other.
     take_write_lock(txn).await?;
+    link_pending(txn).await
+}
+
+/// Links the pending events into the chain; the caller holds the chain's lock.
+async fn link_pending(txn: &DatabaseTransaction) -> AppResult<u64> {
     let pending = audit_pending::Entity::find()
         .order_by_asc(audit_pending::Column::Id)
         .limit(SEAL_BATCH)
@@ -235,6 +241,33 @@ pub async fn seal_in(txn: &DatabaseTransaction) -> AppResult<u64> {
         .exec(txn)
         .await?;
     Ok(n)
+}
+
+/// One sealing for many writes of this process: a write that committed calls `after_commit`,
+/// which returns once a seal begun after that commit has run. Writes committing together share
+/// one sealing transaction instead of queueing one each on the chain's lock.
+#[derive(Debug, Default)]
+pub struct Sealer {
+    gate: tokio::sync::Mutex<()>,
+    /// Writes committed so far (numbered once committed).
+    committed: AtomicU64,
+    /// Every write numbered up to this one is sealed.
+    sealed: AtomicU64,
+}
+
+impl Sealer {
+    pub async fn after_commit(&self, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+        let mine = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
+        let _turn = self.gate.lock().await;
+        if self.sealed.load(Ordering::SeqCst) >= mine {
+            return Ok(());
+        }
+        // Every write numbered up to `upto` has committed: this seal sees its events.
+        let upto = self.committed.load(Ordering::SeqCst);
+        seal(db).await?;
+        self.sealed.store(upto, Ordering::SeqCst);
+        Ok(())
+    }
 }
 
 /// Seals what writes left pending (after a crash, or a write that did not seal), every second.

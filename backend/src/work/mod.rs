@@ -198,7 +198,7 @@ impl Work {
         let state = self.state.clone();
         let live = self.release().await?;
         // The chain's lock is taken only now, by the sealing transaction, never by the write.
-        audit::seal(&state.db).await?;
+        state.sealer.after_commit(&state.db).await?;
         if live {
             // After the commit, not before: the pump then finds the rows at once.
             state.events.wake();
