@@ -3,7 +3,11 @@
 //! fires at commit). One pump per process reads new rows (woken by NOTIFY or by a local write,
 //! and every 100 ms anyway) and fans them out to this process's SSE streams.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -11,7 +15,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, mpsc};
 
 use crate::{entities::live_event, error::AppResult};
 
@@ -25,9 +29,14 @@ pub struct LiveEvent {
     pub payload: String,
 }
 
+/// A stream's inbox for the channels it listens to.
+type Inbox = mpsc::UnboundedSender<Arc<LiveEvent>>;
+
 #[derive(Clone)]
 pub struct Events {
-    sender: broadcast::Sender<Arc<LiveEvent>>,
+    /// Who listens to each channel: an event wakes only its channel's streams, not all of them
+    /// (a thousand phones connected cost nothing to a request for one of them).
+    routes: Arc<Mutex<HashMap<String, Vec<Inbox>>>>,
     wake: Arc<Notify>,
 }
 
@@ -47,8 +56,34 @@ pub fn supervision_channel(professional_id: uuid::Uuid) -> String {
 }
 
 impl Events {
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
-        self.sender.subscribe()
+    /// The events of these channels, from now on.
+    pub fn subscribe(&self, channels: &[String]) -> mpsc::UnboundedReceiver<Arc<LiveEvent>> {
+        let (inbox, events) = mpsc::unbounded_channel();
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        for c in channels {
+            routes.entry(c.clone()).or_default().push(inbox.clone());
+        }
+        events
+    }
+
+    /// Hands an event to the streams of its channel (dropping those that have closed).
+    fn deliver(&self, event: Arc<LiveEvent>) {
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(inboxes) = routes.get_mut(&event.channel) {
+            inboxes.retain(|inbox| inbox.send(event.clone()).is_ok());
+            if inboxes.is_empty() {
+                routes.remove(&event.channel);
+            }
+        }
+    }
+
+    /// Forgets the streams that have closed on channels that stayed quiet.
+    fn prune(&self) {
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        routes.retain(|_, inboxes| {
+            inboxes.retain(|inbox| !inbox.is_closed());
+            !inboxes.is_empty()
+        });
     }
 
     /// Writes the event with the caller's transaction; streams get it once that commits.
@@ -100,10 +135,9 @@ impl Events {
 
     /// Starts the pump for this process.
     pub async fn start(db: DatabaseConnection) -> AppResult<Self> {
-        let (sender, _) = broadcast::channel(4096);
         let wake = Arc::new(Notify::new());
         let events = Self {
-            sender,
+            routes: Arc::default(),
             wake: wake.clone(),
         };
         let start = live_event::Entity::find()
@@ -116,7 +150,7 @@ impl Events {
             let pool = db.get_postgres_connection_pool().clone();
             tokio::spawn(listen_postgres(pool, wake.clone()));
         }
-        tokio::spawn(pump(db, events.sender.clone(), wake, start));
+        tokio::spawn(pump(db, events.clone(), wake, start));
         Ok(events)
     }
 }
@@ -139,12 +173,7 @@ async fn listen_postgres(pool: sea_orm::sqlx::PgPool, wake: Arc<Notify>) {
 
 /// Reads new rows and broadcasts them. Ids are assigned before commit, so a lower id can
 /// appear after a higher one: rows of the last few seconds are re-read and duplicates dropped.
-async fn pump(
-    db: DatabaseConnection,
-    sender: broadcast::Sender<Arc<LiveEvent>>,
-    wake: Arc<Notify>,
-    start: i64,
-) {
+async fn pump(db: DatabaseConnection, events: Events, wake: Arc<Notify>, start: i64) {
     let mut seen: BTreeMap<i64, std::time::Instant> = BTreeMap::new();
     let mut floor = start;
     let mut last_cleanup = std::time::Instant::now();
@@ -179,7 +208,7 @@ async fn pump(
         let now = std::time::Instant::now();
         for row in rows {
             if seen.insert(row.id, now).is_none() {
-                let _ = sender.send(Arc::new(LiveEvent {
+                events.deliver(Arc::new(LiveEvent {
                     id: row.id,
                     channel: row.channel,
                     kind: row.kind,
@@ -198,6 +227,7 @@ async fn pump(
         }
         if last_cleanup.elapsed() > Duration::from_secs(60) {
             last_cleanup = std::time::Instant::now();
+            events.prune();
             let cutoff = Utc::now() - chrono::Duration::hours(1);
             let _ = live_event::Entity::delete_many()
                 .filter(live_event::Column::At.lt(cutoff))

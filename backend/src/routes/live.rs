@@ -5,7 +5,7 @@ use std::{convert::Infallible, pin::Pin, time::Duration};
 
 use axum::response::{Sse, sse};
 use futures_util::{Stream as FutStream, StreamExt, stream};
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::state::AppState;
 
@@ -13,17 +13,11 @@ type Inner = Pin<Box<dyn FutStream<Item = Result<sse::Event, Infallible>> + Send
 pub type Stream = sse::KeepAliveStream<Inner>;
 
 pub fn stream(state: &AppState, channels: Vec<String>, first: Vec<sse::Event>) -> Sse<Stream> {
-    let live = BroadcastStream::new(state.events.subscribe()).filter_map(move |item| {
-        let channels = channels.clone();
-        async move {
-            let e = item.ok()?;
-            channels.contains(&e.channel).then(|| {
-                Ok(sse::Event::default()
-                    .id(e.id.to_string())
-                    .event(e.kind.clone())
-                    .data(e.payload.clone()))
-            })
-        }
+    let live = UnboundedReceiverStream::new(state.events.subscribe(&channels)).map(|e| {
+        Ok(sse::Event::default()
+            .id(e.id.to_string())
+            .event(e.kind.clone())
+            .data(e.payload.clone()))
     });
     let all: Inner = Box::pin(stream::iter(first.into_iter().map(Ok)).chain(live));
     Sse::new(all).keep_alive(sse::KeepAlive::new().interval(Duration::from_secs(15)))

@@ -196,21 +196,32 @@ impl Work {
     /// transaction, commits, then wakes this process's live streams.
     pub async fn commit(self) -> AppResult<()> {
         let state = self.state.clone();
-        let live = self.release().await?;
-        // The chain's lock is taken only now, by the sealing transaction, never by the write.
-        state.sealer.after_commit(&state.db).await?;
+        let sqlite = state.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        // SQLite: this write holds the one write lock already; its events join the chain in
+        // its own commit (no second transaction, no second fsync).
+        let live = self.release(sqlite).await?;
         if live {
             // After the commit, not before: the pump then finds the rows at once.
             state.events.wake();
         }
+        if !sqlite {
+            // PostgreSQL: the chain's lock is taken only now, by a sealing transaction shared
+            // with the writes committing at the same time, never by the write itself.
+            state.sealer.after_commit(&state.db).await?;
+        }
         Ok(())
     }
 
-    /// Runs the reactions and commits this transaction (in a batch: releases the savepoint).
-    /// True when live events were written. On failure nothing of this write is kept.
-    async fn release(self) -> AppResult<bool> {
+    /// Runs the reactions (and, with `seal`, links the audit events into the chain) and commits
+    /// this transaction (in a batch: releases the savepoint). True when live events were
+    /// written. On failure nothing of this write is kept.
+    async fn release(self, seal: bool) -> AppResult<bool> {
         let mut live = false;
-        if let Err(e) = self.react(&mut live).await {
+        let reacted = match self.react(&mut live).await {
+            Ok(()) if seal => audit::seal_in(&self.txn).await.map(|_| ()),
+            other => other,
+        };
+        if let Err(e) = reacted {
             self.rollback().await;
             return Err(e);
         }

@@ -185,7 +185,11 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
         let mut work = Work::within(&state, savepoint, actor);
         let finished = job(&mut work).await;
         let own_failure = if finished.kept {
-            work.release().await.err().map(|e| format!("write: {e}"))
+            // Sealed once for the whole batch, below.
+            work.release(false)
+                .await
+                .err()
+                .map(|e| format!("write: {e}"))
         } else {
             work.rollback().await;
             None
