@@ -9,6 +9,7 @@
 
 use std::{
     future::Future,
+    panic::AssertUnwindSafe,
     pin::Pin,
     sync::{
         Arc,
@@ -16,6 +17,7 @@ use std::{
     },
 };
 
+use futures_util::FutureExt;
 use sea_orm::{
     DatabaseConnection, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     UpdateMany,
@@ -183,7 +185,13 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
             continue;
         };
         let mut work = Work::within(&state, savepoint, actor);
-        let finished = job(&mut work).await;
+        // A write that panics is rolled back alone (its caller hears of a failure); the writer
+        // and the rest of the batch go on.
+        let Ok(finished) = AssertUnwindSafe(job(&mut work)).catch_unwind().await else {
+            tracing::error!("a write panicked: rolled back");
+            work.rollback().await;
+            continue;
+        };
         let own_failure = if finished.kept {
             // Sealed once for the whole batch, below.
             work.release(false)

@@ -859,3 +859,35 @@ async fn refused_writes_roll_back_alone_and_the_others_of_their_batch_commit() {
     }
     chain_intact(&h.app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_that_panics_fails_alone_and_writes_go_on() {
+    use vigie_backend::work::{Actor, Subject, write};
+    let app = TestApp::spawn().await;
+    let state = app.state.clone();
+    let doomed = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            write(&state, Actor::anonymous(), |work| {
+                Box::pin(async move {
+                    work.guard(Subject::Activation(Uuid::nil())).await?;
+                    panic!("a bug in a write");
+                })
+            })
+            .await
+        })
+    };
+    // On SQLite the writer answers with an error; elsewhere the panic stays in its own task.
+    assert!(!matches!(doomed.await, Ok(Ok(()))));
+    let id = Uuid::new_v4();
+    write(&state, Actor::anonymous(), move |work| {
+        Box::pin(async move { work.guard(Subject::Activation(id)).await })
+    })
+    .await
+    .expect("the next write goes through");
+    let guards = vigie_backend::entities::write_guard::Entity::find()
+        .count(&state.db)
+        .await
+        .expect("count");
+    assert_eq!(guards, 1, "the panicking write left nothing");
+}
