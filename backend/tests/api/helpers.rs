@@ -224,6 +224,22 @@ impl TestApp {
         rpps: &str,
         key: &mut SoftPasskey,
     ) -> Response {
+        let finish = self.signed_challenge(client, rpps, key).await;
+        post_with(
+            client,
+            self.url("/api/passkeys/authentication/finish"),
+            &finish,
+        )
+        .await
+    }
+
+    /// A sign-in challenge started for the professional and signed by the key, not yet sent.
+    pub async fn signed_challenge(
+        &self,
+        client: &reqwest::Client,
+        rpps: &str,
+        key: &mut SoftPasskey,
+    ) -> AuthenticationFinish {
         let challenge: AuthenticationChallenge = ok_json(
             post_with(
                 client,
@@ -236,15 +252,10 @@ impl TestApp {
         let credential = key
             .do_authentication(self.base.clone(), challenge.options)
             .expect("soft passkey signs");
-        post_with(
-            client,
-            self.url("/api/passkeys/authentication/finish"),
-            &AuthenticationFinish {
-                ceremony_id: challenge.ceremony_id,
-                credential,
-            },
-        )
-        .await
+        AuthenticationFinish {
+            ceremony_id: challenge.ceremony_id,
+            credential,
+        }
     }
 
     pub async fn sign_in(&self, rpps: &str, key: &mut SoftPasskey) -> SessionState {

@@ -25,10 +25,7 @@ use vigie_shared::{
     ErrorCode, Rpps,
     api::{
         approval::{ApprovalChallenge, ApprovalConfirm, ApprovalCreated},
-        passkey::{
-            AuthenticationChallenge, AuthenticationFinish, RegistrationChallenge,
-            RegistrationFinish,
-        },
+        passkey::{RegistrationChallenge, RegistrationFinish},
     },
 };
 use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
@@ -695,21 +692,9 @@ async fn a_sign_in_ceremony_is_answered_once_whatever_the_parallel_replays() {
     let urls = app.instances().await;
     let mut key = SoftPasskey::new(true);
     app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
-    let challenge: AuthenticationChallenge = ok_json(
-        app.post(
-            "/api/passkeys/authentication/start",
-            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
-        )
-        .await,
-    )
-    .await;
-    let credential = key
-        .do_authentication(app.base.clone(), challenge.options)
-        .expect("signs");
-    let body = AuthenticationFinish {
-        ceremony_id: challenge.ceremony_id,
-        credential,
-    };
+    let body = app
+        .signed_challenge(&app.client, JEAN_MARTIN_RPPS, &mut key)
+        .await;
     let answers = post_all(
         |i| app.device_on(pick(&urls, i)),
         "/api/passkeys/authentication/finish",

@@ -201,21 +201,9 @@ async fn a_challenge_is_answered_once() {
     let app = TestApp::spawn().await;
     let mut key = SoftPasskey::new(true);
     app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
-    let challenge: AuthenticationChallenge = ok_json(
-        app.post(
-            "/api/passkeys/authentication/start",
-            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
-        )
-        .await,
-    )
-    .await;
-    let credential = key
-        .do_authentication(app.base.clone(), challenge.options)
-        .expect("signs");
-    let finish = AuthenticationFinish {
-        ceremony_id: challenge.ceremony_id,
-        credential,
-    };
+    let finish = app
+        .signed_challenge(&app.client, JEAN_MARTIN_RPPS, &mut key)
+        .await;
     ok_json::<Value>(
         app.post("/api/passkeys/authentication/finish", &finish)
             .await,
