@@ -39,11 +39,15 @@ use vigie_backend::{
     Application, Settings, auth, demo,
     entities::{consultation, injection, patient, professional, vaccine_product},
 };
+use vigie_shared::Sex;
 use vigie_shared::api::{
     passkey::{
         AuthenticationChallenge, AuthenticationFinish, RegistrationChallenge, RegistrationFinish,
     },
-    vaccination::{LotView, PatientLookupResult, VaccinationContext},
+    vaccination::{
+        ConsultationOutcome, InjectionSite, InjectionStatus, LotView, PatientLookupResult,
+        VaccinationContext,
+    },
 };
 use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
 
@@ -274,7 +278,7 @@ async fn seed(
                 family_name: Set(format!("SEED{k}")),
                 given_names: Set("Dominique".into()),
                 birth_date: Set(birth),
-                sex: Set(if female { "F" } else { "M" }.into()),
+                sex: Set(if female { Sex::Female } else { Sex::Male }),
                 residence_department: Set("75".into()),
                 esms_finess: Set(None),
                 created_at: Set(at),
@@ -295,7 +299,7 @@ async fn seed(
                     eligible: Set(true),
                     contraindications: Set(String::new()),
                     consent: Set(true),
-                    outcome: Set("vaccinate".into()),
+                    outcome: Set(ConsultationOutcome::Vaccinate),
                     postpone_reason: Set(None),
                     created_at: Set(when),
                 });
@@ -309,14 +313,14 @@ async fn seed(
                     dose_number: Set(dose as i32),
                     series_doses: Set(2),
                     booster: Set(false),
-                    site: Set("left_deltoid".into()),
+                    site: Set(InjectionSite::LeftDeltoid),
                     administered_at: Set(when),
                     professional_id: Set(ids.professional),
                     staff_member_id: Set(None),
                     session_id: Set(session),
                     terminal_id: Set(None),
                     esms_finess: Set(None),
-                    status: Set("valid".into()),
+                    status: Set(InjectionStatus::Valid),
                     version: Set(1),
                     confirmed_warnings: Set("[]".into()),
                     created_at: Set(when),

@@ -11,7 +11,7 @@ use vigie_shared::{
     ErrorCode,
     api::{
         delegation::{DelegatedEntry, DelegatedSessionView, EntryContest, EntryContestedNotice},
-        vaccination::{ContestView, InjectionStatus},
+        vaccination::ContestView,
     },
 };
 
@@ -53,11 +53,7 @@ async fn entry(db: &impl ConnectionTrait, i: &injection::Model) -> AppResult<Del
         dose_number: i.dose_number,
         administered_at: i.administered_at,
         recorded_at: i.created_at,
-        status: if i.status == "invalidated" {
-            InjectionStatus::Invalidated
-        } else {
-            InjectionStatus::Valid
-        },
+        status: i.status,
         contest: i.contested_at.map(|at| ContestView {
             by: by.as_ref().map(display_name).unwrap_or_default(),
             reason: i.contest_reason.clone().unwrap_or_default(),

@@ -15,7 +15,7 @@ pub struct Model {
     pub eligible: bool,
     pub contraindications: String,
     pub consent: bool,
-    pub outcome: String,
+    pub outcome: vigie_shared::api::vaccination::ConsultationOutcome,
     pub postpone_reason: Option<String>,
     pub created_at: DateTimeUtc,
 }

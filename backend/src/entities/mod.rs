@@ -42,7 +42,14 @@ pub mod write_guard;
 #[cfg(test)]
 mod tests {
     use sea_orm::ActiveEnum;
-    use vigie_shared::api::{approval::ApprovalStatus, session::SessionStage};
+    use vigie_shared::{
+        Sex,
+        api::{
+            approval::ApprovalStatus,
+            session::SessionStage,
+            vaccination::{ConsultationOutcome, InjectionSite, InjectionStatus},
+        },
+    };
 
     /// A value the code does not know is an error, never a plausible default (a session read
     /// as "active", a request read as "expired").
@@ -52,6 +59,32 @@ mod tests {
         assert!(ApprovalStatus::try_from_value(&String::new()).is_err());
         assert!(SessionStage::try_from_value(&"Active".to_owned()).is_err());
         assert!(SessionStage::try_from_value(&"admin".to_owned()).is_err());
+        // Once a deltoid by default: a site nobody recorded must not appear on a certificate.
+        assert!(InjectionSite::try_from_value(&"bras".to_owned()).is_err());
+        assert!(InjectionStatus::try_from_value(&"invalid".to_owned()).is_err());
+        assert!(Sex::try_from_value(&"X".to_owned()).is_err());
+        assert!(ConsultationOutcome::try_from_value(&"vaccinated".to_owned()).is_err());
+    }
+
+    /// The values rows already hold read back as before.
+    #[test]
+    fn stored_vaccination_values_read_back() {
+        for (v, site) in [
+            ("left_deltoid", InjectionSite::LeftDeltoid),
+            ("right_deltoid", InjectionSite::RightDeltoid),
+            ("left_thigh", InjectionSite::LeftThigh),
+            ("right_thigh", InjectionSite::RightThigh),
+        ] {
+            assert_eq!(
+                InjectionSite::try_from_value(&v.to_owned()).ok(),
+                Some(site)
+            );
+            assert_eq!(site.to_value(), site.code());
+        }
+        assert_eq!(Sex::Female.to_value(), "F");
+        assert_eq!(Sex::try_from_value(&"M".to_owned()).ok(), Some(Sex::Male));
+        assert_eq!(InjectionStatus::Invalidated.to_value(), "invalidated");
+        assert_eq!(ConsultationOutcome::Postpone.to_value(), "postpone");
     }
 
     /// Every variant is stored as the wire name both sides already use.

@@ -10,7 +10,8 @@ pub struct Model {
     pub family_name: String,
     pub given_names: String,
     pub birth_date: Date,
-    pub sex: String,
+    /// Stored `M` / `F`.
+    pub sex: vigie_shared::Sex,
     pub residence_department: String,
     pub esms_finess: Option<String>,
     pub created_at: DateTimeUtc,

@@ -91,7 +91,7 @@ pub fn cell_of(
         birth,
         department,
         &Counted {
-            status: i.status.clone(),
+            status: sea_orm::ActiveEnum::to_value(&i.status),
             dose_number: i.dose_number,
             series_doses: i.series_doses,
             booster: i.booster,

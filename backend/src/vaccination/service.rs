@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 use vigie_shared::{
-    ErrorCode, Nir, NirContext, Sex,
+    ErrorCode, Nir, NirContext,
     api::vaccination::{
         AdverseEffectRecorded, ConsultationOutcome, ContestView, DosePreview, DosePreviewRequest,
         InjectionCorrection, InjectionRevisionView, InjectionSite, InjectionStatus, InjectionView,
@@ -58,17 +58,6 @@ pub fn mask_nir(nir: &str) -> String {
         &head[5..7],
         &head[7..10]
     )
-}
-
-fn sex_code(sex: Sex) -> &'static str {
-    match sex {
-        Sex::Male => "M",
-        Sex::Female => "F",
-    }
-}
-
-fn sex_of(code: &str) -> Sex {
-    if code == "M" { Sex::Male } else { Sex::Female }
 }
 
 /// `75`, `2A`, `971`…, or `99` for abroad.
@@ -201,7 +190,7 @@ pub async fn views(
                 dose_number: i.dose_number,
                 series_doses: i.series_doses,
                 booster: i.booster,
-                site: InjectionSite::from_code(&i.site).unwrap_or(InjectionSite::LeftDeltoid),
+                site: i.site,
                 administered_at: i.administered_at,
                 structure_name: structures
                     .get(&i.structure_id)
@@ -216,11 +205,7 @@ pub async fn views(
                     .staff_member_id
                     .and_then(|id| staff.get(&id))
                     .map(crate::auth::session::staff_name),
-                status: if i.status == "invalidated" {
-                    InjectionStatus::Invalidated
-                } else {
-                    InjectionStatus::Valid
-                },
+                status: i.status,
                 version: i.version,
                 correctable_until: i.created_at + CORRECTION_WINDOW,
                 adverse_effects_declared: declared.iter().filter(|d| d.injection_id == i.id).count()
@@ -249,7 +234,7 @@ pub async fn file_of(db: &impl ConnectionTrait, p: patient::Model) -> AppResult<
         family_name: p.family_name,
         given_names: p.given_names,
         birth_date: p.birth_date,
-        sex: sex_of(&p.sex),
+        sex: p.sex,
         residence_department: p.residence_department,
         esms_finess: p.esms_finess,
         injections,
@@ -356,7 +341,7 @@ fn past_doses(
 ) -> Vec<PastDose> {
     history
         .iter()
-        .filter(|i| i.status != "invalidated")
+        .filter(|i| i.status != InjectionStatus::Invalidated)
         .map(|i| PastDose {
             product_code: products
                 .get(&i.product_id)
@@ -390,7 +375,7 @@ async fn assess(
         .collect();
     let valid: Vec<&injection::Model> = history
         .iter()
-        .filter(|i| i.status != "invalidated")
+        .filter(|i| i.status != InjectionStatus::Invalidated)
         .collect();
     let past = past_doses(history, &products);
     let first_doses = valid
@@ -406,7 +391,7 @@ async fn assess(
     };
     let rank = rules::rank(&past, first_doses, &candidate);
     let warnings = rules::warnings(&past, &candidate, &rank, birth, at);
-    let last_site = valid.last().and_then(|i| InjectionSite::from_code(&i.site));
+    let last_site = valid.last().map(|i| i.site);
     Ok(Assessment {
         product,
         rank,
@@ -482,7 +467,10 @@ async fn default_product(
     structure_id: Uuid,
     today: NaiveDate,
 ) -> AppResult<vaccine_product::Model> {
-    if let Some(last) = history.iter().rev().find(|i| i.status != "invalidated")
+    if let Some(last) = history
+        .iter()
+        .rev()
+        .find(|i| i.status != InjectionStatus::Invalidated)
         && default_lot(db, structure_id, last.product_id, today)
             .await?
             .is_some()
@@ -602,7 +590,7 @@ pub async fn record(
                         ),
                         given_names: Set(clean_name(&new.given_names, "Prénom(s)")?),
                         birth_date: Set(new.birth_date),
-                        sex: Set(sex_code(new.sex).into()),
+                        sex: Set(new.sex),
                         residence_department: Set(check_department(&new.residence_department)?),
                         esms_finess: Set(new.esms_finess.as_ref().map(|f| f.as_str().to_owned())),
                         created_at: Set(now),
@@ -636,12 +624,7 @@ pub async fn record(
                 eligible: Set(c.eligible),
                 contraindications: Set(c.contraindications.trim().chars().take(2000).collect()),
                 consent: Set(c.consent),
-                outcome: Set(match c.outcome {
-                    ConsultationOutcome::Vaccinate => "vaccinate",
-                    ConsultationOutcome::Postpone => "postpone",
-                    ConsultationOutcome::Contraindicated => "contraindicated",
-                }
-                .into()),
+                outcome: Set(c.outcome),
                 postpone_reason: Set(c.postpone_reason.as_ref().map(|r| r.trim().to_owned())),
                 created_at: Set(now),
             }
@@ -695,14 +678,14 @@ pub async fn record(
                         dose_number: Set(a.rank.number),
                         series_doses: Set(a.rank.series),
                         booster: Set(a.rank.booster),
-                        site: Set(input.site.code().into()),
+                        site: Set(input.site),
                         administered_at: Set(at),
                         professional_id: Set(actor.professional_id),
                         staff_member_id: Set(actor.staff_member_id),
                         session_id: Set(actor.session_id),
                         terminal_id: Set(actor.terminal_id),
                         esms_finess: Set(patient.esms_finess.clone()),
-                        status: Set("valid".into()),
+                        status: Set(InjectionStatus::Valid),
                         version: Set(1),
                         confirmed_warnings: Set(
                             serde_json::to_string(&confirmed).map_err(AppError::internal)?
@@ -809,7 +792,10 @@ async fn correctable(
         Some(staff) => row.staff_member_id == Some(staff),
         None => row.professional_id == actor.professional_id,
     };
-    if !author || now >= row.created_at + CORRECTION_WINDOW || row.status == "invalidated" {
+    if !author
+        || now >= row.created_at + CORRECTION_WINDOW
+        || row.status == InjectionStatus::Invalidated
+    {
         return Err(ErrorCode::CorrectionClosed.into());
     }
     Ok(row)
@@ -886,7 +872,7 @@ pub async fn correct(
         next.lot_id = Set(lot_id);
     }
     if let Some(site) = change.site {
-        next.site = Set(site.code().into());
+        next.site = Set(site);
     }
     if let Some(at) = change.administered_at {
         if at > now + FUTURE_TOLERANCE {
@@ -933,7 +919,7 @@ pub async fn invalidate(
     )
     .await?;
     let mut next = row.clone().into_active_model();
-    next.status = Set("invalidated".into());
+    next.status = Set(InjectionStatus::Invalidated);
     next.version = Set(row.version + 1);
     next.updated_at = Set(now);
     let updated = next.update(&txn).await?;

@@ -2,6 +2,8 @@
 //! corrections, adverse effects, lots, certificates.
 
 use chrono::{DateTime, NaiveDate, Utc};
+#[cfg(feature = "db")]
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -80,9 +82,17 @@ pub enum PatientRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 pub enum ConsultationOutcome {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "vaccinate"))]
     Vaccinate,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "postpone"))]
     Postpone,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "contraindicated"))]
     Contraindicated,
 }
 
@@ -100,10 +110,19 @@ pub struct ConsultationInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 pub enum InjectionSite {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "left_deltoid"))]
     LeftDeltoid,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "right_deltoid"))]
     RightDeltoid,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "left_thigh"))]
     LeftThigh,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "right_thigh"))]
     RightThigh,
 }
 
@@ -219,8 +238,15 @@ pub struct DosePreview {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 pub enum InjectionStatus {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "valid"))]
     Valid,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "invalidated"))]
     Invalidated,
 }
 

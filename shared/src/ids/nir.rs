@@ -2,6 +2,8 @@
 //! Key = 97 − (number mod 97), where Corsican departments 2A/2B count as 19/18.
 
 use chrono::{Datelike, NaiveDate};
+#[cfg(feature = "db")]
+use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
 use super::{IdError, all_digits, normalise, string_serde};
@@ -9,8 +11,15 @@ use super::{IdError, all_digits, normalise, string_serde};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(
+    feature = "db",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 pub enum Sex {
+    #[cfg_attr(feature = "db", sea_orm(string_value = "M"))]
     Male,
+    #[cfg_attr(feature = "db", sea_orm(string_value = "F"))]
     Female,
 }
 
