@@ -1,4 +1,4 @@
-//! Structure password accounts (PRODUCT.md "Sign-in" item 7, amelipro rules). The identifier
+//! Structure password accounts (amelipro rules). The identifier
 //! is the FINESS or an Assurance Maladie number, never an e-mail. A password alone opens a
 //! session that can do nothing but take the second factor: a 6-digit code sent by SMS to the
 //! account's mobile. Then, if the password expired (6 months by default) or was set by an

@@ -1,4 +1,4 @@
-//! Activation of the approver app (PRODUCT.md "Sign-in" item 6). From the phone, the
+//! Activation of the approver app. From the phone, the
 //! professional types their national identifier; if the directory holds their e-mail and
 //! mobile, an activation link is e-mailed and a 6-digit code sent by SMS — both are needed to
 //! get an enrolment token, then a passkey is created on the phone. A professional already

@@ -1,4 +1,4 @@
-//! Délégation de saisie (PRODUCT.md "Delegation"). Structures and their managers declare staff
+//! Délégation de saisie. Structures and their managers declare staff
 //! (`structures`, `staff`); staff hold passkeys of their own (`passkeys`); a professional
 //! chooses delegates (`delegates`); a delegated session is asked from the tablet and approved
 //! on the professional's phone with the push flow (`request`); the professional watches it,

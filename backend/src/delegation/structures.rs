@@ -136,7 +136,7 @@ pub fn opening_hours(s: &structure::Model) -> OpeningHours {
     serde_json::from_str(&s.opening_hours).unwrap_or_default()
 }
 
-/// "Outside the site's opening hours" (PRODUCT.md sign-in, atypical requests), in Paris time.
+/// "Outside the site's opening hours" (an atypical sign-in request), in Paris time.
 /// A site without hours given is never outside them.
 pub fn outside_hours(s: &structure::Model, now: DateTime<Utc>) -> Option<String> {
     if s.opening_hours.is_empty() {

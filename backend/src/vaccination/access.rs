@@ -1,4 +1,4 @@
-//! Who sees which patient (PRODUCT.md "Vaccination traceability", issue "who sees what"): a
+//! Who sees which patient: a
 //! professional sees the patients they — or staff typing under their authority — vaccinated
 //! or consulted, and the patients seen in the structures where they practise. Typing a
 //! patient's full NIR (the patient is in front of you) opens that file for the rest of the

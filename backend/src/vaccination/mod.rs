@@ -1,4 +1,4 @@
-//! Vaccination traceability (PRODUCT.md "Vaccination traceability").
+//! Vaccination traceability.
 
 pub mod access;
 pub mod catalogue;

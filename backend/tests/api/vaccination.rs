@@ -22,7 +22,7 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
 use crate::helpers::{TestApp, api_error, ok_json};
 
-/// Valid NIR from PRODUCT.md: a woman born in August 1955.
+/// A valid NIR: a woman born in August 1955.
 const NIR: &str = "255081416802538";
 
 pub struct Hall {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use vigie_shared::api::session::SessionState;
 
-/// How long before the idle limit the header warns (PRODUCT.md, "Sessions").
+/// How long before the idle limit the header warns (the session rules).
 pub const WARNING: Duration = Duration::minutes(5);
 
 /// Which limit closes the session first.

@@ -1,4 +1,4 @@
-//! Délégation de saisie (PRODUCT.md "Delegation"): structures and their managers declare staff;
+//! Délégation de saisie: structures and their managers declare staff;
 //! a professional chooses who may type under their responsibility; a staff member opens a
 //! delegated session that the professional approves on the phone with the code shown on the
 //! tablet; the professional supervises it live, ends it, contests entries.

@@ -1,5 +1,5 @@
 //! Identifiers that parse or refuse. Each type has a private field, so holding one proves it
-//! passed its rule; the rules and their test vectors come from PRODUCT.md "Identifiers".
+//! passed its rule; each rule comes with its test vectors.
 
 mod account;
 mod cpe;

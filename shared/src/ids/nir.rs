@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn product_vector() {
-        let nir = Nir::parse("255081416802538").expect("PRODUCT.md vector");
+        let nir = Nir::parse("255081416802538").expect("reference vector");
         assert_eq!(nir.sex(), Some(Sex::Female));
         assert_eq!(nir.birth_year_2(), 55);
         assert_eq!(nir.birth_month(), Some(8));
