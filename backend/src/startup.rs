@@ -157,10 +157,18 @@ fn server_date(clock: Clock, mut response: axum::response::Response) -> axum::re
 
 /// Expires overdue push requests every second, so terminals and phones hear it live.
 async fn sweep_expired_approvals(state: AppState) {
+    let mut ticks: u64 = 0;
     loop {
         if let Err(e) = crate::approvals::service::expire_due(&state).await {
             tracing::warn!(error = %e, "expiry sweep failed");
         }
+        // Once a minute: subject locks nobody needs any more.
+        if ticks.is_multiple_of(60)
+            && let Err(e) = crate::work::sweep_guards(&state).await
+        {
+            tracing::warn!(error = %e, "guard sweep failed");
+        }
+        ticks += 1;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -60,6 +60,19 @@ impl Subject<'_> {
     }
 }
 
+/// A subject lock matters only while the writes it orders may run: the longest window a limit
+/// counts is an hour. Older rows are swept.
+pub const GUARD_KEPT: chrono::Duration = chrono::Duration::days(1);
+
+/// Removes subject locks nobody has taken for `GUARD_KEPT`; returns how many.
+pub async fn sweep_guards(state: &AppState) -> AppResult<u64> {
+    let r = write_guard::Entity::delete_many()
+        .filter(write_guard::Column::TouchedAt.lt(state.now() - GUARD_KEPT))
+        .exec(&state.db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 pub struct Work {
     state: AppState,
     txn: DatabaseTransaction,

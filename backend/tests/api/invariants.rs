@@ -876,3 +876,29 @@ async fn a_write_that_panics_fails_alone_and_writes_go_on() {
         .expect("count");
     assert_eq!(guards, 1, "the panicking write left nothing");
 }
+
+#[tokio::test]
+async fn subject_locks_are_swept_after_a_day_not_before() {
+    use vigie_backend::{entities::write_guard, work};
+    let app = TestApp::spawn().await;
+    let r = app
+        .device()
+        .post(
+            "/api/approvals",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS), "terminal_label": "Tablette 3" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let count = || async {
+        write_guard::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count")
+    };
+    assert_eq!(count().await, 2, "the identity's and the address's locks");
+    app.clock().advance(work::GUARD_KEPT - Duration::minutes(1));
+    assert_eq!(work::sweep_guards(&app.state).await.expect("sweep"), 0);
+    app.clock().advance(Duration::minutes(2));
+    assert_eq!(work::sweep_guards(&app.state).await.expect("sweep"), 2);
+    assert_eq!(count().await, 0);
+}
