@@ -120,6 +120,7 @@ fn api_patient(i: u64, structure_id: Uuid, lot_id: Uuid) -> Value {
     })
 }
 
+#[derive(Default)]
 struct Run {
     done: u64,
     errors: u64,
@@ -169,12 +170,7 @@ where
             })
         })
         .collect();
-    let mut run = Run {
-        done: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::new(),
-    };
+    let mut run = Run::default();
     for t in tasks {
         let (l, e) = t.await.expect("task").expect("operation");
         run.done += l.len() as u64;
@@ -205,12 +201,7 @@ where
             Ok::<_, anyhow::Error>((due.elapsed(), errors))
         }));
     }
-    let mut run = Run {
-        done: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::new(),
-    };
+    let mut run = Run::default();
     for t in tasks {
         let (l, e) = t.await.expect("task").expect("operation");
         run.done += 1;

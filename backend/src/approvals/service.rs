@@ -45,12 +45,8 @@ fn code_hash(id: Uuid, code: &str) -> String {
     tokens::hash(&format!("{id}:{code}"))
 }
 
-fn status_of(row: &approval_request::Model) -> ApprovalStatus {
-    row.status
-}
-
 fn view(row: &approval_request::Model) -> ApprovalState {
-    let status = status_of(row);
+    let status = row.status;
     ApprovalState {
         approval_id: row.id,
         status,
@@ -343,7 +339,7 @@ pub async fn claim(
     let now = state.now();
     let row = load(&state.db, id).await?;
     own_terminal(&row, terminal)?;
-    let (Some(professional_id), ApprovalStatus::Approved) = (row.professional_id, status_of(&row))
+    let (Some(professional_id), ApprovalStatus::Approved) = (row.professional_id, row.status)
     else {
         return Err(ErrorCode::RequestClosed.into());
     };
@@ -520,7 +516,7 @@ async fn mine_pending(
         return Err(ErrorCode::NotFound.into());
     }
     let row = expire_if_due(state, row).await?;
-    if status_of(&row) != ApprovalStatus::Pending {
+    if row.status != ApprovalStatus::Pending {
         return Err(ErrorCode::RequestClosed.into());
     }
     Ok(row)
