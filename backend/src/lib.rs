@@ -1,5 +1,6 @@
 //! Vigie's server: the REST API under `/api` and the built SPA, from one process.
 
+pub mod access;
 pub mod accounts;
 pub mod activation;
 pub mod approvals;
@@ -18,6 +19,7 @@ pub mod events;
 pub mod http;
 pub mod idempotency;
 pub mod incident;
+pub mod injections;
 pub mod mail;
 pub mod migration;
 pub mod routes;

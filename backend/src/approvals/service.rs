@@ -2,7 +2,6 @@
 //! 'pending'`), so two instances, or a phone and a terminal, can never both decide a request;
 //! the audit event and the live event are written in the same transaction.
 
-use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -13,16 +12,17 @@ use uuid::Uuid;
 use vigie_shared::{
     ErrorCode, NationalId,
     api::approval::{
-        ApprovalChallenge, ApprovalConfirm, ApprovalCreated, ApprovalEvent, ApprovalState,
-        ApprovalStatus, PendingApproval,
+        ApprovalChallenge, ApprovalConfirm, ApprovalCreated, ApprovalState, ApprovalStatus,
+        PendingApproval,
     },
+    api::delegation::DelegatedSessionView,
     api::session::SessionState,
 };
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication};
 
 use super::{LIFETIME, MAX_CODE_ATTEMPTS, approver::Approver, atypical, limits, qr};
 use crate::{
-    audit::{self, Event},
+    audit,
     auth::{
         ceremony::{self, Kind, Stored},
         passkeys,
@@ -34,9 +34,9 @@ use crate::{
         structure, terminal, terminal_usage,
     },
     error::{AppError, AppResult},
-    events, incident,
+    incident,
     state::AppState,
-    work::{Actor, DomainEvent, Subject, Work},
+    work::{Actor, DomainEvent, ReportOutcome, Subject, Work},
 };
 
 const UNATTACHED_PLACE: &str = "Poste non rattaché à une structure";
@@ -133,10 +133,7 @@ pub async fn create(
     };
     let mut reasons = atypical::reasons(now, terminal_known);
     if let Some(d) = &delegated {
-        reasons.extend(crate::delegation::structures::outside_hours(
-            &d.structure,
-            now,
-        ));
+        reasons.extend(crate::directory::hours::outside_hours(&d.structure, now));
     }
     let id = Uuid::new_v4();
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
@@ -189,13 +186,28 @@ async fn load(db: &impl ConnectionTrait, id: Uuid) -> AppResult<approval_request
 }
 
 /// Moves a pending request to `to`; false when it was not pending (someone else decided).
+/// The terminal's and the phone's streams hear it at commit; the audit says who moved it.
 async fn transition(
-    state: &AppState,
-    txn: &impl ConnectionTrait,
+    work: &mut Work,
     row: &approval_request::Model,
     to: ApprovalStatus,
-    now: DateTime<Utc>,
 ) -> AppResult<bool> {
+    if !moved(work, row, to).await? {
+        return Ok(false);
+    }
+    work.emit(DomainEvent::ApprovalMoved {
+        approval: row.id,
+        professional: row.professional_id,
+        terminal: row.terminal_id,
+        to,
+        report: None,
+    });
+    Ok(true)
+}
+
+/// The transition's one conditional statement, without its event.
+async fn moved(work: &Work, row: &approval_request::Model, to: ApprovalStatus) -> AppResult<bool> {
+    let now = work.now();
     let mut update = approval_request::Entity::update_many()
         .col_expr(approval_request::Column::Status, Expr::value(to.as_str()))
         .col_expr(approval_request::Column::DecidedAt, Expr::value(now))
@@ -206,36 +218,7 @@ async fn transition(
     } else {
         update.filter(approval_request::Column::ExpiresAt.gt(now))
     };
-    if update.exec(txn).await?.rows_affected != 1 {
-        return Ok(false);
-    }
-    let event = ApprovalEvent {
-        approval_id: row.id,
-        status: to,
-    };
-    state
-        .events
-        .publish(
-            txn,
-            now,
-            events::approval_channel(row.id),
-            "approval_status",
-            &event,
-        )
-        .await?;
-    if let Some(p) = row.professional_id {
-        state
-            .events
-            .publish(
-                txn,
-                now,
-                events::professional_channel(p),
-                "approval_status",
-                &event,
-            )
-            .await?;
-    }
-    Ok(true)
+    Ok(update.exec(work.db()).await?.rows_affected == 1)
 }
 
 /// Expires the request if its two minutes are over (reads call this, and so does the sweeper).
@@ -243,26 +226,21 @@ async fn expire_if_due(
     state: &AppState,
     row: approval_request::Model,
 ) -> AppResult<approval_request::Model> {
-    let now = state.now();
-    if row.status != ApprovalStatus::Pending || row.expires_at > now {
+    if row.status != ApprovalStatus::Pending || row.expires_at > state.now() {
         return Ok(row);
     }
-    let txn = crate::audit::begin_write(&state.db).await?;
-    if transition(state, &txn, &row, ApprovalStatus::Expired, now).await? {
-        if row.professional_id.is_some() {
-            limits::record_failure(&txn, now, &row.national_id).await?;
-        }
-        let mut e = Event::new("approval.expired")
-            .subject(row.id)
-            .terminal(row.terminal_id);
-        if let Some(p) = row.professional_id {
-            e = e.actor(p);
-        }
-        audit::record(&txn, now, e).await?;
+    // Nobody decided: the identity asked for is the actor of its own expired request.
+    let actor = Actor {
+        id: row.professional_id,
+        terminal: Some(row.terminal_id),
+        ..Actor::anonymous()
+    };
+    let mut work = Work::begin(state, actor).await?;
+    if transition(&mut work, &row, ApprovalStatus::Expired).await? && row.professional_id.is_some()
+    {
+        limits::record_failure(work.db(), work.now(), &row.national_id).await?;
     }
-    crate::audit::commit(txn, &state.db).await?;
-    // Streams hear it now, not at the pump's next tick.
-    state.events.wake();
+    work.commit().await?;
     load(&state.db, row.id).await
 }
 
@@ -306,24 +284,13 @@ pub async fn cancel(
     id: Uuid,
     terminal: &terminal::Model,
 ) -> AppResult<ApprovalState> {
-    let now = state.now();
     let row = expire_if_due(state, load(&state.db, id).await?).await?;
     own_terminal(&row, terminal)?;
-    let txn = crate::audit::begin_write(&state.db).await?;
-    if !transition(state, &txn, &row, ApprovalStatus::Cancelled, now).await? {
+    let mut work = Work::begin(state, Actor::terminal(terminal.id)).await?;
+    if !transition(&mut work, &row, ApprovalStatus::Cancelled).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
-    audit::record(
-        &txn,
-        now,
-        Event::new("approval.cancelled")
-            .subject(id)
-            .terminal(terminal.id),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
-    // Streams hear it now, not at the pump's next tick.
-    state.events.wake();
+    work.commit().await?;
     Ok(view(&load(&state.db, id).await?))
 }
 
@@ -411,7 +378,6 @@ async fn claim_delegated(
     terminal: &terminal::Model,
     requester: Option<session::Current>,
 ) -> AppResult<(String, SessionState)> {
-    let now = state.now();
     let Some(current) = requester.filter(|c| Some(c.session.id) == row.requester_session_id) else {
         return Err(ErrorCode::DelegationRequired.into());
     };
@@ -419,14 +385,25 @@ async fn claim_delegated(
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::DelegationRequired))?;
-    if !crate::delegation::delegates::allowed(state, professional_id, &staff).await? {
+    if !crate::access::delegation_allowed(&state.db, professional_id, &staff).await? {
         return Err(ErrorCode::DelegationNotAllowed.into());
     }
     let professional = professional::Entity::find_by_id(professional_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::internal("professional vanished"))?;
-    let txn = audit::begin_write(&state.db).await?;
+    let structure = structure::Entity::find_by_id(staff.structure_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::internal("structure vanished"))?;
+    let actor = Actor {
+        id: Some(staff.id),
+        authority: Some(professional_id),
+        session: Some(current.session.id),
+        terminal: Some(terminal.id),
+    };
+    let mut work = Work::begin(state, actor).await?;
+    let (txn, now) = (work.db(), work.now());
     let claimed = approval_request::Entity::update_many()
         .col_expr(approval_request::Column::Claimed, Expr::value(true))
         .col_expr(
@@ -435,7 +412,7 @@ async fn claim_delegated(
         )
         .filter(approval_request::Column::Id.eq(row.id))
         .filter(approval_request::Column::Claimed.eq(false))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
         return Err(ErrorCode::RequestClosed.into());
@@ -450,15 +427,15 @@ async fn claim_delegated(
         .filter(session_row::Column::Id.eq(current.session.id))
         .filter(session_row::Column::ProfessionalId.is_null())
         .filter(session_row::Column::EndedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if upgraded.rows_affected != 1 {
         return Err(ErrorCode::RequestClosed.into());
     }
-    let token = session::rotate(&txn, current.session.id).await?;
+    let token = session::rotate(txn, current.session.id).await?;
     let typist = session::staff_name(&staff);
     let session_now = session_row::Entity::find_by_id(current.session.id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("session vanished"))?;
     let ctx = sign_in::Context {
@@ -468,20 +445,22 @@ async fn claim_delegated(
         delegate: Some(&typist),
         place: &row.place,
     };
-    sign_in::opened(state, &txn, now, &professional, &session_now, ctx).await?;
-    let mut event = Event::new("delegation.session_opened")
-        .session(current.session.id)
-        .terminal(terminal.id)
-        .subject(row.id);
-    event.actor = Some(staff.id.to_string());
-    event.authority = Some(professional_id.to_string());
-    audit::record(&txn, now, event).await?;
-    crate::delegation::supervision::session_opened(state, &txn, now, &session_now).await?;
-    crate::audit::commit(txn, &state.db).await?;
-    let structure = structure::Entity::find_by_id(staff.structure_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::internal("structure vanished"))?;
+    sign_in::opened(state, txn, now, &professional, &session_now, ctx).await?;
+    // The professional's supervision screen shows the new session at once.
+    work.emit(DomainEvent::DelegatedSessionOpened {
+        approval: row.id,
+        view: Box::new(DelegatedSessionView {
+            session_id: session_now.id,
+            typist: typist.clone(),
+            typist_role: staff.role.clone(),
+            structure_name: structure.name.clone(),
+            terminal: terminal.label.clone(),
+            started_at: session_now.created_at,
+            ended_at: None,
+            entries: Vec::new(),
+        }),
+    });
+    work.commit().await?;
     let current = session::Current {
         session: session_now,
         principal: session::Principal::Delegate {
@@ -556,9 +535,7 @@ pub async fn enter_code(
             professional: professional_id,
             attempt: attempts,
         });
-        if attempts >= MAX_CODE_ATTEMPTS
-            && transition(state, work.db(), &row, ApprovalStatus::Refused, now).await?
-        {
+        if attempts >= MAX_CODE_ATTEMPTS && moved(&work, &row, ApprovalStatus::Refused).await? {
             limits::record_failure(work.db(), now, &row.national_id).await?;
             work.emit(DomainEvent::ApprovalRefusedForCodes {
                 approval: id,
@@ -618,67 +595,40 @@ pub async fn approve(
         .state
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
     let row = mine_pending(state, approver, id).await?;
-    let txn = crate::audit::begin_write(&state.db).await?;
+    let work = Work::begin(state, Actor::by(approver.professional.id)).await?;
     passkeys::verify_assertion(
         state,
-        &txn,
-        now,
+        work.db(),
+        work.now(),
         approver.professional.id,
         &confirm.credential,
         &auth,
     )
     .await?;
-    limits::record_success(&txn, now, &row.national_id).await?;
-    decide(
-        state,
-        txn,
-        &row,
-        ApprovalStatus::Approved,
-        "approval.approved",
-        approver,
-    )
-    .await
+    limits::record_success(work.db(), work.now(), &row.national_id).await?;
+    decide(state, work, &row, ApprovalStatus::Approved).await
 }
 
 /// Phone: "Quitter l'authentification" — one tap refuses the request.
 pub async fn refuse(state: &AppState, approver: &Approver, id: Uuid) -> AppResult<ApprovalState> {
-    let now = state.now();
     let row = mine_pending(state, approver, id).await?;
-    let txn = crate::audit::begin_write(&state.db).await?;
-    limits::record_failure(&txn, now, &row.national_id).await?;
-    decide(
-        state,
-        txn,
-        &row,
-        ApprovalStatus::Refused,
-        "approval.refused",
-        approver,
-    )
-    .await
+    let work = Work::begin(state, Actor::by(approver.professional.id)).await?;
+    limits::record_failure(work.db(), work.now(), &row.national_id).await?;
+    decide(state, work, &row, ApprovalStatus::Refused).await
 }
 
-/// The phone's decision on a pending request: the transition, its audit event, commit. When
-/// someone else decided first, nothing of the transaction is kept.
+/// The phone's decision on a pending request: the transition, its events, commit. When
+/// someone else decided first, nothing of the work is kept.
 async fn decide(
     state: &AppState,
-    txn: sea_orm::DatabaseTransaction,
+    mut work: Work,
     row: &approval_request::Model,
     to: ApprovalStatus,
-    action: &'static str,
-    approver: &Approver,
 ) -> AppResult<ApprovalState> {
-    let now = state.now();
-    if !transition(state, &txn, row, to, now).await? {
+    if !transition(&mut work, row, to).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
-    let event = Event::new(action)
-        .actor(approver.professional.id)
-        .subject(row.id)
-        .terminal(row.terminal_id);
-    audit::record(&txn, now, event).await?;
-    crate::audit::commit(txn, &state.db).await?;
-    // Streams hear it now, not at the pump's next tick.
-    state.events.wake();
+    work.commit().await?;
     Ok(view(&load(&state.db, row.id).await?))
 }
 
@@ -686,28 +636,40 @@ async fn decide(
 /// identity, freezes push sign-in for 24 h, opens an incident for the security officers,
 /// e-mails the professional and writes it all to the audit trail.
 pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResult<ApprovalState> {
-    let now = state.now();
     let row = mine_pending(state, approver, id).await?;
     let p = &approver.professional;
-    let txn = crate::audit::begin_write(&state.db).await?;
-    if !transition(state, &txn, &row, ApprovalStatus::Reported, now).await? {
+    let mut work = Work::begin(state, Actor::by(p.id)).await?;
+    let now = work.now();
+    if !moved(&work, &row, ApprovalStatus::Reported).await? {
         return Err(ErrorCode::RequestClosed.into());
     }
     let others = approval_request::Entity::find()
         .filter(approval_request::Column::NationalId.eq(row.national_id.clone()))
         .filter(approval_request::Column::Status.eq(ApprovalStatus::Pending.as_str()))
         .filter(approval_request::Column::ExpiresAt.gt(now))
-        .all(&txn)
+        .all(work.db())
         .await?;
+    let mut cancelled = 0;
     for other in &others {
-        transition(state, &txn, other, ApprovalStatus::Cancelled, now).await?;
+        if transition(&mut work, other, ApprovalStatus::Cancelled).await? {
+            cancelled += 1;
+        }
     }
-    let until = limits::freeze_for_report(&txn, now, &row.national_id).await?;
-    let incident_id = incident::open(&txn, now, p.id, Some(id), "push_fraud_report").await?;
-    audit::record(&txn, now, Event::new("approval.reported").actor(p.id).subject(id).terminal(row.terminal_id)
-        .details(serde_json::json!({ "cancelled_others": others.len(), "push_frozen_until": until, "incident": incident_id }))).await?;
+    let until = limits::freeze_for_report(work.db(), now, &row.national_id).await?;
+    let incident_id = incident::open(work.db(), now, p.id, Some(id), "push_fraud_report").await?;
+    work.emit(DomainEvent::ApprovalMoved {
+        approval: id,
+        professional: row.professional_id,
+        terminal: row.terminal_id,
+        to: ApprovalStatus::Reported,
+        report: Some(ReportOutcome {
+            cancelled_others: cancelled,
+            push_frozen_until: until,
+            incident: incident_id,
+        }),
+    });
     crate::mail::queue(
-        &txn,
+        work.db(),
         now,
         p,
         "Vigie : tentative de connexion signalée",
@@ -724,8 +686,6 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
         ),
     )
     .await?;
-    crate::audit::commit(txn, &state.db).await?;
-    // Streams hear it now, not at the pump's next tick.
-    state.events.wake();
+    work.commit().await?;
     Ok(view(&load(&state.db, id).await?))
 }

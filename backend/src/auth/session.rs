@@ -406,7 +406,9 @@ pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> Ap
     let Some(principal) = principal_of(state, &row).await? else {
         return Err(ErrorCode::Unauthenticated.into());
     };
-    let row = if touch {
+    // Activity is written at most every TOUCH_EVERY per session: a busy tablet's requests do
+    // not each cost a write (the idle limit may fall up to that much early).
+    let row = if touch && now - row.last_seen_at >= TOUCH_EVERY {
         let idle = (now + Duration::minutes(state.settings.session.idle_minutes))
             .min(row.absolute_expires_at);
         // Through the writer: on SQLite every request's touch shares a batch (one fsync).
@@ -431,6 +433,9 @@ pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> Ap
         principal,
     })
 }
+
+/// How often a session's last activity (and so its idle limit) is written at most.
+const TOUCH_EVERY: Duration = Duration::seconds(30);
 
 pub async fn end(db: &impl ConnectionTrait, now: DateTime<Utc>, id: Uuid) -> AppResult<()> {
     session::Entity::update_many()

@@ -10,7 +10,6 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::Paris;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
     api::vaccination::{
@@ -20,11 +19,11 @@ use vigie_shared::{
 };
 
 use crate::{
+    access::Actor,
     approvals::qr,
     entities::{server_secret, vaccine_product},
     error::{AppError, AppResult},
     state::AppState,
-    vaccination::{access::Actor, service},
 };
 
 const KEY_NAME: &str = "dcc_signing_key_pkcs8";
@@ -88,8 +87,8 @@ pub struct Bilan {
     pub valid: Vec<InjectionView>,
 }
 
-pub async fn bilan(state: &AppState, actor: &Actor, patient_id: Uuid) -> AppResult<Bilan> {
-    let file = service::file(state, actor, patient_id).await?;
+/// `file` is the patient's file as the asking professional may see it.
+pub async fn bilan(state: &AppState, file: PatientFile) -> AppResult<Bilan> {
     let valid: Vec<InjectionView> = file
         .injections
         .iter()
@@ -148,8 +147,8 @@ pub async fn bilan(state: &AppState, actor: &Actor, patient_id: Uuid) -> AppResu
 }
 
 /// The PDF recap: every valid dose, who entered them, and the certificate's QR code.
-pub async fn recap_pdf(state: &AppState, actor: &Actor, patient_id: Uuid) -> AppResult<Vec<u8>> {
-    let b = bilan(state, actor, patient_id).await?;
+pub async fn recap_pdf(state: &AppState, actor: &Actor, file: PatientFile) -> AppResult<Vec<u8>> {
+    let b = bilan(state, file).await?;
     let issuer = b
         .valid
         .last()

@@ -8,13 +8,12 @@ use uuid::Uuid;
 use vigie_shared::{ErrorCode, api::delegation::DelegateChoice};
 
 use super::end_sessions;
-use crate::work::{Actor, SessionEnd, Work};
+use crate::work::{Actor, DomainEvent, SessionEnd, Work};
 use crate::{
-    audit::{self, Event},
+    access,
     entities::{delegation, professional, staff_member, structure},
     error::{AppError, AppResult},
     state::AppState,
-    vaccination::access,
 };
 
 fn choice(
@@ -92,10 +91,6 @@ async fn answer(
     Ok(choice(s, st.as_ref(), grant.as_ref()))
 }
 
-fn event(action: &'static str, p: &professional::Model, staff_id: Uuid) -> Event {
-    Event::new(action).actor(p.id).subject(staff_id)
-}
-
 pub async fn authorise(
     state: &AppState,
     p: &professional::Model,
@@ -108,7 +103,7 @@ pub async fn authorise(
         .await?;
     // Already authorised: nothing changes (idempotent), the date stays the first one.
     if current.as_ref().is_none_or(|g| g.withdrawn_at.is_some()) {
-        let txn = audit::begin_write(&state.db).await?;
+        let mut work = Work::begin(state, Actor::by(p.id)).await?;
         delegation::Entity::insert(delegation::ActiveModel {
             professional_id: Set(p.id),
             staff_member_id: Set(s.id),
@@ -126,10 +121,10 @@ pub async fn authorise(
             ])
             .to_owned(),
         )
-        .exec(&txn)
+        .exec(work.db())
         .await?;
-        audit::record(&txn, now, event("delegation.granted", p, s.id)).await?;
-        crate::audit::commit(txn, &state.db).await?;
+        work.emit(DomainEvent::DelegationGranted { staff: s.id });
+        work.commit().await?;
     }
     answer(state, p, &s).await
 }
@@ -157,35 +152,13 @@ pub async fn withdraw(
             .await?;
         let ended =
             end_sessions(&mut work, s.id, Some(p.id), SessionEnd::DelegationWithdrawn).await?;
-        audit::record(
-            work.db(),
-            now,
-            event("delegation.withdrawn", p, s.id)
-                .details(serde_json::json!({ "sessions_ended": ended })),
-        )
-        .await?;
+        work.emit(DomainEvent::DelegationWithdrawn {
+            staff: s.id,
+            sessions_ended: ended,
+        });
         work.commit().await?;
     }
     answer(state, p, &s).await
-}
-
-/// Whether this professional lets this staff member type for them now, and practises in the
-/// staff member's structure.
-pub async fn allowed(
-    state: &AppState,
-    professional_id: Uuid,
-    s: &staff_member::Model,
-) -> AppResult<bool> {
-    if s.withdrawn_at.is_some() {
-        return Ok(false);
-    }
-    let grant = delegation::Entity::find_by_id((professional_id, s.id))
-        .one(&state.db)
-        .await?;
-    Ok(grant.is_some_and(|g| g.withdrawn_at.is_none())
-        && access::structures_of(&state.db, professional_id)
-            .await?
-            .contains(&s.structure_id))
 }
 
 /// The professionals who let this staff member type for them, in the staff member's structure.

@@ -47,7 +47,7 @@ pub async fn create(
         ));
     }
     // Undeclared, withdrawn, or not chosen by this professional: refused before any push.
-    if !delegates::allowed(state, body.professional_id, &me.staff).await? {
+    if !crate::access::delegation_allowed(&state.db, body.professional_id, &me.staff).await? {
         return Err(ErrorCode::DelegationNotAllowed.into());
     }
     let p = professional::Entity::find_by_id(body.professional_id)

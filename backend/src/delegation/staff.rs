@@ -13,10 +13,9 @@ use vigie_shared::{
 };
 
 use super::{end_sessions, structures, text_field};
-use crate::work::{Actor, SessionEnd, Work};
+use crate::work::{Actor, DomainEvent, SessionEnd, Work};
 use crate::{
     approvals::qr,
-    audit::{self, Event},
     auth::{session::Principal, tokens},
     entities::{delegation, professional, session as session_row, staff_member, staff_passkey},
     error::{AppError, AppResult},
@@ -103,12 +102,6 @@ async fn managed_staff(
         .ok_or(AppError::code(ErrorCode::NotFound))
 }
 
-fn audit_event(action: &'static str, principal: &Principal, staff_id: Uuid) -> Event {
-    let mut e = Event::new(action).subject(staff_id);
-    e.actor = Some(principal.id().to_string());
-    e
-}
-
 /// Declares a staff member (or declares again one who was withdrawn) and issues their link.
 pub async fn declare(
     state: &AppState,
@@ -126,7 +119,8 @@ pub async fn declare(
         .filter(staff_member::Column::CpeNumber.eq(body.cpe_number.as_str()))
         .one(&state.db)
         .await?;
-    let txn = audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(state, Actor::by(principal.id())).await?;
+    let txn = work.db();
     let row = match existing {
         Some(s) if s.withdrawn_at.is_none() => return Err(ErrorCode::AlreadyDeclared.into()),
         Some(s) => {
@@ -135,7 +129,7 @@ pub async fn declare(
             a.last_name = Set(last_name);
             a.role = Set(role);
             a.withdrawn_at = Set(None);
-            a.update(&txn).await?
+            a.update(txn).await?
         }
         None => {
             staff_member::ActiveModel {
@@ -150,13 +144,14 @@ pub async fn declare(
                 enrolment_token_hash: Set(None),
                 enrolment_expires_at: Set(None),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?
         }
     };
-    audit::record(&txn, now, audit_event("staff.declared", principal, row.id)).await?;
-    let issued = issue_link(state, &txn, now, row).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    let staff = row.id;
+    let issued = issue_link(state, txn, now, row).await?;
+    work.emit(DomainEvent::StaffDeclared { staff });
+    work.commit().await?;
     Ok(issued)
 }
 
@@ -175,15 +170,11 @@ pub async fn new_enrolment(
             "Cette personne a été retirée : déclarez-la de nouveau d'abord.",
         ));
     }
-    let txn = audit::begin_write(&state.db).await?;
-    audit::record(
-        &txn,
-        now,
-        audit_event("staff.enrolment_issued", principal, row.id),
-    )
-    .await?;
-    let issued = issue_link(state, &txn, now, row).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    let mut work = Work::begin(state, Actor::by(principal.id())).await?;
+    let staff = row.id;
+    let issued = issue_link(state, work.db(), now, row).await?;
+    work.emit(DomainEvent::StaffEnrolmentIssued { staff });
+    work.commit().await?;
     Ok(issued)
 }
 
@@ -249,13 +240,10 @@ pub async fn withdraw(
     a.enrolment_token_hash = Set(None);
     a.enrolment_expires_at = Set(None);
     let row = a.update(txn).await?;
-    audit::record(
-        txn,
-        now,
-        audit_event("staff.withdrawn", principal, row.id)
-            .details(serde_json::json!({ "sessions_ended": ended })),
-    )
-    .await?;
+    work.emit(DomainEvent::StaffWithdrawn {
+        staff: row.id,
+        sessions_ended: ended,
+    });
     work.commit().await?;
     view(&state.db, now, row).await
 }

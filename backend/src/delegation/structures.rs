@@ -1,25 +1,25 @@
 //! Structures (FINESS, name, address, opening hours) and who manages them: the structure's
 //! password account (second factor done), or a professional named manager (passkey sign-in).
 
-use chrono::{DateTime, Datelike, Utc};
-use chrono_tz::Europe::Paris;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
-    api::delegation::{OpeningHours, StructureDetails, StructureUpdate},
+    api::delegation::{StructureDetails, StructureUpdate},
 };
 
+use crate::work::{Actor, DomainEvent, Work};
 use crate::{
+    access::{managed_ids, works_in},
     audit::{self, Event},
     auth::session::Principal,
     entities::{structure, structure_manager},
     error::{AppError, AppResult},
     state::AppState,
-    vaccination::access,
 };
 
 /// Names a professional manager of a structure (operator command `grant-structure-manager`):
@@ -64,36 +64,6 @@ pub async fn grant_manager(
     Ok((crate::auth::session::display_name(&p), s.name))
 }
 
-pub async fn is_manager(
-    db: &impl ConnectionTrait,
-    professional_id: Uuid,
-    structure_id: Uuid,
-) -> AppResult<bool> {
-    Ok(
-        structure_manager::Entity::find_by_id((professional_id, structure_id))
-            .one(db)
-            .await?
-            .is_some(),
-    )
-}
-
-/// The structures this principal manages.
-pub async fn managed_ids(db: &impl ConnectionTrait, principal: &Principal) -> AppResult<Vec<Uuid>> {
-    Ok(match principal {
-        Principal::Account { account, .. } => vec![account.structure_id],
-        Principal::Professional(p) => {
-            structure_manager::Entity::find()
-                .filter(structure_manager::Column::ProfessionalId.eq(p.id))
-                .select_only()
-                .column(structure_manager::Column::StructureId)
-                .into_tuple::<Uuid>()
-                .all(db)
-                .await?
-        }
-        Principal::Delegate { .. } => Vec::new(),
-    })
-}
-
 /// The structure if this principal manages it. Someone who practises there but does not manage
 /// it is told no (403); for anyone else it does not exist (404).
 pub async fn managed(
@@ -110,21 +80,6 @@ pub async fn managed(
     Err(ErrorCode::NotFound.into())
 }
 
-/// Practises there (professional) or is declared there (staff).
-async fn works_in(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    structure_id: Uuid,
-) -> AppResult<bool> {
-    Ok(match principal {
-        Principal::Professional(p) => access::structures_of(db, p.id)
-            .await?
-            .contains(&structure_id),
-        Principal::Delegate { staff, .. } => staff.structure_id == structure_id,
-        Principal::Account { .. } => false,
-    })
-}
-
 async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<structure::Model> {
     structure::Entity::find_by_id(id)
         .one(db)
@@ -132,30 +87,9 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<structure::Model
         .ok_or(AppError::code(ErrorCode::NotFound))
 }
 
-pub fn opening_hours(s: &structure::Model) -> OpeningHours {
-    serde_json::from_str(&s.opening_hours).unwrap_or_default()
-}
-
-/// "Outside the site's opening hours" (an atypical sign-in request), in Paris time.
-/// A site without hours given is never outside them.
-pub fn outside_hours(s: &structure::Model, now: DateTime<Utc>) -> Option<String> {
-    if s.opening_hours.is_empty() {
-        return None;
-    }
-    let local = now.with_timezone(&Paris);
-    let day = local.weekday().num_days_from_monday() as usize;
-    (!opening_hours(s).is_open(day, local.time())).then(|| {
-        format!(
-            "Demande à {} en dehors des heures d'ouverture de {}",
-            local.format("%H:%M"),
-            s.name
-        )
-    })
-}
-
 fn details(s: structure::Model, can_manage: bool) -> StructureDetails {
     StructureDetails {
-        opening_hours: opening_hours(&s),
+        opening_hours: crate::directory::hours::opening_hours(&s),
         id: s.id,
         finess: s.finess,
         name: s.name,
@@ -194,74 +128,18 @@ pub async fn update(
     id: Uuid,
     body: StructureUpdate,
 ) -> AppResult<StructureDetails> {
-    let now = state.now();
     let row = managed(&state.db, principal, id).await?;
     body.opening_hours
         .check()
         .map_err(|m| AppError::with_message(ErrorCode::InvalidInput, m))?;
     let address = super::text_field(&body.address, "Adresse", 200)?;
-    let txn = audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(state, Actor::by(principal.id())).await?;
     let mut active = row.into_active_model();
     active.address = Set(address);
     active.opening_hours =
         Set(serde_json::to_string(&body.opening_hours).map_err(AppError::internal)?);
-    let row = active.update(&txn).await?;
-    let mut event = Event::new("structure.updated").subject(id);
-    event.actor = Some(principal.id().to_string());
-    audit::record(&txn, now, event).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    let row = active.update(work.db()).await?;
+    work.emit(DomainEvent::StructureUpdated { structure: id });
+    work.commit().await?;
     Ok(details(row, true))
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    fn centre(hours: &str) -> structure::Model {
-        structure::Model {
-            id: Uuid::nil(),
-            finess: "770012342".into(),
-            name: "Centre de vaccination de Melun".into(),
-            kind: "centre_vaccination".into(),
-            address: String::new(),
-            department: "77".into(),
-            opening_hours: hours.into(),
-            created_at: Utc::now(),
-        }
-    }
-
-    #[test]
-    fn outside_the_site_hours_in_paris_time() {
-        // Monday to Friday 08:00–19:00.
-        let day = r#"{"opens":"08:00","closes":"19:00"}"#;
-        let hours = format!(r#"{{"days":[{day},{day},{day},{day},{day},null,null]}}"#);
-        let s = centre(&hours);
-        // Monday 23 November 2026, 07:30 UTC = 08:30 in Paris: open.
-        let open = Utc
-            .with_ymd_and_hms(2026, 11, 23, 7, 30, 0)
-            .single()
-            .expect("date");
-        assert_eq!(outside_hours(&s, open), None);
-        // 18:30 UTC = 19:30 in Paris: closed.
-        let late = Utc
-            .with_ymd_and_hms(2026, 11, 23, 18, 30, 0)
-            .single()
-            .expect("date");
-        assert_eq!(
-            outside_hours(&s, late).as_deref(),
-            Some(
-                "Demande à 19:30 en dehors des heures d'ouverture de Centre de vaccination de Melun"
-            )
-        );
-        // Saturday: closed all day.
-        let saturday = Utc
-            .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
-            .single()
-            .expect("date");
-        assert!(outside_hours(&s, saturday).is_some());
-        // No hours given: never outside them.
-        assert_eq!(outside_hours(&centre(""), late), None);
-    }
 }

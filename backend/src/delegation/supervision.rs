@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -15,16 +15,14 @@ use vigie_shared::{
     },
 };
 
-use crate::work::{Actor, SessionEnd, Work};
+use crate::work::{Actor, DomainEvent, SessionEnd, Work};
 use crate::{
-    audit::{self, Event},
     auth::session::{display_name, staff_name},
     entities::{
         injection, patient, professional, session as session_row, staff_member, structure,
         terminal, vaccine_lot, vaccine_product,
     },
     error::{AppError, AppResult},
-    events,
     state::AppState,
 };
 
@@ -134,49 +132,6 @@ pub async fn list(
     Ok(out)
 }
 
-/// Told to the supervising professional when a delegated session opens under them.
-pub async fn session_opened(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
-    s: &session_row::Model,
-) -> AppResult<()> {
-    let Some(p) = s.professional_id else {
-        return Ok(());
-    };
-    let view = session_view(txn, now, s, false).await?;
-    state
-        .events
-        .publish(
-            txn,
-            now,
-            events::supervision_channel(p),
-            "delegated_session",
-            &view,
-        )
-        .await
-}
-
-/// Told to the supervising professional when a delegate records an injection.
-pub async fn entry_recorded(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
-    i: &injection::Model,
-) -> AppResult<()> {
-    let e = entry(txn, i).await?;
-    state
-        .events
-        .publish(
-            txn,
-            now,
-            events::supervision_channel(i.professional_id),
-            "delegated_entry",
-            &e,
-        )
-        .await
-}
-
 /// One tap: the delegated session ends now; the tablet hears it at once.
 pub async fn end(state: &AppState, p: &professional::Model, session_id: Uuid) -> AppResult<()> {
     let s = session_row::Entity::find_by_id(session_id)
@@ -201,68 +156,57 @@ pub async fn contest(
     injection_id: Uuid,
     body: &EntryContest,
 ) -> AppResult<DelegatedEntry> {
-    let now = state.now();
     let reason = super::text_field(&body.reason, "Motif de la contestation", 500)?;
-    // Read under the write lock: a correction committed in parallel is kept in the revisions,
-    // never overwritten by a version computed from an older read.
-    let txn = audit::begin_write(&state.db).await?;
-    let row = injection::Entity::find_by_id(injection_id)
-        .one(&txn)
-        .await?
-        .filter(|i| i.professional_id == p.id && i.staff_member_id.is_some())
-        .ok_or(AppError::code(ErrorCode::NotFound))?;
-    if row.contested_at.is_some() && row.contest_reason.as_deref() == Some(reason.as_str()) {
-        return entry(&txn, &row).await;
-    }
-    crate::vaccination::service::keep_revision(
-        &txn,
-        now,
-        (p.id.to_string(), by_session),
-        &row,
-        "contest",
-        &reason,
-    )
-    .await?;
-    let version = row.version + 1;
-    let session_id = row.session_id;
-    let mut a = row.into_active_model();
-    a.contested_at = Set(Some(now));
-    a.contest_reason = Set(Some(reason.clone()));
-    a.contested_by = Set(Some(p.id));
-    a.version = Set(version);
-    a.updated_at = Set(now);
-    let row = a.update(&txn).await?;
-    let mut event = Event::new("vaccination.contested")
-        .actor(p.id)
-        .subject(row.id)
-        .session(session_id);
-    event.authority = Some(p.id.to_string());
-    audit::record(&txn, now, event).await?;
-    let e = entry(&txn, &row).await?;
-    state
-        .events
-        .publish(
-            &txn,
-            now,
-            events::supervision_channel(p.id),
-            "entry_contested",
-            &e,
-        )
-        .await?;
-    state
-        .events
-        .publish(
-            &txn,
-            now,
-            events::session_channel(session_id),
-            "entry_contested",
-            &EntryContestedNotice {
-                injection_id: row.id,
-                reason: reason.clone(),
-                by: display_name(p),
-            },
-        )
-        .await?;
-    crate::audit::commit(txn, &state.db).await?;
-    Ok(e)
+    let (professional, by) = (p.id, display_name(p));
+    let actor = Actor {
+        id: Some(p.id),
+        authority: Some(p.id),
+        session: Some(by_session),
+        terminal: None,
+    };
+    // Read inside the write: a correction committed in parallel is kept in the revisions, never
+    // overwritten by a version computed from an older read.
+    crate::work::write(state, actor, move |work| {
+        Box::pin(async move {
+            let (txn, now) = (work.db(), work.now());
+            let row = injection::Entity::find_by_id(injection_id)
+                .one(txn)
+                .await?
+                .filter(|i| i.professional_id == professional && i.staff_member_id.is_some())
+                .ok_or(AppError::code(ErrorCode::NotFound))?;
+            if row.contested_at.is_some() && row.contest_reason.as_deref() == Some(reason.as_str())
+            {
+                return entry(txn, &row).await;
+            }
+            crate::injections::keep_revision(
+                txn,
+                now,
+                (professional.to_string(), by_session),
+                &row,
+                "contest",
+                &reason,
+            )
+            .await?;
+            let version = row.version + 1;
+            let mut a = row.into_active_model();
+            a.contested_at = Set(Some(now));
+            a.contest_reason = Set(Some(reason.clone()));
+            a.contested_by = Set(Some(professional));
+            a.version = Set(version);
+            a.updated_at = Set(now);
+            let row = a.update(txn).await?;
+            let e = entry(txn, &row).await?;
+            work.emit(DomainEvent::DelegatedEntryContested {
+                entry: Box::new(e.clone()),
+                typed_in: row.session_id,
+                notice: EntryContestedNotice {
+                    injection_id: row.id,
+                    reason,
+                    by,
+                },
+            });
+            Ok(e)
+        })
+    })
+    .await
 }

@@ -7,6 +7,8 @@
 //! already be known). Rows are upserted by RPPS, so importing the same file twice changes
 //! nothing; a malformed row is reported with its line number and skipped.
 
+pub mod hours;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,

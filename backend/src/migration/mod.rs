@@ -11,6 +11,7 @@ mod m20261122_000005_statistics;
 mod m20261123_000006_delegation;
 mod m20261129_000007_write_guard;
 mod m20261129_000008_audit_pending;
+mod m20261129_000009_lot_unique;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_delegation::Migration),
             Box::new(m20261129_000007_write_guard::Migration),
             Box::new(m20261129_000008_audit_pending::Migration),
+            Box::new(m20261129_000009_lot_unique::Migration),
         ]
     }
 }

@@ -20,12 +20,13 @@ use vigie_shared::{
 };
 
 use crate::{
+    access::Actor,
     certificates,
     entities::{structure, vaccine_product},
     error::AppResult,
     http::json::ApiJson,
     state::AppState,
-    vaccination::{access::Actor, lots, service},
+    vaccination::{lots, service},
 };
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -208,7 +209,9 @@ pub async fn certificate(
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<CertificateView>> {
     Ok(Json(
-        certificates::bilan(&state, &actor, id).await?.certificate,
+        certificates::bilan(&state, service::file(&state, &actor, id).await?)
+            .await?
+            .certificate,
     ))
 }
 
@@ -221,7 +224,8 @@ pub async fn recap_pdf(
     actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<impl IntoResponse> {
-    let pdf = certificates::recap_pdf(&state, &actor, id).await?;
+    let file = service::file(&state, &actor, id).await?;
+    let pdf = certificates::recap_pdf(&state, &actor, file).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -12,40 +12,21 @@ use vigie_shared::{
     api::vaccination::{LotView, NewLot},
 };
 
-use super::access;
 use crate::{
-    audit::{self, Event},
+    access,
     auth::session::Principal,
     entities::{vaccine_lot, vaccine_product},
     error::{AppError, AppResult},
     state::AppState,
+    work::{Actor, DomainEvent},
 };
-
-/// Whether this principal manages the structure's lots.
-pub async fn manages(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    structure_id: Uuid,
-) -> AppResult<bool> {
-    Ok(match principal {
-        Principal::Account { account, .. } => account.structure_id == structure_id,
-        Principal::Professional(p) => {
-            access::structures_of(db, p.id)
-                .await?
-                .contains(&structure_id)
-                || crate::delegation::structures::is_manager(db, p.id, structure_id).await?
-        }
-        // Delegates record with the lots of the day; they do not manage them.
-        Principal::Delegate { .. } => false,
-    })
-}
 
 async fn check(
     db: &impl ConnectionTrait,
     principal: &Principal,
     structure_id: Uuid,
 ) -> AppResult<()> {
-    if manages(db, principal, structure_id).await? {
+    if access::manages_lots(db, principal, structure_id).await? {
         Ok(())
     } else {
         // Another structure's lots do not exist for this user.
@@ -120,40 +101,38 @@ pub async fn create(
         .ok_or_else(|| {
             AppError::with_message(ErrorCode::InvalidInput, "Ce vaccin n'est pas au catalogue.")
         })?;
-    let exists = vaccine_lot::Entity::find()
-        .filter(vaccine_lot::Column::StructureId.eq(structure_id))
-        .filter(vaccine_lot::Column::ProductId.eq(product.id))
-        .filter(vaccine_lot::Column::Number.eq(&number))
-        .one(&state.db)
-        .await?;
-    if exists.is_some() {
-        return Err(AppError::with_message(
-            ErrorCode::Conflict,
-            "Ce lot est déjà enregistré.",
-        ));
-    }
-    let txn = crate::audit::begin_write(&state.db).await?;
-    let lot = vaccine_lot::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        structure_id: Set(structure_id),
-        product_id: Set(product.id),
-        number: Set(number),
-        expires_on: Set(new.expires_on),
-        active: Set(true),
-        created_at: Set(now),
-    }
-    .insert(&txn)
+    let lot = vaccine_lot::Model {
+        id: Uuid::new_v4(),
+        structure_id,
+        product_id: product.id,
+        number,
+        expires_on: new.expires_on,
+        active: true,
+        created_at: now,
+    };
+    let row = lot.clone();
+    crate::work::write(state, acting(principal, session_id), move |work| {
+        Box::pin(async move {
+            // The unique index decides between two registrations of the same lot.
+            let inserted = vaccine_lot::Entity::insert(row.into_active_model())
+                .on_conflict_do_nothing_on([
+                    vaccine_lot::Column::StructureId,
+                    vaccine_lot::Column::ProductId,
+                    vaccine_lot::Column::Number,
+                ])
+                .exec_without_returning(work.db())
+                .await?;
+            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
+                return Err(AppError::with_message(
+                    ErrorCode::Conflict,
+                    "Ce lot est déjà enregistré.",
+                ));
+            }
+            work.emit(DomainEvent::LotCreated { lot: lot.id });
+            Ok(())
+        })
+    })
     .await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("lot.created")
-            .actor(principal.id())
-            .session(session_id)
-            .subject(lot.id),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
     Ok(LotView {
         id: lot.id,
         product_code: product.code,
@@ -161,6 +140,15 @@ pub async fn create(
         expires_on: lot.expires_on,
         active: lot.active,
     })
+}
+
+/// Who acts on a structure's lots: a professional practising there or its account.
+fn acting(principal: &Principal, session_id: Uuid) -> Actor {
+    Actor {
+        id: Some(principal.id()),
+        session: Some(session_id),
+        ..Actor::anonymous()
+    }
 }
 
 pub async fn set_active(
@@ -175,25 +163,19 @@ pub async fn set_active(
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))?;
     check(&state.db, principal, lot.structure_id).await?;
-    let now = state.now();
-    let txn = crate::audit::begin_write(&state.db).await?;
-    let mut row = lot.into_active_model();
-    row.active = Set(active);
-    let lot = row.update(&txn).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new(if active {
-            "lot.activated"
-        } else {
-            "lot.deactivated"
+    let id = lot.id;
+    crate::work::write(state, acting(principal, session_id), move |work| {
+        Box::pin(async move {
+            vaccine_lot::Entity::update_many()
+                .col_expr(vaccine_lot::Column::Active, Expr::value(active))
+                .filter(vaccine_lot::Column::Id.eq(id))
+                .exec(work.db())
+                .await?;
+            work.emit(DomainEvent::LotSwitched { lot: id, active });
+            Ok(())
         })
-        .actor(principal.id())
-        .session(session_id)
-        .subject(lot.id),
-    )
+    })
     .await?;
-    crate::audit::commit(txn, &state.db).await?;
     list_of(&state.db, lot.structure_id)
         .await?
         .into_iter()

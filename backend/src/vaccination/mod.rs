@@ -1,6 +1,5 @@
 //! Vaccination traceability.
 
-pub mod access;
 pub mod catalogue;
 pub mod lots;
 pub mod rules;

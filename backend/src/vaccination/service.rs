@@ -12,30 +12,28 @@ use sea_orm::{
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode, Nir, NirContext,
+    api::delegation::DelegatedEntry,
     api::vaccination::{
-        AdverseEffectRecorded, ConsultationOutcome, ContestView, DosePreview, DosePreviewRequest,
+        AdverseEffectRecorded, ConsultationOutcome, DosePreview, DosePreviewRequest,
         InjectionCorrection, InjectionRevisionView, InjectionSite, InjectionStatus, InjectionView,
         NewVaccination, PatientFile, PatientRef, PatientSummary, VaccinationRecorded, WarningCode,
     },
 };
 
-use super::{
-    access::{self, Actor},
-    rules::{self, Candidate, PastDose},
-};
+use super::rules::{self, Candidate, PastDose};
 use crate::{
-    audit::{self, Event},
+    access::{self, Actor},
     entities::{
         adverse_effect, consultation, injection, injection_revision, patient, patient_access,
-        professional, staff_member, structure, vaccine_lot, vaccine_product,
+        structure, vaccine_lot, vaccine_product,
     },
     error::{AppError, AppResult},
     idempotency,
+    injections::{CORRECTION_WINDOW, Catalogue, Names, catalogue, keep_revision, view, views},
     state::AppState,
+    work::{DomainEvent, Injected},
 };
 
-/// Corrections and invalidations are open this long after the entry.
-pub const CORRECTION_WINDOW: Duration = Duration::hours(24);
 /// Clock drift tolerated between a tablet and the server for "now".
 const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 pub const ADVERSE_EFFECT_PORTAL: &str = "https://signalement.social-sante.gouv.fr/";
@@ -85,14 +83,11 @@ fn clean_name(name: &str, what: &str) -> AppResult<String> {
     Ok(name)
 }
 
-async fn product_by_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-) -> AppResult<vaccine_product::Model> {
-    vaccine_product::Entity::find()
-        .filter(vaccine_product::Column::Code.eq(code))
-        .one(db)
-        .await?
+fn product_by_code(catalogue: &Catalogue, code: &str) -> AppResult<vaccine_product::Model> {
+    catalogue
+        .values()
+        .find(|p| p.code == code)
+        .cloned()
         .ok_or_else(|| invalid("Ce vaccin n'est pas au catalogue."))
 }
 
@@ -116,103 +111,6 @@ pub async fn my_structure(
         .one(db)
         .await?
         .ok_or_else(|| ErrorCode::NotFound.into())
-}
-
-/// Builds the views of injections, loading what they name in a few queries.
-pub async fn views(
-    db: &impl ConnectionTrait,
-    rows: Vec<injection::Model>,
-) -> AppResult<Vec<InjectionView>> {
-    let ids = |f: fn(&injection::Model) -> Uuid| rows.iter().map(f).collect::<Vec<_>>();
-    let products: HashMap<Uuid, vaccine_product::Model> = vaccine_product::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let lots: HashMap<Uuid, vaccine_lot::Model> = vaccine_lot::Entity::find()
-        .filter(vaccine_lot::Column::Id.is_in(ids(|i| i.lot_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let structures: HashMap<Uuid, structure::Model> = structure::Entity::find()
-        .filter(structure::Column::Id.is_in(ids(|i| i.structure_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let professionals: HashMap<Uuid, professional::Model> = professional::Entity::find()
-        .filter(professional::Column::Id.is_in(ids(|i| i.professional_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let staff: HashMap<Uuid, staff_member::Model> = staff_member::Entity::find()
-        .filter(staff_member::Column::Id.is_in(rows.iter().filter_map(|i| i.staff_member_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let declared: Vec<adverse_effect::Model> = adverse_effect::Entity::find()
-        .filter(adverse_effect::Column::InjectionId.is_in(ids(|i| i.id)))
-        .all(db)
-        .await?;
-    rows.into_iter()
-        .map(|i| {
-            let product = products
-                .get(&i.product_id)
-                .ok_or_else(|| AppError::internal("injection of an unknown product"))?;
-            let vaccinator = professionals
-                .get(&i.professional_id)
-                .map(crate::auth::session::display_name)
-                .unwrap_or_default();
-            // Only the responsible professional contests, so `by` is the vaccinator.
-            let contest = i.contested_at.map(|at| ContestView {
-                by: vaccinator.clone(),
-                reason: i.contest_reason.clone().unwrap_or_default(),
-                at,
-            });
-            Ok(InjectionView {
-                contest,
-                id: i.id,
-                product_code: product.code.clone(),
-                product_name: product.name.clone(),
-                manufacturer: product.manufacturer.clone(),
-                lot_number: lots
-                    .get(&i.lot_id)
-                    .map(|l| l.number.clone())
-                    .unwrap_or_default(),
-                dose_number: i.dose_number,
-                series_doses: i.series_doses,
-                booster: i.booster,
-                site: i.site,
-                administered_at: i.administered_at,
-                structure_name: structures
-                    .get(&i.structure_id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                structure_finess: structures
-                    .get(&i.structure_id)
-                    .map(|s| s.finess.clone())
-                    .unwrap_or_default(),
-                vaccinator,
-                typed_by: i
-                    .staff_member_id
-                    .and_then(|id| staff.get(&id))
-                    .map(crate::auth::session::staff_name),
-                status: i.status,
-                version: i.version,
-                correctable_until: i.created_at + CORRECTION_WINDOW,
-                adverse_effects_declared: declared.iter().filter(|d| d.injection_id == i.id).count()
-                    as u32,
-            })
-        })
-        .collect()
 }
 
 async fn injections_of(
@@ -250,11 +148,15 @@ pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Opt
     else {
         return Ok(None);
     };
-    let now = state.now();
-    let txn = crate::audit::begin_write(&state.db).await?;
-    grant(&txn, now, actor, p.id).await?;
-    audit::record(&txn, now, event(actor, "patient.looked_up").subject(p.id)).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    let (patient, who) = (p.id, actor.clone());
+    crate::work::write(state, actor.acting(), move |work| {
+        Box::pin(async move {
+            grant(work.db(), work.now(), &who, patient).await?;
+            work.emit(DomainEvent::PatientLookedUp { patient });
+            Ok(())
+        })
+    })
+    .await?;
     Ok(Some(file_of(&state.db, p).await?))
 }
 
@@ -360,24 +262,18 @@ struct Assessment {
     last_site: Option<InjectionSite>,
 }
 
-async fn assess(
-    db: &impl ConnectionTrait,
+fn assess(
+    products: &Catalogue,
     history: &[injection::Model],
     product: vaccine_product::Model,
     birth: NaiveDate,
     at: DateTime<Utc>,
-) -> AppResult<Assessment> {
-    let products: HashMap<Uuid, vaccine_product::Model> = vaccine_product::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+) -> Assessment {
     let valid: Vec<&injection::Model> = history
         .iter()
         .filter(|i| i.status != InjectionStatus::Invalidated)
         .collect();
-    let past = past_doses(history, &products);
+    let past = past_doses(history, products);
     let first_doses = valid
         .first()
         .and_then(|i| products.get(&i.product_id))
@@ -392,12 +288,12 @@ async fn assess(
     let rank = rules::rank(&past, first_doses, &candidate);
     let warnings = rules::warnings(&past, &candidate, &rank, birth, at);
     let last_site = valid.last().map(|i| i.site);
-    Ok(Assessment {
+    Assessment {
         product,
         rank,
         warnings,
         last_site,
-    })
+    }
 }
 
 /// The structure's usable lot of a product: active, not expired, expiring first.
@@ -442,12 +338,13 @@ pub async fn preview(
                 .ok_or_else(|| invalid("La date de naissance est nécessaire."))?,
         ),
     };
+    let products = catalogue(db).await?;
     let product = match &req.product_code {
-        Some(code) => product_by_code(db, code).await?,
+        Some(code) => product_by_code(&products, code)?,
         None => default_product(db, &history, structure.id, paris_day(at)).await?,
     };
     let lot = default_lot(db, structure.id, product.id, paris_day(at)).await?;
-    let a = assess(db, &history, product, birth, at).await?;
+    let a = assess(&products, &history, product, birth, at);
     Ok(DosePreview {
         product_code: a.product.code,
         lot_id: lot.map(|l| l.id),
@@ -501,25 +398,6 @@ async fn default_product(
         .ok_or_else(|| AppError::internal("empty catalogue"))
 }
 
-fn event(actor: &Actor, action: &'static str) -> Event {
-    let mut e = Event::new(action).session(actor.session_id);
-    // The typist is the actor; the professional, the authority.
-    match actor.staff_member_id {
-        Some(staff) => {
-            e.actor = Some(staff.to_string());
-            e.authority = Some(actor.professional_id.to_string());
-        }
-        None => {
-            e = e.actor(actor.professional_id);
-            e.authority = Some(actor.professional_id.to_string());
-        }
-    }
-    if let Some(t) = actor.terminal_id {
-        e = e.terminal(t);
-    }
-    e
-}
-
 fn principal_key(actor: &Actor) -> String {
     actor
         .staff_member_id
@@ -529,6 +407,10 @@ fn principal_key(actor: &Actor) -> String {
 
 /// The one write of a vaccination act: patient (found or created), consultation, injection.
 /// Idempotent on the client's key; acknowledged only once committed.
+///
+/// What does not change under the write (the structure, the catalogue) is read before it, on
+/// the reader pool: on SQLite the write itself runs in the one writer's batch, where every
+/// statement is paid by every write queued behind it.
 pub async fn record(
     state: &AppState,
     actor: &Actor,
@@ -543,16 +425,19 @@ pub async fn record(
     }
     let structure = my_structure(&state.db, actor, req.structure_id).await?;
     check_consultation(&req)?;
-
-    let work_actor = crate::work::Actor {
-        id: Some(actor.staff_member_id.unwrap_or(actor.professional_id)),
-        authority: Some(actor.professional_id),
-        session: Some(actor.session_id),
-        terminal: actor.terminal_id,
+    let products = match &req.injection {
+        Some(_) => catalogue(&state.db).await?,
+        None => Catalogue::new(),
     };
-    let (state, actor) = (state.clone(), actor.clone());
+    let product = match &req.injection {
+        Some(input) => Some(product_by_code(&products, &input.product_code)?),
+        None => None,
+    };
+
+    let work_actor = actor.acting();
+    let actor = actor.clone();
     // One write of the batch: a refusal (unusable lot, warning to confirm) rolls back alone.
-    crate::work::write(&state.clone(), work_actor, move |work| {
+    crate::work::write(state, work_actor, move |work| {
         Box::pin(async move {
             // Retries with this key wait here for the first write, then find its answer.
             work.guard(crate::work::Subject::IdempotencyKey(&key))
@@ -580,9 +465,10 @@ pub async fn record(
                         ));
                     }
                     // One statement: of two writes for the same new person in parallel, the
-                    // second finds the first one's row (the NIR is unique).
+                    // second gets the first one's row back (the NIR is unique; the conflict
+                    // "updates" the NIR to itself so that the row is returned).
                     let new_id = Uuid::new_v4();
-                    patient::Entity::insert(patient::ActiveModel {
+                    let p = patient::Entity::insert(patient::ActiveModel {
                         id: Set(new_id),
                         nir: Set(nir.as_str().to_owned()),
                         family_name: Set(
@@ -596,14 +482,13 @@ pub async fn record(
                         created_at: Set(now),
                         updated_at: Set(now),
                     })
-                    .on_conflict_do_nothing_on([patient::Column::Nir])
-                    .exec_without_returning(txn)
+                    .on_conflict(
+                        sea_orm::sea_query::OnConflict::column(patient::Column::Nir)
+                            .update_column(patient::Column::Nir)
+                            .to_owned(),
+                    )
+                    .exec_with_returning(txn)
                     .await?;
-                    let p = patient::Entity::find()
-                        .filter(patient::Column::Nir.eq(nir.as_str()))
-                        .one(txn)
-                        .await?
-                        .ok_or_else(|| AppError::internal("patient vanished"))?;
                     if p.id != new_id {
                         // Typed anew with the full NIR: the same person, whose file opens.
                         grant(txn, now, actor, p.id).await?;
@@ -613,48 +498,49 @@ pub async fn record(
             };
 
             let c = &req.consultation;
-            let consultation = consultation::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                patient_id: Set(patient.id),
-                structure_id: Set(structure.id),
-                professional_id: Set(actor.professional_id),
-                staff_member_id: Set(actor.staff_member_id),
-                session_id: Set(actor.session_id),
-                terminal_id: Set(actor.terminal_id),
-                eligible: Set(c.eligible),
-                contraindications: Set(c.contraindications.trim().chars().take(2000).collect()),
-                consent: Set(c.consent),
-                outcome: Set(c.outcome),
-                postpone_reason: Set(c.postpone_reason.as_ref().map(|r| r.trim().to_owned())),
-                created_at: Set(now),
-            }
-            .insert(txn)
-            .await?;
+            let consultation = consultation::Model {
+                id: Uuid::new_v4(),
+                patient_id: patient.id,
+                structure_id: structure.id,
+                professional_id: actor.professional_id,
+                staff_member_id: actor.staff_member_id,
+                session_id: actor.session_id,
+                terminal_id: actor.terminal_id,
+                eligible: c.eligible,
+                contraindications: c.contraindications.trim().chars().take(2000).collect(),
+                consent: c.consent,
+                outcome: c.outcome,
+                postpone_reason: c.postpone_reason.as_ref().map(|r| r.trim().to_owned()),
+                created_at: now,
+            };
+            consultation::Entity::insert(consultation.clone().into_active_model())
+                .exec_without_returning(txn)
+                .await?;
 
-            let injection = match &req.injection {
-                None => None,
-                Some(input) => {
-                    let at = input.administered_at.unwrap_or(now);
+            let injection = match (&req.injection, product) {
+                (Some(input), Some(product)) => {
+                    // To the microsecond, as stored: the answer equals the row read back.
+                    let at = input
+                        .administered_at
+                        .map_or(now, |t| chrono::SubsecRound::trunc_subsecs(t, 6));
                     if at > now + FUTURE_TOLERANCE {
                         return Err(invalid(
                             "La date d'injection ne peut pas être dans le futur.",
                         ));
                     }
-                    let product = product_by_code(txn, &input.product_code).await?;
+                    // Read inside the write: a lot withdrawn a moment ago is not used.
                     let lot = vaccine_lot::Entity::find_by_id(input.lot_id)
                         .one(txn)
-                        .await?;
-                    let usable = lot.as_ref().is_some_and(|l| {
-                        l.structure_id == structure.id
-                            && l.product_id == product.id
-                            && l.active
-                            && l.expires_on >= paris_day(at)
-                    });
-                    if !usable {
-                        return Err(ErrorCode::LotUnusable.into());
-                    }
+                        .await?
+                        .filter(|l| {
+                            l.structure_id == structure.id
+                                && l.product_id == product.id
+                                && l.active
+                                && l.expires_on >= paris_day(at)
+                        })
+                        .ok_or(AppError::code(ErrorCode::LotUnusable))?;
                     let history = injections_of(txn, patient.id).await?;
-                    let a = assess(txn, &history, product, patient.birth_date, at).await?;
+                    let a = assess(&products, &history, product, patient.birth_date, at);
                     let unconfirmed: Vec<&str> = a
                         .warnings
                         .iter()
@@ -668,69 +554,92 @@ pub async fn record(
                         ));
                     }
                     let confirmed: Vec<WarningCode> = a.warnings.iter().map(|w| w.code).collect();
-                    let row = injection::ActiveModel {
-                        id: Set(Uuid::new_v4()),
-                        patient_id: Set(patient.id),
-                        consultation_id: Set(Some(consultation.id)),
-                        structure_id: Set(structure.id),
-                        product_id: Set(a.product.id),
-                        lot_id: Set(input.lot_id),
-                        dose_number: Set(a.rank.number),
-                        series_doses: Set(a.rank.series),
-                        booster: Set(a.rank.booster),
-                        site: Set(input.site),
-                        administered_at: Set(at),
-                        professional_id: Set(actor.professional_id),
-                        staff_member_id: Set(actor.staff_member_id),
-                        session_id: Set(actor.session_id),
-                        terminal_id: Set(actor.terminal_id),
-                        esms_finess: Set(patient.esms_finess.clone()),
-                        status: Set(InjectionStatus::Valid),
-                        version: Set(1),
-                        confirmed_warnings: Set(
-                            serde_json::to_string(&confirmed).map_err(AppError::internal)?
-                        ),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        contested_at: Set(None),
-                        contest_reason: Set(None),
-                        contested_by: Set(None),
-                    }
-                    .insert(txn)
-                    .await?;
-                    crate::statistics::recorded(txn, &patient, &row).await?;
-                    Some(row)
+                    let row = injection::Model {
+                        id: Uuid::new_v4(),
+                        patient_id: patient.id,
+                        consultation_id: Some(consultation.id),
+                        structure_id: structure.id,
+                        product_id: a.product.id,
+                        lot_id: lot.id,
+                        dose_number: a.rank.number,
+                        series_doses: a.rank.series,
+                        booster: a.rank.booster,
+                        site: input.site,
+                        administered_at: at,
+                        professional_id: actor.professional_id,
+                        staff_member_id: actor.staff_member_id,
+                        session_id: actor.session_id,
+                        terminal_id: actor.terminal_id,
+                        esms_finess: patient.esms_finess.clone(),
+                        status: InjectionStatus::Valid,
+                        version: 1,
+                        confirmed_warnings: serde_json::to_string(&confirmed)
+                            .map_err(AppError::internal)?,
+                        created_at: now,
+                        updated_at: now,
+                        contested_at: None,
+                        contest_reason: None,
+                        contested_by: None,
+                    };
+                    injection::Entity::insert(row.clone().into_active_model())
+                        .exec_without_returning(txn)
+                        .await?;
+                    Some((row, a.product, lot))
                 }
+                _ => None,
             };
-            audit::record(
-                txn,
-                now,
-                event(actor, "vaccination.recorded")
-                    .subject(injection.as_ref().map_or(consultation.id, |i| i.id))
-                    .details(serde_json::json!({
-                        "patient": patient.id,
-                        "consultation": consultation.id,
-                        "injection": injection.as_ref().map(|i| i.id),
-                        "structure": structure.id,
-                    })),
-            )
-            .await?;
-            if let Some(row) = &injection
-                && actor.staff_member_id.is_some()
-            {
-                // The supervising professional sees it arrive, live.
-                crate::delegation::supervision::entry_recorded(&state, txn, now, row).await?;
-            }
-            let injection_view = match injection {
-                Some(row) => views(txn, vec![row]).await?.pop(),
-                None => None,
+            // Everything the answer names is at hand: no read back.
+            let injection_view = injection.as_ref().map(|(row, product, lot)| {
+                view(
+                    row.clone(),
+                    product,
+                    Names {
+                        lot_number: Some(lot.number.clone()),
+                        structure: Some(&structure),
+                        vaccinator: Some(actor.professional_name.clone()),
+                        typed_by: actor.typist_name.clone(),
+                        adverse_effects_declared: 0,
+                    },
+                )
+            });
+            let delegated = match &injection {
+                Some((row, product, lot)) if actor.staff_member_id.is_some() => {
+                    Some(Box::new(DelegatedEntry {
+                        injection_id: row.id,
+                        session_id: row.session_id,
+                        patient_name: format!("{} {}", patient.given_names, patient.family_name),
+                        patient_birth_date: patient.birth_date,
+                        product_name: product.name.clone(),
+                        lot_number: lot.number.clone(),
+                        dose_number: row.dose_number,
+                        administered_at: row.administered_at,
+                        recorded_at: row.created_at,
+                        status: row.status,
+                        contest: None,
+                    }))
+                }
+                _ => None,
             };
+            // Audit and, for a delegate's entry, the supervising professional's live screen.
+            work.emit(DomainEvent::VaccinationRecorded {
+                patient: patient.id,
+                consultation: consultation.id,
+                injection: injection.as_ref().map(|(row, ..)| row.id),
+                structure: structure.id,
+                delegated,
+                injected: injection.as_ref().map(|(row, ..)| {
+                    Box::new(Injected {
+                        patient: patient.clone(),
+                        injection: row.clone(),
+                    })
+                }),
+            });
             let answer = VaccinationRecorded {
                 patient_id: patient.id,
                 consultation_id: consultation.id,
                 injection: injection_view,
             };
-            idempotency::store(txn, now, &key, &principal, &fingerprint, &answer).await?;
+            idempotency::store(work.db(), now, &key, &principal, &fingerprint, &answer).await?;
             Ok(answer)
         })
     })
@@ -809,94 +718,70 @@ fn check_reason(reason: &str) -> AppResult<String> {
     Ok(reason.to_owned())
 }
 
-/// Keeps the injection as it was before a change (correction, invalidation, contest), with
-/// who changed it from which session.
-pub(crate) async fn keep_revision(
-    txn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    (changed_by, session_id): (String, Uuid),
-    row: &injection::Model,
-    change: &str,
-    reason: &str,
-) -> AppResult<()> {
-    let before = views(txn, vec![row.clone()]).await?.pop();
-    injection_revision::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        injection_id: Set(row.id),
-        version: Set(row.version),
-        snapshot: Set(serde_json::to_string(&before).map_err(AppError::internal)?),
-        change: Set(change.into()),
-        reason: Set(reason.into()),
-        changed_by: Set(changed_by),
-        session_id: Set(session_id),
-        changed_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
 pub async fn correct(
     state: &AppState,
     actor: &Actor,
     id: Uuid,
     change: InjectionCorrection,
 ) -> AppResult<InjectionView> {
-    let now = state.now();
     let reason = check_reason(&change.reason)?;
-    let txn = audit::begin_write(&state.db).await?;
-    let row = correctable(&txn, actor, now, id).await?;
-    keep_revision(
-        &txn,
-        now,
-        (principal_key(actor), actor.session_id),
-        &row,
-        "correction",
-        &reason,
-    )
-    .await?;
-    let mut next = row.clone().into_active_model();
-    if let Some(lot_id) = change.lot_id {
-        let at = change.administered_at.unwrap_or(row.administered_at);
-        let usable = vaccine_lot::Entity::find_by_id(lot_id)
-            .one(&txn)
-            .await?
-            .is_some_and(|l| {
-                l.structure_id == row.structure_id
-                    && l.product_id == row.product_id
-                    && l.expires_on >= paris_day(at)
+    let who = actor.clone();
+    crate::work::write(state, actor.acting(), move |work| {
+        Box::pin(async move {
+            let (txn, now, actor) = (work.db(), work.now(), &who);
+            let row = correctable(txn, actor, now, id).await?;
+            keep_revision(
+                txn,
+                now,
+                (principal_key(actor), actor.session_id),
+                &row,
+                "correction",
+                &reason,
+            )
+            .await?;
+            let mut next = row.clone().into_active_model();
+            if let Some(lot_id) = change.lot_id {
+                let at = change.administered_at.unwrap_or(row.administered_at);
+                let usable = vaccine_lot::Entity::find_by_id(lot_id)
+                    .one(txn)
+                    .await?
+                    .is_some_and(|l| {
+                        l.structure_id == row.structure_id
+                            && l.product_id == row.product_id
+                            && l.expires_on >= paris_day(at)
+                    });
+                if !usable {
+                    return Err(ErrorCode::LotUnusable.into());
+                }
+                next.lot_id = Set(lot_id);
+            }
+            if let Some(site) = change.site {
+                next.site = Set(site);
+            }
+            if let Some(at) = change.administered_at {
+                if at > now + FUTURE_TOLERANCE {
+                    return Err(invalid(
+                        "La date d'injection ne peut pas être dans le futur.",
+                    ));
+                }
+                next.administered_at = Set(at);
+            }
+            next.version = Set(row.version + 1);
+            next.updated_at = Set(now);
+            let updated = next.update(txn).await?;
+            let view = views(txn, vec![updated.clone()])
+                .await?
+                .pop()
+                .ok_or_else(|| AppError::internal("view of a corrected injection"))?;
+            // Audited, and moved in the open-data counts if its day or product changed.
+            work.emit(DomainEvent::InjectionCorrected {
+                before: Box::new(row),
+                after: Box::new(updated),
             });
-        if !usable {
-            return Err(ErrorCode::LotUnusable.into());
-        }
-        next.lot_id = Set(lot_id);
-    }
-    if let Some(site) = change.site {
-        next.site = Set(site);
-    }
-    if let Some(at) = change.administered_at {
-        if at > now + FUTURE_TOLERANCE {
-            return Err(invalid(
-                "La date d'injection ne peut pas être dans le futur.",
-            ));
-        }
-        next.administered_at = Set(at);
-    }
-    next.version = Set(row.version + 1);
-    next.updated_at = Set(now);
-    let updated = next.update(&txn).await?;
-    crate::statistics::corrected(&txn, &row, &updated).await?;
-    audit::record(
-        &txn,
-        now,
-        event(actor, "injection.corrected")
-            .subject(row.id)
-            .details(serde_json::json!({ "version": updated.version })),
-    )
-    .await?;
-    let view = views(&txn, vec![updated]).await?.pop();
-    crate::audit::commit(txn, &state.db).await?;
-    view.ok_or_else(|| AppError::internal("view of a corrected injection"))
+            Ok(view)
+        })
+    })
+    .await
 }
 
 pub async fn invalidate(
@@ -905,34 +790,38 @@ pub async fn invalidate(
     id: Uuid,
     reason: &str,
 ) -> AppResult<InjectionView> {
-    let now = state.now();
     let reason = check_reason(reason)?;
-    let txn = audit::begin_write(&state.db).await?;
-    let row = correctable(&txn, actor, now, id).await?;
-    keep_revision(
-        &txn,
-        now,
-        (principal_key(actor), actor.session_id),
-        &row,
-        "invalidation",
-        &reason,
-    )
-    .await?;
-    let mut next = row.clone().into_active_model();
-    next.status = Set(InjectionStatus::Invalidated);
-    next.version = Set(row.version + 1);
-    next.updated_at = Set(now);
-    let updated = next.update(&txn).await?;
-    crate::statistics::invalidated(&txn, &row).await?;
-    audit::record(
-        &txn,
-        now,
-        event(actor, "injection.invalidated").subject(row.id),
-    )
-    .await?;
-    let view = views(&txn, vec![updated]).await?.pop();
-    crate::audit::commit(txn, &state.db).await?;
-    view.ok_or_else(|| AppError::internal("view of an invalidated injection"))
+    let who = actor.clone();
+    crate::work::write(state, actor.acting(), move |work| {
+        Box::pin(async move {
+            let (txn, now, actor) = (work.db(), work.now(), &who);
+            let row = correctable(txn, actor, now, id).await?;
+            keep_revision(
+                txn,
+                now,
+                (principal_key(actor), actor.session_id),
+                &row,
+                "invalidation",
+                &reason,
+            )
+            .await?;
+            let mut next = row.clone().into_active_model();
+            next.status = Set(InjectionStatus::Invalidated);
+            next.version = Set(row.version + 1);
+            next.updated_at = Set(now);
+            let updated = next.update(txn).await?;
+            let view = views(txn, vec![updated])
+                .await?
+                .pop()
+                .ok_or_else(|| AppError::internal("view of an invalidated injection"))?;
+            // Audited, and no longer counted in the open data.
+            work.emit(DomainEvent::InjectionInvalidated {
+                before: Box::new(row),
+            });
+            Ok(view)
+        })
+    })
+    .await
 }
 
 pub async fn revisions(
@@ -969,7 +858,6 @@ pub async fn declare_adverse_effect(
     id: Uuid,
     description: &str,
 ) -> AppResult<AdverseEffectRecorded> {
-    let now = state.now();
     let description = description.trim();
     if description.is_empty() || description.chars().count() > 2000 {
         return Err(invalid(
@@ -985,27 +873,33 @@ pub async fn declare_adverse_effect(
         .await?
         .pop()
         .ok_or_else(|| AppError::internal("view"))?;
-    let txn = crate::audit::begin_write(&state.db).await?;
-    let declared = adverse_effect::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        injection_id: Set(row.id),
-        patient_id: Set(row.patient_id),
-        description: Set(description.to_owned()),
-        declared_by: Set(principal_key(actor)),
-        session_id: Set(actor.session_id),
-        declared_at: Set(now),
-    }
-    .insert(&txn)
+    let declared = Uuid::new_v4();
+    let (injection, patient) = (row.id, row.patient_id);
+    let (description, declared_by, session) = (
+        description.to_owned(),
+        principal_key(actor),
+        actor.session_id,
+    );
+    crate::work::write(state, actor.acting(), move |work| {
+        Box::pin(async move {
+            adverse_effect::Entity::insert(adverse_effect::ActiveModel {
+                id: Set(declared),
+                injection_id: Set(injection),
+                patient_id: Set(patient),
+                description: Set(description),
+                declared_by: Set(declared_by),
+                session_id: Set(session),
+                declared_at: Set(work.now()),
+            })
+            .exec_without_returning(work.db())
+            .await?;
+            work.emit(DomainEvent::AdverseEffectDeclared { injection });
+            Ok(())
+        })
+    })
     .await?;
-    audit::record(
-        &txn,
-        now,
-        event(actor, "adverse_effect.declared").subject(row.id),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
     Ok(AdverseEffectRecorded {
-        id: declared.id,
+        id: declared,
         portal_url: ADVERSE_EFFECT_PORTAL.into(),
         context: format!(
             "Vaccin : {} ({}), lot {}, dose {}/{}, injecté le {} — {}",

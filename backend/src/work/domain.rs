@@ -4,11 +4,19 @@
 use serde::Serialize;
 use uuid::Uuid;
 use vigie_shared::api::{
-    approval::PendingApproval, delegation::DelegatedSessionEnded, session::SessionEnded,
+    approval::{ApprovalEvent, ApprovalStatus, PendingApproval},
+    delegation::{
+        DelegatedEntry, DelegatedSessionEnded, DelegatedSessionView, EntryContestedNotice,
+    },
+    session::SessionEnded,
 };
 
 use super::Actor;
-use crate::{audit, events};
+use crate::{
+    audit,
+    entities::{injection, patient},
+    events,
+};
 
 /// Why a session ended; the device is told the code (and, for a delegated session, a
 /// sentence for its locked screen).
@@ -83,6 +91,16 @@ pub enum DomainEvent {
         professional: Option<Uuid>,
         delegate: Option<Uuid>,
     },
+    /// A request left `pending`: decided on the phone, cancelled, expired or reported. The
+    /// work's actor moved it (the terminal for a cancel, the identity's owner otherwise).
+    ApprovalMoved {
+        approval: Uuid,
+        professional: Option<Uuid>,
+        terminal: Uuid,
+        to: ApprovalStatus,
+        /// "Ce n'est pas moi": what the report did besides.
+        report: Option<ReportOutcome>,
+    },
     /// The phone gave a code that is not the terminal's.
     ApprovalCodeRejected {
         approval: Uuid,
@@ -123,6 +141,73 @@ pub enum DomainEvent {
         professional: Uuid,
         activation: Uuid,
     },
+    /// A vaccination act was written: its consultation and, when given, its injection.
+    VaccinationRecorded {
+        patient: Uuid,
+        consultation: Uuid,
+        injection: Option<Uuid>,
+        structure: Uuid,
+        /// Typed by a delegate: the entry the supervising professional (the work's authority)
+        /// sees arrive.
+        delegated: Option<Box<DelegatedEntry>>,
+        /// The injection and its patient, as the open-data counts need them.
+        injected: Option<Box<Injected>>,
+    },
+    /// A patient's file was opened by typing the full NIR (the person is there).
+    PatientLookedUp { patient: Uuid },
+    /// The author corrected an injection within its window.
+    InjectionCorrected {
+        before: Box<injection::Model>,
+        after: Box<injection::Model>,
+    },
+    /// The author invalidated an injection within its window.
+    InjectionInvalidated { before: Box<injection::Model> },
+    /// An adverse effect was declared after this injection.
+    AdverseEffectDeclared { injection: Uuid },
+    /// A staff member's session took the professional's authority (the work's actor types,
+    /// under that authority), after the request `approval` was approved.
+    DelegatedSessionOpened {
+        approval: Uuid,
+        view: Box<DelegatedSessionView>,
+    },
+    /// A professional let a staff member type under their authority (the work's actor).
+    DelegationGranted { staff: Uuid },
+    /// …and withdrew it; that staff member's sessions under this authority ended.
+    DelegationWithdrawn { staff: Uuid, sessions_ended: usize },
+    /// A structure declared a staff member (or declared again one who was withdrawn).
+    StaffDeclared { staff: Uuid },
+    /// A new passkey link for a staff member (the previous one stops working).
+    StaffEnrolmentIssued { staff: Uuid },
+    /// A structure withdrew a staff member; their open sessions ended.
+    StaffWithdrawn { staff: Uuid, sessions_ended: usize },
+    /// A structure's manager changed its address or opening hours.
+    StructureUpdated { structure: Uuid },
+    /// A structure's lot was registered.
+    LotCreated { lot: Uuid },
+    /// A lot was put back in use or withdrawn.
+    LotSwitched { lot: Uuid, active: bool },
+    /// The responsible professional (the work's actor) contested an entry a delegate typed
+    /// in session `typed_in`.
+    DelegatedEntryContested {
+        entry: Box<DelegatedEntry>,
+        typed_in: Uuid,
+        notice: EntryContestedNotice,
+    },
+}
+
+/// A recorded injection and the patient it was given to.
+#[derive(Debug, Clone)]
+pub struct Injected {
+    pub patient: patient::Model,
+    pub injection: injection::Model,
+}
+
+/// What a fraud report did besides refusing its request.
+#[derive(Debug, Clone)]
+pub struct ReportOutcome {
+    pub cancelled_others: usize,
+    pub push_frozen_until: chrono::DateTime<chrono::Utc>,
+    pub incident: Uuid,
 }
 
 /// A live event a stream hears once the work commits.
@@ -194,6 +279,22 @@ impl DomainEvent {
                     }
                 }
             }
+            Self::ApprovalMoved {
+                approval,
+                terminal,
+                report,
+                ..
+            } => {
+                e.subject = by(*approval);
+                e.terminal = by(*terminal);
+                if let Some(r) = report {
+                    e.details = serde_json::json!({
+                        "cancelled_others": r.cancelled_others,
+                        "push_frozen_until": r.push_frozen_until,
+                        "incident": r.incident,
+                    });
+                }
+            }
             Self::ApprovalCodeRejected {
                 approval,
                 professional,
@@ -255,6 +356,52 @@ impl DomainEvent {
                 e.subject = by(*activation);
                 e.details = serde_json::json!({ "attempt": attempt });
             }
+            Self::VaccinationRecorded {
+                patient,
+                consultation,
+                injection,
+                structure,
+                ..
+            } => {
+                e.subject = by(injection.unwrap_or(*consultation));
+                e.details = serde_json::json!({
+                    "patient": patient,
+                    "consultation": consultation,
+                    "injection": injection,
+                    "structure": structure,
+                });
+            }
+            Self::PatientLookedUp { patient } => e.subject = by(*patient),
+            Self::InjectionCorrected { after, .. } => {
+                e.subject = by(after.id);
+                e.details = serde_json::json!({ "version": after.version });
+            }
+            Self::InjectionInvalidated { before } => e.subject = by(before.id),
+            Self::AdverseEffectDeclared { injection } => e.subject = by(*injection),
+            Self::LotCreated { lot } | Self::LotSwitched { lot, .. } => e.subject = by(*lot),
+            Self::StructureUpdated { structure } => e.subject = by(*structure),
+            Self::DelegatedSessionOpened { approval, .. } => e.subject = by(*approval),
+            Self::DelegationGranted { staff }
+            | Self::StaffDeclared { staff }
+            | Self::StaffEnrolmentIssued { staff } => e.subject = by(*staff),
+            Self::DelegationWithdrawn {
+                staff,
+                sessions_ended,
+            }
+            | Self::StaffWithdrawn {
+                staff,
+                sessions_ended,
+            } => {
+                e.subject = by(*staff);
+                e.details = serde_json::json!({ "sessions_ended": sessions_ended });
+            }
+            Self::DelegatedEntryContested {
+                entry, typed_in, ..
+            } => {
+                // Written in the typist's session, where the entry was made.
+                e.subject = by(entry.injection_id);
+                e.session_id = Some(*typed_in);
+            }
         }
         e
     }
@@ -274,6 +421,14 @@ impl DomainEvent {
                 _ => "session.ended",
             },
             Self::ApprovalRequested { .. } => "approval.requested",
+            Self::ApprovalMoved { to, .. } => match to {
+                ApprovalStatus::Pending => "approval.requested",
+                ApprovalStatus::Approved => "approval.approved",
+                ApprovalStatus::Refused => "approval.refused",
+                ApprovalStatus::Reported => "approval.reported",
+                ApprovalStatus::Cancelled => "approval.cancelled",
+                ApprovalStatus::Expired => "approval.expired",
+            },
             Self::ApprovalCodeRejected { .. } => "approval.wrong_code",
             Self::ApprovalRefusedForCodes { .. } => "approval.refused",
             Self::PasswordAccepted { .. } => "account.password_accepted",
@@ -285,11 +440,27 @@ impl DomainEvent {
             Self::ActivationStarted { .. } => "activation.started",
             Self::ActivationCodeRejected { .. } => "activation.wrong_code",
             Self::ActivationVerified { .. } => "activation.verified",
+            Self::VaccinationRecorded { .. } => "vaccination.recorded",
+            Self::PatientLookedUp { .. } => "patient.looked_up",
+            Self::InjectionCorrected { .. } => "injection.corrected",
+            Self::InjectionInvalidated { .. } => "injection.invalidated",
+            Self::AdverseEffectDeclared { .. } => "adverse_effect.declared",
+            Self::DelegatedEntryContested { .. } => "vaccination.contested",
+            Self::LotCreated { .. } => "lot.created",
+            Self::StructureUpdated { .. } => "structure.updated",
+            Self::DelegatedSessionOpened { .. } => "delegation.session_opened",
+            Self::DelegationGranted { .. } => "delegation.granted",
+            Self::DelegationWithdrawn { .. } => "delegation.withdrawn",
+            Self::StaffDeclared { .. } => "staff.declared",
+            Self::StaffEnrolmentIssued { .. } => "staff.enrolment_issued",
+            Self::StaffWithdrawn { .. } => "staff.withdrawn",
+            Self::LotSwitched { active: true, .. } => "lot.activated",
+            Self::LotSwitched { active: false, .. } => "lot.deactivated",
         }
     }
 
     /// The live events this one sends.
-    pub fn live(&self) -> Vec<LiveNotice> {
+    pub fn live(&self, actor: &Actor) -> Vec<LiveNotice> {
         match self {
             // The device that ended it is told by the answer to its own request.
             Self::SessionEnded {
@@ -336,9 +507,88 @@ impl DomainEvent {
                 "approval_requested",
                 request,
             )],
+            Self::ApprovalMoved {
+                approval,
+                professional,
+                to,
+                ..
+            } => approval_moved(*approval, *professional, *to),
+            Self::ApprovalRefusedForCodes {
+                approval,
+                professional,
+            } => approval_moved(*approval, Some(*professional), ApprovalStatus::Refused),
+            Self::VaccinationRecorded {
+                delegated: Some(entry),
+                ..
+            } => actor
+                .authority
+                .map(|p| {
+                    notice(
+                        events::supervision_channel(p),
+                        "delegated_entry",
+                        entry.as_ref(),
+                    )
+                })
+                .into_iter()
+                .collect(),
+            Self::DelegatedSessionOpened { view, .. } => actor
+                .authority
+                .map(|p| {
+                    notice(
+                        events::supervision_channel(p),
+                        "delegated_session",
+                        view.as_ref(),
+                    )
+                })
+                .into_iter()
+                .collect(),
+            Self::DelegatedEntryContested {
+                entry,
+                typed_in,
+                notice: told,
+            } => {
+                let mut out = vec![notice(
+                    events::session_channel(*typed_in),
+                    "entry_contested",
+                    told,
+                )];
+                if let Some(p) = actor.authority {
+                    out.push(notice(
+                        events::supervision_channel(p),
+                        "entry_contested",
+                        entry.as_ref(),
+                    ));
+                }
+                out
+            }
             _ => Vec::new(),
         }
     }
+}
+
+/// The terminal that asked and the phone that was asked both follow the request.
+fn approval_moved(
+    approval: Uuid,
+    professional: Option<Uuid>,
+    to: ApprovalStatus,
+) -> Vec<LiveNotice> {
+    let event = ApprovalEvent {
+        approval_id: approval,
+        status: to,
+    };
+    let mut out = vec![notice(
+        events::approval_channel(approval),
+        "approval_status",
+        &event,
+    )];
+    if let Some(p) = professional {
+        out.push(notice(
+            events::professional_channel(p),
+            "approval_status",
+            &event,
+        ));
+    }
+    out
 }
 
 fn notice(channel: String, kind: &'static str, payload: &impl Serialize) -> LiveNotice {

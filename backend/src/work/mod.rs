@@ -1,7 +1,7 @@
 //! The unit of work: a write begins here and ends in `commit`. It holds the transaction, the
 //! clock read once, and who acts (actor, authority, session, terminal). Features write their
 //! rows through it and `emit` typed domain events; the reactions to those events (audit trail,
-//! live events) run inside the same transaction when it commits, so a refused write leaves no
+//! live events, open-data counts) run inside the same transaction when it commits, so a refused write leaves no
 //! row and no orphan event, and no feature calls another one for a side effect.
 //!
 //! Limits and single-use secrets are enforced here by one of two atomic means, never by
@@ -24,7 +24,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 pub use actor::Actor;
-pub use domain::{DomainEvent, LiveNotice, SessionEnd};
+pub use domain::{DomainEvent, Injected, LiveNotice, ReportOutcome, SessionEnd};
 pub use writer::{BoxFuture, Writer, write, write_unaudited};
 
 use crate::{
@@ -32,6 +32,7 @@ use crate::{
     entities::{session, write_guard},
     error::AppResult,
     state::AppState,
+    statistics,
 };
 
 /// A subject whose limit must be counted alone.
@@ -81,6 +82,27 @@ pub struct Work {
     events: Vec<DomainEvent>,
 }
 
+/// The open-data counts follow the injections, in the same transaction.
+async fn count(txn: &DatabaseTransaction, event: &DomainEvent) -> AppResult<()> {
+    match event {
+        DomainEvent::VaccinationRecorded {
+            injected: Some(x), ..
+        } => statistics::recorded(txn, &x.patient, &x.injection).await,
+        DomainEvent::InjectionCorrected { before, after } => {
+            statistics::corrected(txn, before, after).await
+        }
+        DomainEvent::InjectionInvalidated { before } => statistics::invalidated(txn, before).await,
+        _ => Ok(()),
+    }
+}
+
+/// The clock read once for a write, to the microsecond: what both databases store, so that an
+/// answer built from memory equals the rows read back later.
+fn read_clock(state: &AppState) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    state.now().trunc_subsecs(6)
+}
+
 impl Work {
     /// Begins a write by `actor`, the clock read once for all of it.
     ///
@@ -96,7 +118,7 @@ impl Work {
         Ok(Self {
             state: state.clone(),
             txn,
-            now: state.now(),
+            now: read_clock(state),
             actor,
             events: Vec::new(),
         })
@@ -107,7 +129,7 @@ impl Work {
         Self {
             state: state.clone(),
             txn: savepoint,
-            now: state.now(),
+            now: read_clock(state),
             actor,
             events: Vec::new(),
         }
@@ -245,7 +267,8 @@ impl Work {
     async fn react(&self, live: &mut bool) -> AppResult<()> {
         for event in &self.events {
             audit::record(&self.txn, self.now, event.audit(&self.actor)).await?;
-            for notice in event.live() {
+            count(&self.txn, event).await?;
+            for notice in event.live(&self.actor) {
                 self.state
                     .events
                     .insert(

@@ -902,3 +902,55 @@ async fn subject_locks_are_swept_after_a_day_not_before() {
     assert_eq!(work::sweep_guards(&app.state).await.expect("sweep"), 2);
     assert_eq!(count().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_lot_registered_fifty_times_at_once_exists_once() {
+    let h = hall().await;
+    let urls = h.app.instances().await;
+    let path = format!("/api/structures/{}/lots", h.structure_id);
+    let expires_on = h.app.state.now().date_naive() + Duration::days(100);
+    let body =
+        json!({ "product_code": "comirnaty", "number": "PAR-0050", "expires_on": expires_on });
+    let client = h.app.client.clone();
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let url = pick(&urls, i).join(&path).expect("url");
+                let (client, body) = (client.clone(), body.clone());
+                async move { client.post(url).json(&body).send().await.expect("request") }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 1),
+            (StatusCode::CONFLICT, Some(ErrorCode::Conflict), N - 1),
+        ])
+    );
+    let created = answers
+        .iter()
+        .find(|a| a.status.is_success())
+        .expect("one success");
+    assert_eq!(created.body["number"], "PAR-0050");
+    assert_eq!(created.body["active"], true);
+    let rows = vigie_backend::entities::vaccine_lot::Entity::find()
+        .filter(vigie_backend::entities::vaccine_lot::Column::Number.eq("PAR-0050"))
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(rows, 1);
+    assert_eq!(
+        audit_count(
+            &h.app,
+            "lot.created",
+            created.body["id"].as_str().map(str::to_owned)
+        )
+        .await,
+        1
+    );
+    // The lot registered by the hall itself is still there, untouched.
+    assert_eq!(audit_count(&h.app, "lot.created", None).await, 2);
+    chain_intact(&h.app).await;
+}

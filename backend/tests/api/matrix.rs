@@ -16,12 +16,13 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use vigie_backend::{
+    access::Actor,
     auth::session::{self, Owner},
     demo::{CLAIRE_BERNARD_RPPS, DEMO_STAFF_CPE, JEAN_MARTIN_RPPS},
     entities::{
         delegation, practice, professional, role_grant, session as session_row, staff_member,
     },
-    vaccination::{access::Actor, service},
+    vaccination::service,
 };
 use vigie_shared::{
     NationalId, Rpps,

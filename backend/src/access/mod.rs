@@ -1,5 +1,6 @@
-//! Who sees which patient: a
-//! professional sees the patients they — or staff typing under their authority — vaccinated
+//! Who may do what on which object: every feature asks here, none decides on its own.
+//!
+//! Who sees which patient: a professional sees the patients they — or staff typing under their authority — vaccinated
 //! or consulted, and the patients seen in the structures where they practise. Typing a
 //! patient's full NIR (the patient is in front of you) opens that file for the rest of the
 //! session, and is audited. Nobody else, and nothing by URL.
@@ -15,7 +16,10 @@ use vigie_shared::ErrorCode;
 
 use crate::{
     auth::session::{self, Authenticated, Principal},
-    entities::{consultation, injection, patient_access, practice},
+    entities::{
+        consultation, delegation, injection, patient_access, practice, staff_member,
+        structure_manager,
+    },
     error::AppResult,
     state::AppState,
 };
@@ -35,6 +39,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Who acts, for the unit of work: the typist, under the professional's authority.
+    pub fn acting(&self) -> crate::work::Actor {
+        crate::work::Actor {
+            id: Some(self.staff_member_id.unwrap_or(self.professional_id)),
+            authority: Some(self.professional_id),
+            session: Some(self.session_id),
+            terminal: self.terminal_id,
+        }
+    }
+
     /// The structures this actor works in: the delegated session's one, or the professional's.
     pub async fn structures(&self, db: &impl ConnectionTrait) -> AppResult<Vec<Uuid>> {
         match self.structure_scope {
@@ -72,7 +86,7 @@ impl FromRequestParts<AppState> for Actor {
                 ..
             } => {
                 // Checked on every request: the delegation may have changed since approval.
-                if !crate::delegation::delegates::allowed(state, p.id, &staff).await? {
+                if !delegation_allowed(&state.db, p.id, &staff).await? {
                     return Err(ErrorCode::DelegationNotAllowed.into());
                 }
                 Ok(Actor {
@@ -154,4 +168,84 @@ pub async fn can_see_from(
             .await?
             .is_some(),
     )
+}
+
+/// Whether this professional lets this staff member type for them now, and practises in the
+/// staff member's structure.
+pub async fn delegation_allowed(
+    db: &impl ConnectionTrait,
+    professional_id: Uuid,
+    s: &staff_member::Model,
+) -> AppResult<bool> {
+    if s.withdrawn_at.is_some() {
+        return Ok(false);
+    }
+    let grant = delegation::Entity::find_by_id((professional_id, s.id))
+        .one(db)
+        .await?;
+    Ok(grant.is_some_and(|g| g.withdrawn_at.is_none())
+        && structures_of(db, professional_id)
+            .await?
+            .contains(&s.structure_id))
+}
+
+/// Named manager of the structure (operator command `grant-structure-manager`).
+pub async fn is_manager(
+    db: &impl ConnectionTrait,
+    professional_id: Uuid,
+    structure_id: Uuid,
+) -> AppResult<bool> {
+    Ok(
+        structure_manager::Entity::find_by_id((professional_id, structure_id))
+            .one(db)
+            .await?
+            .is_some(),
+    )
+}
+
+/// The structures this principal manages.
+pub async fn managed_ids(db: &impl ConnectionTrait, principal: &Principal) -> AppResult<Vec<Uuid>> {
+    Ok(match principal {
+        Principal::Account { account, .. } => vec![account.structure_id],
+        Principal::Professional(p) => {
+            structure_manager::Entity::find()
+                .filter(structure_manager::Column::ProfessionalId.eq(p.id))
+                .select_only()
+                .column(structure_manager::Column::StructureId)
+                .into_tuple::<Uuid>()
+                .all(db)
+                .await?
+        }
+        Principal::Delegate { .. } => Vec::new(),
+    })
+}
+
+/// Practises there (professional) or is declared there (staff).
+pub async fn works_in(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    structure_id: Uuid,
+) -> AppResult<bool> {
+    Ok(match principal {
+        Principal::Professional(p) => structures_of(db, p.id).await?.contains(&structure_id),
+        Principal::Delegate { staff, .. } => staff.structure_id == structure_id,
+        Principal::Account { .. } => false,
+    })
+}
+
+/// Whether this principal manages the structure's lots.
+pub async fn manages_lots(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    structure_id: Uuid,
+) -> AppResult<bool> {
+    Ok(match principal {
+        Principal::Account { account, .. } => account.structure_id == structure_id,
+        Principal::Professional(p) => {
+            structures_of(db, p.id).await?.contains(&structure_id)
+                || is_manager(db, p.id, structure_id).await?
+        }
+        // Delegates record with the lots of the day; they do not manage them.
+        Principal::Delegate { .. } => false,
+    })
 }
