@@ -26,7 +26,6 @@ use vigie_shared::{
 };
 
 use crate::{
-    audit::{self, Event},
     auth::{
         session::{self, ClientInfo, Current, Owner, Principal},
         tokens,
@@ -485,37 +484,36 @@ pub async fn change_password(
     }
     let hash = password::hash_blocking(new_password.to_owned()).await?;
 
-    let txn = crate::audit::begin_write(&state.db).await?;
+    let actor = Actor {
+        id: Some(account.id),
+        session: Some(current.session.id),
+        ..Actor::anonymous()
+    };
+    let mut work = Work::begin(state, actor).await?;
+    let txn = work.db();
     password_history::Entity::insert(password_history::ActiveModel {
         id: Set(Uuid::new_v4()),
         account_id: Set(account.id),
         password_hash: Set(account.password_hash.clone()),
         set_at: Set(account.password_changed_at),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     let mut row = account.clone().into_active_model();
     row.password_hash = Set(hash);
     row.password_changed_at = Set(now);
     row.must_change_password = Set(false);
-    row.update(&txn).await?;
+    row.update(txn).await?;
     session_row::Entity::update_many()
         .col_expr(
             session_row::Column::Stage,
             Expr::value(session::stage_name(SessionStage::Active)),
         )
         .filter(session_row::Column::Id.eq(current.session.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("account.password_changed")
-            .actor(account.id)
-            .session(current.session.id),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
+    work.emit(DomainEvent::PasswordChanged);
+    work.commit().await?;
     let mut current = current;
     current.session.stage = SessionStage::Active;
     Ok(current.state())

@@ -19,7 +19,6 @@ use vigie_shared::{
 
 use crate::{
     approvals::qr,
-    audit::{self, Event},
     auth::{enrolment, session::SignedIn, tokens},
     entities::{activation, professional, sms_outbox},
     error::{AppError, AppResult},
@@ -199,18 +198,21 @@ pub async fn qr(state: &AppState, signed_in: &SignedIn) -> AppResult<ActivationQ
             "Seule une session ouverte avec une clé d'accès peut activer un autre appareil.",
         )));
     }
-    let now = state.now();
-    let txn = crate::audit::begin_write(&state.db).await?;
-    let issued = enrolment::issue(&txn, now, signed_in.professional.id, QR_LIFETIME).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("activation.qr_shown")
-            .actor(signed_in.professional.id)
-            .session(signed_in.session.id),
+    let actor = Actor {
+        id: Some(signed_in.professional.id),
+        session: Some(signed_in.session.id),
+        ..Actor::anonymous()
+    };
+    let mut work = Work::begin(state, actor).await?;
+    let issued = enrolment::issue(
+        work.db(),
+        work.now(),
+        signed_in.professional.id,
+        QR_LIFETIME,
     )
     .await?;
-    crate::audit::commit(txn, &state.db).await?;
+    work.emit(DomainEvent::ActivationQrShown);
+    work.commit().await?;
     let mut link = state
         .settings
         .public_url

@@ -22,7 +22,6 @@ use webauthn_rs::prelude::{Passkey, PasskeyAuthentication};
 
 use super::{LIFETIME, MAX_CODE_ATTEMPTS, approver::Approver, atypical, limits, qr};
 use crate::{
-    audit,
     auth::{
         ceremony::{self, Kind, Stored},
         passkeys,
@@ -303,7 +302,6 @@ pub async fn claim(
     client: ClientInfo,
     requester: Option<session::Current>,
 ) -> AppResult<(String, SessionState)> {
-    let now = state.now();
     let row = load(&state.db, id).await?;
     own_terminal(&row, terminal)?;
     let (Some(professional_id), ApprovalStatus::Approved) = (row.professional_id, row.status)
@@ -313,22 +311,23 @@ pub async fn claim(
     if row.staff_member_id.is_some() {
         return claim_delegated(state, &row, professional_id, terminal, requester).await;
     }
-    let txn = audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(state, Actor::by(professional_id)).await?;
+    let (txn, now) = (work.db(), work.now());
     let claimed = approval_request::Entity::update_many()
         .col_expr(approval_request::Column::Claimed, Expr::value(true))
         .filter(approval_request::Column::Id.eq(id))
         .filter(approval_request::Column::Claimed.eq(false))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
         return Err(ErrorCode::RequestClosed.into());
     }
-    let opened = session::open(&txn, &state.settings, now, professional_id, "push", client).await?;
+    let opened = session::open(txn, &state.settings, now, professional_id, "push", client).await?;
     // Push sign-ins happen on a terminal: the session (and its entries) name it.
     session_row::Entity::update_many()
         .col_expr(session_row::Column::TerminalId, Expr::value(terminal.id))
         .filter(session_row::Column::Id.eq(opened.session.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     approval_request::Entity::update_many()
         .col_expr(
@@ -336,7 +335,7 @@ pub async fn claim(
             Expr::value(opened.session.id),
         )
         .filter(approval_request::Column::Id.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     terminal_usage::Entity::insert(terminal_usage::ActiveModel {
         professional_id: Set(professional_id),
@@ -347,10 +346,10 @@ pub async fn claim(
         terminal_usage::Column::ProfessionalId,
         terminal_usage::Column::TerminalId,
     ])
-    .exec(&txn)
+    .exec(txn)
     .await?;
     let professional = professional::Entity::find_by_id(professional_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("professional vanished"))?;
     let ctx = sign_in::Context {
@@ -360,8 +359,8 @@ pub async fn claim(
         delegate: None,
         place: &row.place,
     };
-    sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    sign_in::opened(state, &mut work, &professional, &opened.session, ctx).await?;
+    work.commit().await?;
     let signed_in = SignedIn {
         session: opened.session,
         professional,
@@ -403,7 +402,7 @@ async fn claim_delegated(
         terminal: Some(terminal.id),
     };
     let mut work = Work::begin(state, actor).await?;
-    let (txn, now) = (work.db(), work.now());
+    let txn = work.db();
     let claimed = approval_request::Entity::update_many()
         .col_expr(approval_request::Column::Claimed, Expr::value(true))
         .col_expr(
@@ -445,7 +444,7 @@ async fn claim_delegated(
         delegate: Some(&typist),
         place: &row.place,
     };
-    sign_in::opened(state, txn, now, &professional, &session_now, ctx).await?;
+    sign_in::opened(state, &mut work, &professional, &session_now, ctx).await?;
     // The professional's supervision screen shows the new session at once.
     work.emit(DomainEvent::DelegatedSessionOpened {
         approval: row.id,

@@ -25,10 +25,10 @@ use super::{
     sign_in,
 };
 use crate::{
-    audit::{self, Event},
     entities::{passkey, professional},
     error::{AppError, AppResult},
     state::AppState,
+    work::{Actor, DomainEvent, Work},
 };
 
 fn rejected(e: WebauthnError) -> AppError {
@@ -146,8 +146,9 @@ pub async fn finish_registration(
         .map_err(rejected)?;
     let label = label_of(finish.label);
     let passkey_id = Uuid::new_v4();
-    let txn = crate::audit::begin_write(&state.db).await?;
-    if !enrolment::consume(&txn, now, enrolment_id).await? {
+    let mut work = Work::begin(state, Actor::by(professional_id)).await?;
+    let txn = work.db();
+    if !enrolment::consume(txn, now, enrolment_id).await? {
         return Err(ErrorCode::EnrolmentInvalid.into());
     }
     passkey::ActiveModel {
@@ -159,19 +160,14 @@ pub async fn finish_registration(
         created_at: Set(now),
         last_used_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let approver_token =
-        crate::approvals::approver::create(&txn, now, professional_id, &label).await?;
-    audit::record(
-        &txn,
-        now,
-        Event::new("passkey.registered")
-            .actor(professional_id)
-            .subject(passkey_id),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
+        crate::approvals::approver::create(txn, now, professional_id, &label).await?;
+    work.emit(DomainEvent::PasskeyRegistered {
+        passkey: passkey_id,
+    });
+    work.commit().await?;
     tracing::info!(%professional_id, %passkey_id, "passkey registered");
     Ok((RegisteredPasskey { passkey_id, label }, approver_token))
 }
@@ -274,15 +270,16 @@ pub async fn finish_authentication(
     let (Some(auth), Some(professional_id)) = (stored.state, stored.professional_id) else {
         return Err(ErrorCode::WebauthnRejected.into());
     };
-    let txn = crate::audit::begin_write(&state.db).await?;
-    verify_assertion(state, &txn, now, professional_id, &finish.credential, &auth).await?;
+    let mut work = Work::begin(state, Actor::by(professional_id)).await?;
+    let txn = work.db();
+    verify_assertion(state, txn, now, professional_id, &finish.credential, &auth).await?;
     let terminal = client
         .user_agent
         .as_deref()
         .map(describe_agent)
         .unwrap_or_else(|| "Poste inconnu".into());
     let opened = session::open(
-        &txn,
+        txn,
         &state.settings,
         now,
         professional_id,
@@ -291,7 +288,7 @@ pub async fn finish_authentication(
     )
     .await?;
     let professional = professional::Entity::find_by_id(professional_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
     let ctx = sign_in::Context {
@@ -301,8 +298,8 @@ pub async fn finish_authentication(
         delegate: None,
         place: "—",
     };
-    sign_in::opened(state, &txn, now, &professional, &opened.session, ctx).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    sign_in::opened(state, &mut work, &professional, &opened.session, ctx).await?;
+    work.commit().await?;
     tracing::info!(%professional_id, session = %opened.session.id, "signed in with a passkey");
     let Opened { token, session } = opened;
     Ok((

@@ -2,20 +2,18 @@
 //! to the professional (time, terminal, place, method) whose "Ce n'est pas moi" link ends that
 //! session and reports fraud.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 use vigie_shared::ErrorCode;
 
 use super::{session, tokens};
 use crate::{
     approvals::limits,
-    audit::{self, Event},
     entities::{professional, session as session_row},
     error::{AppError, AppResult},
     incident, mail,
     state::AppState,
-    work::{Actor, SessionEnd, Work},
+    work::{Actor, DomainEvent, SessionEnd, Work},
 };
 
 pub struct Context<'a> {
@@ -37,12 +35,12 @@ fn method_label(method: &str) -> &'static str {
 
 pub async fn opened(
     state: &AppState,
-    txn: &DatabaseTransaction,
-    now: DateTime<Utc>,
+    work: &mut Work,
     professional: &professional::Model,
     session: &session_row::Model,
     ctx: Context<'_>,
 ) -> AppResult<()> {
+    let now = work.now();
     let report_token = tokens::random_token(24);
     session_row::Entity::update_many()
         .col_expr(
@@ -50,16 +48,14 @@ pub async fn opened(
             Expr::value(tokens::hash(&report_token)),
         )
         .filter(session_row::Column::Id.eq(session.id))
-        .exec(txn)
+        .exec(work.db())
         .await?;
-    let mut event = Event::new("session.opened")
-        .actor(professional.id)
-        .session(session.id)
-        .details(serde_json::json!({ "method": ctx.method }));
-    if let Some(t) = ctx.terminal_id {
-        event = event.terminal(t);
-    }
-    audit::record(txn, now, event).await?;
+    work.emit(DomainEvent::SessionOpened {
+        professional: professional.id,
+        session: session.id,
+        method: ctx.method.to_owned(),
+        terminal: ctx.terminal_id,
+    });
     let mut link = state
         .settings
         .public_url
@@ -82,7 +78,7 @@ pub async fn opened(
             .unwrap_or_default(),
     );
     mail::queue(
-        txn,
+        work.db(),
         now,
         professional,
         "Vigie : nouvelle connexion à votre compte",
@@ -137,15 +133,10 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         .end_session(&row, SessionEnd::Reported { incident })
         .await?
     {
-        audit::record(
-            work.db(),
-            now,
-            Event::new("session.reported")
-                .actor(professional.id)
-                .session(row.id)
-                .details(serde_json::json!({ "incident": incident })),
-        )
-        .await?;
+        work.emit(DomainEvent::SessionReported {
+            session: row.id,
+            incident,
+        });
     }
     work.commit().await?;
     Ok(())

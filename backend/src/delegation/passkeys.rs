@@ -16,8 +16,8 @@ use vigie_shared::{
 };
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration};
 
+use crate::work::{Actor, DomainEvent, Work};
 use crate::{
-    audit::{self, Event},
     auth::{
         ceremony::{self, Kind, Stored},
         decoy, passkeys as auth_passkeys,
@@ -101,7 +101,8 @@ pub async fn finish_registration(
         .map_err(rejected)?;
     let label = auth_passkeys::label_of(finish.label);
     let passkey_id = Uuid::new_v4();
-    let txn = audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(state, Actor::by(staff_id)).await?;
+    let txn = work.db();
     // The link is used up here, once: a second finish (or a withdrawn member) finds nothing.
     let used = staff_member::Entity::update_many()
         .col_expr(
@@ -116,7 +117,7 @@ pub async fn finish_registration(
         .filter(staff_member::Column::EnrolmentTokenHash.is_not_null())
         .filter(staff_member::Column::EnrolmentExpiresAt.gt(now))
         .filter(staff_member::Column::WithdrawnAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if used.rows_affected != 1 {
         return Err(ErrorCode::EnrolmentInvalid.into());
@@ -130,12 +131,12 @@ pub async fn finish_registration(
         created_at: Set(now),
         last_used_at: Set(None),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    let mut event = Event::new("staff.passkey_registered").subject(passkey_id);
-    event.actor = Some(staff_id.to_string());
-    audit::record(&txn, now, event).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    work.emit(DomainEvent::StaffPasskeyRegistered {
+        passkey: passkey_id,
+    });
+    work.commit().await?;
     Ok(RegisteredPasskey { passkey_id, label })
 }
 
@@ -210,15 +211,16 @@ pub async fn finish_authentication(
     if !result.user_verified() {
         return Err(ErrorCode::WebauthnRejected.into());
     }
-    let txn = audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(state, Actor::anonymous()).await?;
+    let txn = work.db();
     let key = staff_passkey::Entity::find()
         .filter(staff_passkey::Column::CredentialId.eq(URL_SAFE_NO_PAD.encode(result.cred_id())))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
-    let first = staff_member::Entity::find_by_id(first_id).one(&txn).await?;
+    let first = staff_member::Entity::find_by_id(first_id).one(txn).await?;
     let staff = staff_member::Entity::find_by_id(key.staff_member_id)
-        .one(&txn)
+        .one(txn)
         .await?
         // The key must belong to a live row of the CPE number the ceremony was started for.
         .filter(|s| {
@@ -230,9 +232,9 @@ pub async fn finish_authentication(
     let mut active = key.into_active_model();
     active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
     active.last_used_at = Set(Some(now));
-    active.update(&txn).await?;
+    active.update(txn).await?;
     let opened = session::open_for(
-        &txn,
+        txn,
         &state.settings,
         now,
         Owner::Staff {
@@ -244,10 +246,11 @@ pub async fn finish_authentication(
         client,
     )
     .await?;
-    let mut event = Event::new("delegate.signed_in").session(opened.session.id);
-    event.actor = Some(staff.id.to_string());
-    audit::record(&txn, now, event).await?;
-    crate::audit::commit(txn, &state.db).await?;
+    work.emit(DomainEvent::DelegateSignedIn {
+        staff: staff.id,
+        session: opened.session.id,
+    });
+    work.commit().await?;
     let structure = crate::entities::structure::Entity::find_by_id(staff.structure_id)
         .one(&state.db)
         .await?

@@ -13,15 +13,24 @@ use vigie_shared::{
 };
 
 use crate::{
-    audit::{self, Event},
     auth::session::{SignedIn, display_name},
     entities::{incident, professional, push_freeze, role_grant},
     error::{AppError, AppResult},
     http::json::ApiJson,
     state::AppState,
+    work::{Actor, DomainEvent, Work},
 };
 
 pub const ROLE: &str = "security_officer";
+
+/// The officer acts in their own session.
+fn officer_acting(officer: &SignedIn) -> Actor {
+    Actor {
+        id: Some(officer.professional.id),
+        session: Some(officer.session.id),
+        ..Actor::anonymous()
+    }
+}
 
 /// A signed-in professional holding the security officer role.
 pub struct SecurityOfficer(pub SignedIn);
@@ -100,7 +109,7 @@ pub async fn close_incident(
 ) -> AppResult<Json<Incident>> {
     let now = state.now();
     let note = reason_required(&body.reason)?;
-    let txn = crate::audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(&state, officer_acting(&officer)).await?;
     let done = incident::Entity::update_many()
         .col_expr(incident::Column::Status, Expr::value("closed"))
         .col_expr(incident::Column::ClosedAt, Expr::value(now))
@@ -111,21 +120,13 @@ pub async fn close_incident(
         .col_expr(incident::Column::Note, Expr::value(note))
         .filter(incident::Column::Id.eq(id))
         .filter(incident::Column::Status.eq("open"))
-        .exec(&txn)
+        .exec(work.db())
         .await?;
     if done.rows_affected != 1 {
         return Err(ErrorCode::NotFound.into());
     }
-    audit::record(
-        &txn,
-        now,
-        Event::new("incident.closed")
-            .actor(officer.professional.id)
-            .session(officer.session.id)
-            .subject(id),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
+    work.emit(DomainEvent::IncidentClosed { incident: id });
+    work.commit().await?;
     let i = incident::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -172,7 +173,7 @@ pub async fn lift_freeze(
 ) -> AppResult<axum::http::StatusCode> {
     let now = state.now();
     let reason = reason_required(&body.reason)?;
-    let txn = crate::audit::begin_write(&state.db).await?;
+    let mut work = Work::begin(&state, officer_acting(&officer)).await?;
     let done = push_freeze::Entity::update_many()
         .col_expr(
             push_freeze::Column::FrozenUntil,
@@ -182,21 +183,15 @@ pub async fn lift_freeze(
         .col_expr(push_freeze::Column::UpdatedAt, Expr::value(now))
         .filter(push_freeze::Column::NationalId.eq(national_id.clone()))
         .filter(push_freeze::Column::FrozenUntil.gt(now))
-        .exec(&txn)
+        .exec(work.db())
         .await?;
     if done.rows_affected != 1 {
         return Err(ErrorCode::NotFound.into());
     }
-    audit::record(
-        &txn,
-        now,
-        Event::new("push.unfrozen")
-            .actor(officer.professional.id)
-            .session(officer.session.id)
-            .subject(&national_id)
-            .details(serde_json::json!({ "reason": reason })),
-    )
-    .await?;
-    crate::audit::commit(txn, &state.db).await?;
+    work.emit(DomainEvent::PushUnfrozen {
+        national_id: national_id.clone(),
+        reason,
+    });
+    work.commit().await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

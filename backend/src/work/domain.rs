@@ -84,6 +84,29 @@ pub enum DomainEvent {
         reason: SessionEnd,
         at: chrono::DateTime<chrono::Utc>,
     },
+    /// A professional's session opened (any method but a structure account's password).
+    SessionOpened {
+        professional: Uuid,
+        session: Uuid,
+        method: String,
+        terminal: Option<Uuid>,
+    },
+    /// "Ce n'est pas moi" on a session that had already ended: the report is what is recorded.
+    SessionReported { session: Uuid, incident: Uuid },
+    /// A staff member registered a passkey (the work's actor) with their link.
+    StaffPasskeyRegistered { passkey: Uuid },
+    /// A staff member signed in with their passkey (no authority yet).
+    DelegateSignedIn { staff: Uuid, session: Uuid },
+    /// A computer signed in with a passkey showed the QR code that activates a phone.
+    ActivationQrShown,
+    /// A structure account replaced its password (the work's actor).
+    PasswordChanged,
+    /// A security officer closed an incident.
+    IncidentClosed { incident: Uuid },
+    /// A security officer lifted an identity's push sign-in freeze, for this reason.
+    PushUnfrozen { national_id: String, reason: String },
+    /// A professional registered a passkey (the work's actor).
+    PasskeyRegistered { passkey: Uuid },
     /// A terminal asked for push sign-in. `professional` is `None` for an identity that is
     /// unknown, frozen or without a phone (the request then just expires).
     ApprovalRequested {
@@ -256,6 +279,40 @@ impl DomainEvent {
                     other => serde_json::json!({ "reason": other.code() }),
                 };
             }
+            Self::SessionOpened {
+                professional,
+                session,
+                method,
+                terminal,
+            } => {
+                // The professional signs in, even when a delegate's session takes their
+                // authority: the mail and this event are theirs.
+                e.actor = by(*professional);
+                e.authority = None;
+                e.session_id = Some(*session);
+                e.terminal = terminal.map(|t| t.to_string());
+                e.details = serde_json::json!({ "method": method });
+            }
+            Self::SessionReported { session, incident } => {
+                e.session_id = Some(*session);
+                e.details = serde_json::json!({ "incident": incident });
+            }
+            Self::PasskeyRegistered { passkey } | Self::StaffPasskeyRegistered { passkey } => {
+                e.subject = by(*passkey)
+            }
+            Self::DelegateSignedIn { staff, session } => {
+                e.actor = by(*staff);
+                e.session_id = Some(*session);
+            }
+            Self::ActivationQrShown | Self::PasswordChanged => {}
+            Self::IncidentClosed { incident } => e.subject = by(*incident),
+            Self::PushUnfrozen {
+                national_id,
+                reason,
+            } => {
+                e.subject = Some(national_id.clone());
+                e.details = serde_json::json!({ "reason": reason });
+            }
             Self::ApprovalRequested {
                 request,
                 professional,
@@ -420,6 +477,15 @@ impl DomainEvent {
                 _ if delegate.is_some() => "delegation.session_ended",
                 _ => "session.ended",
             },
+            Self::SessionOpened { .. } => "session.opened",
+            Self::SessionReported { .. } => "session.reported",
+            Self::PasskeyRegistered { .. } => "passkey.registered",
+            Self::StaffPasskeyRegistered { .. } => "staff.passkey_registered",
+            Self::DelegateSignedIn { .. } => "delegate.signed_in",
+            Self::ActivationQrShown => "activation.qr_shown",
+            Self::PasswordChanged => "account.password_changed",
+            Self::IncidentClosed { .. } => "incident.closed",
+            Self::PushUnfrozen { .. } => "push.unfrozen",
             Self::ApprovalRequested { .. } => "approval.requested",
             Self::ApprovalMoved { to, .. } => match to {
                 ApprovalStatus::Pending => "approval.requested",
