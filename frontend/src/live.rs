@@ -7,6 +7,7 @@ use std::{future::Future, rc::Rc};
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::{prelude::*, task::spawn_local};
+use vigie_shared::api::live::LiveEvent;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{EventSource, MessageEvent};
 
@@ -30,14 +31,16 @@ impl LiveStream {
         })
     }
 
-    /// Calls `handler` with the `data` of every event named `name`.
-    pub fn on(mut self, name: &str, mut handler: impl FnMut(&str) + 'static) -> Self {
-        self.listen(name, move |event| {
-            if let Some(data) = event
+    /// Calls `handler` with every event the server sends (each the JSON of a `LiveEvent`).
+    /// One this build cannot read (a newer server) is skipped.
+    pub fn on_event(mut self, mut handler: impl FnMut(LiveEvent) + 'static) -> Self {
+        self.listen("message", move |event| {
+            if let Some(live) = event
                 .dyn_ref::<MessageEvent>()
                 .and_then(|message| message.data().as_string())
+                .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok())
             {
-                handler(&data);
+                handler(live);
             }
         });
         self

@@ -20,6 +20,7 @@ use vigie_shared::{
     ErrorCode,
     api::{
         delegation::EntryContestedNotice as EntryContested,
+        live::LiveEvent,
         session::{PrincipalKind, SessionEnded, SessionStage, SessionState},
     },
 };
@@ -129,13 +130,16 @@ fn follow_session_end(session: SessionContext) {
             return;
         }
         let live = LiveStream::open(api::SESSION_EVENTS_URL).map(|live| {
-            live.on("session_ended", move |data| {
-                session.ended_elsewhere(&serde_json::from_str(data).unwrap_or_default());
-            })
-            .on("entry_contested", move |data| {
-                if let Ok(event) = serde_json::from_str::<EntryContested>(data) {
-                    session.contested(event);
-                }
+            live.on_event(move |event| match event {
+                LiveEvent::SessionEnded(ended) => session.ended_elsewhere(&ended),
+                LiveEvent::EntryContested(contested) => session.contested(contested),
+                // Not on a session's stream.
+                LiveEvent::ApprovalState(_)
+                | LiveEvent::ApprovalStatus(_)
+                | LiveEvent::ApprovalRequested(_)
+                | LiveEvent::DelegatedSession(_)
+                | LiveEvent::DelegatedEntry(_)
+                | LiveEvent::DelegatedSessionEnded(_) => {}
             })
         });
         stream.set(live);

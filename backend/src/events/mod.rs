@@ -14,15 +14,17 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
 use tokio::sync::{Notify, mpsc};
+use vigie_shared::api::live::LiveEvent;
 
 use crate::{entities::live_event, error::AppResult};
 
 const NOTIFY_CHANNEL: &str = "vigie_live";
 
+/// A stored live event on its way to the streams of its channel: `payload` is the JSON of its
+/// `LiveEvent`, serialised once for all of them.
 #[derive(Debug, Clone)]
-pub struct LiveEvent {
+pub struct Delivered {
     pub id: i64,
     pub channel: String,
     pub kind: String,
@@ -30,7 +32,7 @@ pub struct LiveEvent {
 }
 
 /// A stream's inbox for the channels it listens to.
-type Inbox = mpsc::UnboundedSender<Arc<LiveEvent>>;
+type Inbox = mpsc::UnboundedSender<Arc<Delivered>>;
 
 #[derive(Clone)]
 pub struct Events {
@@ -57,7 +59,7 @@ pub fn supervision_channel(professional_id: uuid::Uuid) -> String {
 
 impl Events {
     /// The events of these channels, from now on.
-    pub fn subscribe(&self, channels: &[String]) -> mpsc::UnboundedReceiver<Arc<LiveEvent>> {
+    pub fn subscribe(&self, channels: &[String]) -> mpsc::UnboundedReceiver<Arc<Delivered>> {
         let (inbox, events) = mpsc::unbounded_channel();
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         for c in channels {
@@ -67,7 +69,7 @@ impl Events {
     }
 
     /// Hands an event to the streams of its channel (dropping those that have closed).
-    fn deliver(&self, event: Arc<LiveEvent>) {
+    fn deliver(&self, event: Arc<Delivered>) {
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(inboxes) = routes.get_mut(&event.channel) {
             inboxes.retain(|inbox| inbox.send(event.clone()).is_ok());
@@ -86,21 +88,6 @@ impl Events {
         });
     }
 
-    /// Writes the event with the caller's transaction; streams get it once that commits.
-    pub async fn publish(
-        &self,
-        db: &impl ConnectionTrait,
-        now: DateTime<Utc>,
-        channel: String,
-        kind: &str,
-        payload: &impl Serialize,
-    ) -> AppResult<()> {
-        let payload = serde_json::to_string(payload).map_err(crate::error::AppError::internal)?;
-        self.insert(db, now, channel, kind, &payload).await?;
-        self.wake();
-        Ok(())
-    }
-
     /// Writes the event with the caller's transaction (other instances are told at commit);
     /// the caller wakes this process's pump once it has committed.
     pub async fn insert(
@@ -108,14 +95,14 @@ impl Events {
         db: &impl ConnectionTrait,
         now: DateTime<Utc>,
         channel: String,
-        kind: &str,
-        payload: &str,
+        event: &LiveEvent,
     ) -> AppResult<()> {
-        let payload = payload.to_owned();
+        // Plain wire types: serialising them cannot fail.
+        let payload = serde_json::to_string(event).map_err(crate::error::AppError::internal)?;
         live_event::Entity::insert(live_event::ActiveModel {
             at: Set(now),
             channel: Set(channel),
-            kind: Set(kind.to_owned()),
+            kind: Set(event.kind().to_owned()),
             payload: Set(payload),
             ..Default::default()
         })
@@ -208,7 +195,7 @@ async fn pump(db: DatabaseConnection, events: Events, wake: Arc<Notify>, start: 
         let now = std::time::Instant::now();
         for row in rows {
             if seen.insert(row.id, now).is_none() {
-                events.deliver(Arc::new(LiveEvent {
+                events.deliver(Arc::new(Delivered {
                     id: row.id,
                     channel: row.channel,
                     kind: row.kind,

@@ -4,13 +4,14 @@ use axum::{
     Json,
     extract::{Path, State},
     http::{HeaderMap, header},
-    response::{IntoResponse, Sse, sse},
+    response::{IntoResponse, Sse},
 };
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
     api::{
         approval::{ApprovalCreate, ApprovalCreated, ApprovalState},
+        live::LiveEvent,
         session::SessionState,
     },
 };
@@ -83,14 +84,10 @@ pub async fn follow(
     let terminal = this_terminal(&state, &headers).await?;
     // Checks ownership, and sends the current state first so nothing is missed.
     let current = service::state_for_terminal(&state, id, &terminal).await?;
-    let first = sse::Event::default()
-        .event("approval_status")
-        .json_data(&current)
-        .map_err(AppError::internal)?;
     Ok(live::stream(
         &state,
         vec![events::approval_channel(id)],
-        vec![first],
+        vec![LiveEvent::ApprovalState(current)],
     ))
 }
 

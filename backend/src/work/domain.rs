@@ -1,13 +1,13 @@
 //! What happened, as typed domain events. Each one says how the audit trail records it and
 //! which live streams hear of it; the unit of work runs those reactions at commit.
 
-use serde::Serialize;
 use uuid::Uuid;
 use vigie_shared::api::{
     approval::{ApprovalEvent, ApprovalStatus, PendingApproval},
     delegation::{
         DelegatedEntry, DelegatedSessionEnded, DelegatedSessionView, EntryContestedNotice,
     },
+    live::LiveEvent,
     session::SessionEnded,
 };
 
@@ -236,8 +236,7 @@ pub struct ReportOutcome {
 /// A live event a stream hears once the work commits.
 pub struct LiveNotice {
     pub channel: String,
-    pub kind: &'static str,
-    pub payload: String,
+    pub event: LiveEvent,
 }
 
 fn by(id: Uuid) -> Option<String> {
@@ -546,20 +545,18 @@ impl DomainEvent {
             } => {
                 let mut out = vec![notice(
                     events::session_channel(*session),
-                    "session_ended",
-                    &SessionEnded {
+                    LiveEvent::SessionEnded(SessionEnded {
                         reason: Some(reason.code().into()),
                         message: reason.message().map(str::to_owned),
-                    },
+                    }),
                 )];
                 if let (Some(_), Some(p)) = (delegate, professional) {
                     out.push(notice(
                         events::supervision_channel(*p),
-                        "delegated_session_ended",
-                        &DelegatedSessionEnded {
+                        LiveEvent::DelegatedSessionEnded(DelegatedSessionEnded {
                             session_id: *session,
                             ended_at: *at,
-                        },
+                        }),
                     ));
                 }
                 out
@@ -570,8 +567,7 @@ impl DomainEvent {
                 ..
             } => vec![notice(
                 events::professional_channel(*p),
-                "approval_requested",
-                request,
+                LiveEvent::ApprovalRequested(request.clone()),
             )],
             Self::ApprovalMoved {
                 approval,
@@ -591,8 +587,7 @@ impl DomainEvent {
                 .map(|p| {
                     notice(
                         events::supervision_channel(p),
-                        "delegated_entry",
-                        entry.as_ref(),
+                        LiveEvent::DelegatedEntry(entry.as_ref().clone()),
                     )
                 })
                 .into_iter()
@@ -602,8 +597,7 @@ impl DomainEvent {
                 .map(|p| {
                     notice(
                         events::supervision_channel(p),
-                        "delegated_session",
-                        view.as_ref(),
+                        LiveEvent::DelegatedSession(view.as_ref().clone()),
                     )
                 })
                 .into_iter()
@@ -615,14 +609,12 @@ impl DomainEvent {
             } => {
                 let mut out = vec![notice(
                     events::session_channel(*typed_in),
-                    "entry_contested",
-                    told,
+                    LiveEvent::EntryContested(told.clone()),
                 )];
                 if let Some(p) = actor.authority {
                     out.push(notice(
                         events::supervision_channel(p),
-                        "entry_contested",
-                        entry.as_ref(),
+                        LiveEvent::DelegatedEntry(entry.as_ref().clone()),
                     ));
                 }
                 out
@@ -644,24 +636,17 @@ fn approval_moved(
     };
     let mut out = vec![notice(
         events::approval_channel(approval),
-        "approval_status",
-        &event,
+        LiveEvent::ApprovalStatus(event.clone()),
     )];
     if let Some(p) = professional {
         out.push(notice(
             events::professional_channel(p),
-            "approval_status",
-            &event,
+            LiveEvent::ApprovalStatus(event),
         ));
     }
     out
 }
 
-fn notice(channel: String, kind: &'static str, payload: &impl Serialize) -> LiveNotice {
-    LiveNotice {
-        channel,
-        kind,
-        // Plain wire types: serialising them cannot fail.
-        payload: serde_json::to_string(payload).unwrap_or_else(|_| "null".into()),
-    }
+fn notice(channel: String, event: LiveEvent) -> LiveNotice {
+    LiveNotice { channel, event }
 }

@@ -271,13 +271,7 @@ impl Work {
             for notice in event.live(&self.actor) {
                 self.state
                     .events
-                    .insert(
-                        &self.txn,
-                        self.now,
-                        notice.channel,
-                        notice.kind,
-                        &notice.payload,
-                    )
+                    .insert(&self.txn, self.now, notice.channel, &notice.event)
                     .await?;
                 *live = true;
             }

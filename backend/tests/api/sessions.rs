@@ -176,7 +176,17 @@ async fn mes_sessions_lists_and_ends_another_device_at_once() {
     })
     .await
     .expect("within 1 second");
-    assert!(ended.contains("ended_by_user"));
+    // The SSE `data:` line is one `LiveEvent`, read back with the SPA's own type.
+    let data = ended
+        .lines()
+        .find_map(|l| l.strip_prefix("data:"))
+        .expect("a data line");
+    let event: vigie_shared::api::live::LiveEvent =
+        serde_json::from_str(data.trim()).expect("a live event");
+    let vigie_shared::api::live::LiveEvent::SessionEnded(why) = event else {
+        panic!("session_ended, got {event:?}");
+    };
+    assert_eq!(why.reason.as_deref(), Some("ended_by_user"));
     assert_eq!(
         api_error(tablet.get("/api/session").await, StatusCode::UNAUTHORIZED)
             .await

@@ -10,7 +10,10 @@ use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
-    api::approval::{ApprovalCreated, ApprovalEvent, ApprovalState, ApprovalStatus},
+    api::{
+        approval::{ApprovalCreated, ApprovalEvent, ApprovalState, ApprovalStatus},
+        live::LiveEvent,
+    },
 };
 
 use crate::{
@@ -98,10 +101,16 @@ impl PushFlow {
         let (id, expires_at) = (created.approval_id, created.expires_at);
         self.request.set(Some(created));
         let live = LiveStream::open(&api::approval_events_url(id)).map(|live| {
-            live.on("approval_status", move |data| {
-                if let Some(update) = read_status(data, expires_at) {
-                    self.apply(update);
-                }
+            live.on_event(move |event| match event {
+                LiveEvent::ApprovalState(state) => self.apply(state),
+                LiveEvent::ApprovalStatus(moved) => self.apply(status_of(moved, expires_at)),
+                // Not on a terminal's request stream.
+                LiveEvent::ApprovalRequested(_)
+                | LiveEvent::SessionEnded(_)
+                | LiveEvent::EntryContested(_)
+                | LiveEvent::DelegatedSession(_)
+                | LiveEvent::DelegatedEntry(_)
+                | LiveEvent::DelegatedSessionEnded(_) => {}
             })
             .on_closed(move || self.reread(id))
         });
@@ -281,18 +290,14 @@ pub fn TerminalLabelField(label: RwSignal<String>) -> impl IntoView {
     }
 }
 
-/// An `approval_status` event: the full state first, then bare status changes.
-fn read_status(data: &str, expires_at: DateTime<Utc>) -> Option<ApprovalState> {
-    if let Ok(state) = serde_json::from_str::<ApprovalState>(data) {
-        return Some(state);
-    }
-    let event = serde_json::from_str::<ApprovalEvent>(data).ok()?;
-    Some(ApprovalState {
+/// A bare status change, as the state shown (the stream sends the full state first).
+fn status_of(event: ApprovalEvent, expires_at: DateTime<Utc>) -> ApprovalState {
+    ApprovalState {
         approval_id: event.approval_id,
         status: event.status,
         message: event.status.label().to_owned(),
         expires_at,
-    })
+    }
 }
 
 /// "123 456": two groups of three, easier to read aloud and to type.
@@ -339,28 +344,18 @@ mod tests {
     }
 
     #[test]
-    fn both_event_shapes_are_read() {
+    fn a_bare_status_change_reads_as_the_state_shown() {
         let id = Uuid::nil();
         let expires_at = DateTime::from_timestamp(1_795_000_000, 0).expect("timestamp");
-        let first = serde_json::to_string(&ApprovalState {
-            approval_id: id,
-            status: ApprovalStatus::Pending,
-            message: "En attente".into(),
-            expires_at,
-        })
-        .expect("json");
-        assert_eq!(
-            read_status(&first, expires_at).map(|s| s.message),
-            Some("En attente".into())
-        );
-        let later = serde_json::to_string(&ApprovalEvent {
-            approval_id: id,
-            status: ApprovalStatus::Reported,
-        })
-        .expect("json");
-        let state = read_status(&later, expires_at).expect("event");
+        // As the server sends it.
+        let wire = r#"{"kind":"approval_status","data":{"approval_id":"00000000-0000-0000-0000-000000000000","status":"reported"}}"#;
+        let Ok(LiveEvent::ApprovalStatus(moved)) = serde_json::from_str::<LiveEvent>(wire) else {
+            panic!("an approval_status event");
+        };
+        let state = status_of(moved, expires_at);
+        assert_eq!(state.approval_id, id);
         assert_eq!(state.status, ApprovalStatus::Reported);
         assert_eq!(state.message, "Demande refusée sur le téléphone");
-        assert_eq!(read_status("{}", expires_at), None);
+        assert_eq!(state.expires_at, expires_at);
     }
 }

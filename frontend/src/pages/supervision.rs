@@ -9,7 +9,8 @@ use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
     api::{
-        delegation::{DelegatedEntry, DelegatedSessionEnded, DelegatedSessionView},
+        delegation::{DelegatedEntry, DelegatedSessionView},
+        live::LiveEvent,
         vaccination::{ContestView, InjectionStatus},
     },
 };
@@ -94,28 +95,19 @@ pub fn Supervision() -> impl IntoView {
     };
     let open_stream = move || {
         LiveStream::open(api::SUPERVISION_EVENTS_URL).map(|live| {
-            live.on("delegated_session", move |data| {
-                if let Ok(session) = serde_json::from_str(data) {
-                    update(LiveUpdate::Session(session));
-                }
-            })
-            .on("delegated_entry", move |data| {
-                if let Ok(entry) = serde_json::from_str(data) {
-                    update(LiveUpdate::Entry(entry));
-                }
-            })
-            .on("entry_contested", move |data| {
-                if let Ok(entry) = serde_json::from_str(data) {
-                    update(LiveUpdate::Entry(entry));
-                }
-            })
-            .on("delegated_session_ended", move |data| {
-                if let Ok(ended) = serde_json::from_str::<DelegatedSessionEnded>(data) {
-                    update(LiveUpdate::Ended {
-                        session_id: ended.session_id,
-                        at: ended.ended_at,
-                    });
-                }
+            live.on_event(move |event| match event {
+                LiveEvent::DelegatedSession(session) => update(LiveUpdate::Session(session)),
+                LiveEvent::DelegatedEntry(entry) => update(LiveUpdate::Entry(entry)),
+                LiveEvent::DelegatedSessionEnded(ended) => update(LiveUpdate::Ended {
+                    session_id: ended.session_id,
+                    at: ended.ended_at,
+                }),
+                // Not on the supervision stream.
+                LiveEvent::ApprovalState(_)
+                | LiveEvent::ApprovalStatus(_)
+                | LiveEvent::ApprovalRequested(_)
+                | LiveEvent::SessionEnded(_)
+                | LiveEvent::EntryContested(_) => {}
             })
             .reloading(list)
         })

@@ -7,7 +7,10 @@ use leptos::{prelude::*, task::spawn_local};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
-    api::approval::{ApprovalConfirm, ApprovalEvent, PendingApproval},
+    api::{
+        approval::{ApprovalConfirm, PendingApproval},
+        live::LiveEvent,
+    },
 };
 
 use super::{activation::ActivationRequest, fragment_value, set_title, take_fragment};
@@ -81,17 +84,20 @@ pub fn Validation() -> impl IntoView {
 
     let open_stream = move || {
         LiveStream::open(api::APPROVER_EVENTS_URL).map(|live| {
-            live.on("approval_requested", move |data| {
-                if let Ok(request) = serde_json::from_str::<PendingApproval>(data) {
-                    inbox.add(request);
+            live.on_event(move |event| match event {
+                LiveEvent::ApprovalRequested(request) => inbox.add(request),
+                LiveEvent::ApprovalStatus(moved) => {
+                    if moved.status.is_final() {
+                        inbox.settle(moved.approval_id, None);
+                    }
                 }
-            })
-            .on("approval_status", move |data| {
-                if let Ok(event) = serde_json::from_str::<ApprovalEvent>(data)
-                    && event.status.is_final()
-                {
-                    inbox.settle(event.approval_id, None);
-                }
+                // Not on the phone's stream.
+                LiveEvent::ApprovalState(_)
+                | LiveEvent::SessionEnded(_)
+                | LiveEvent::EntryContested(_)
+                | LiveEvent::DelegatedSession(_)
+                | LiveEvent::DelegatedEntry(_)
+                | LiveEvent::DelegatedSessionEnded(_) => {}
             })
             .reloading(list)
         })

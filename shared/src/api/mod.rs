@@ -5,6 +5,7 @@ pub mod activation;
 pub mod approval;
 pub mod delegation;
 pub mod health;
+pub mod live;
 pub mod passkey;
 pub mod security;
 pub mod session;
