@@ -18,7 +18,6 @@ use vigie_shared::{
 };
 
 use crate::{
-    approvals::qr,
     auth::{enrolment, session::SignedIn, tokens},
     entities::{activation, professional, sms_outbox},
     error::{AppError, AppResult},
@@ -220,7 +219,7 @@ pub async fn qr(state: &AppState, signed_in: &SignedIn) -> AppResult<ActivationQ
         .map_err(AppError::internal)?;
     link.set_fragment(Some(&format!("jeton={}", issued.token)));
     Ok(ActivationQr {
-        qr_svg: qr::svg_text(link.as_str()),
+        qr_svg: crate::http::qr::svg_text(link.as_str()),
         link: link.to_string(),
         expires_at: issued.expires_at,
     })

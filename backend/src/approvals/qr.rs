@@ -1,6 +1,6 @@
 //! The code as a QR code (SVG), drawn on the server so the SPA stays small.
 
-use qrcode::{EcLevel, QrCode, render::svg};
+use crate::http::qr::svg_text;
 
 /// What the phone's camera reads: the approver app's address with the request and its code
 /// in the fragment (never sent to the server in a URL), which fills the code in.
@@ -14,18 +14,6 @@ pub fn link(public_url: &url::Url, approval_id: uuid::Uuid, code: &str) -> url::
         .unwrap_or_else(|_| public_url.clone());
     link.set_fragment(Some(&format!("demande={approval_id}&code={code}")));
     link
-}
-
-pub fn svg_text(content: &str) -> String {
-    match QrCode::with_error_correction_level(content.as_bytes(), EcLevel::M) {
-        Ok(qr) => qr
-            .render::<svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .dark_color(svg::Color("#000000"))
-            .light_color(svg::Color("#ffffff"))
-            .build(),
-        Err(_) => String::new(),
-    }
 }
 
 #[cfg(test)]

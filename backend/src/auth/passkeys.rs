@@ -317,5 +317,5 @@ fn describe_agent(ua: &str) -> String {
     if let Ok(v) = axum::http::HeaderValue::from_str(ua) {
         headers.insert(axum::http::header::USER_AGENT, v);
     }
-    crate::approvals::terminal::describe(&headers)
+    crate::http::agent::describe(&headers)
 }

@@ -20,7 +20,6 @@ use vigie_shared::{
 
 use crate::{
     access::Actor,
-    approvals::qr,
     entities::{server_secret, vaccine_product},
     error::{AppError, AppResult},
     state::AppState,
@@ -135,7 +134,7 @@ pub async fn bilan(state: &AppState, file: PatientFile) -> AppResult<Bilan> {
         dcc::issue(&state.dcc, &hc, "FR", now, now + VALIDITY).map_err(AppError::internal)?;
     Ok(Bilan {
         certificate: CertificateView {
-            qr_svg: qr::svg_text(&payload),
+            qr_svg: crate::http::qr::svg_text(&payload),
             payload,
             uvci,
             issued_at: now,

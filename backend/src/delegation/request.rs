@@ -4,17 +4,13 @@
 use sea_orm::EntityTrait;
 use vigie_shared::{
     ErrorCode, NationalId,
-    api::{
-        approval::ApprovalCreated,
-        delegation::{AuthorityOption, DelegatedRequest},
-    },
+    api::delegation::{AuthorityOption, DelegatedRequest},
 };
 
 use super::{DelegateSession, delegates};
 use crate::{
-    approvals::service::{self, Delegated},
     auth::session,
-    entities::{professional, terminal},
+    entities::professional,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -33,13 +29,23 @@ pub async fn authorities(
         .collect())
 }
 
-pub async fn create(
+/// What a staff member's tablet asks: the professional to push the request to, and under
+/// which delegation. Refused before any push when the staff member may not ask.
+pub struct Ask {
+    pub national_id: NationalId,
+    pub staff_member_id: uuid::Uuid,
+    pub structure: crate::entities::structure::Model,
+    /// "Marie Durand", as the phone shows it.
+    pub requested_by: String,
+    /// The tablet session that asks, and will take the authority once approved.
+    pub requester_session_id: uuid::Uuid,
+}
+
+pub async fn ask(
     state: &AppState,
     me: &DelegateSession,
     body: &DelegatedRequest,
-    terminal: &terminal::Model,
-    ip: &str,
-) -> AppResult<ApprovalCreated> {
+) -> AppResult<Ask> {
     if me.authority.is_some() {
         return Err(AppError::with_message(
             ErrorCode::Conflict,
@@ -54,18 +60,11 @@ pub async fn create(
         .one(&state.db)
         .await?
         .ok_or(AppError::code(ErrorCode::DelegationNotAllowed))?;
-    let national_id = NationalId::parse(&p.national_id).map_err(AppError::internal)?;
-    service::create(
-        state,
-        &national_id,
-        terminal,
-        ip,
-        Some(Delegated {
-            staff_member_id: me.staff.id,
-            structure: me.structure.clone(),
-            requested_by: session::staff_name(&me.staff),
-            requester_session_id: me.current.session.id,
-        }),
-    )
-    .await
+    Ok(Ask {
+        national_id: NationalId::parse(&p.national_id).map_err(AppError::internal)?,
+        staff_member_id: me.staff.id,
+        structure: me.structure.clone(),
+        requested_by: session::staff_name(&me.staff),
+        requester_session_id: me.current.session.id,
+    })
 }

@@ -15,7 +15,6 @@ use vigie_shared::{
 use super::{end_sessions, structures, text_field};
 use crate::work::{Actor, DomainEvent, SessionEnd, Work};
 use crate::{
-    approvals::qr,
     auth::{session::Principal, tokens},
     entities::{delegation, professional, session as session_row, staff_member, staff_passkey},
     error::{AppError, AppResult},
@@ -199,7 +198,7 @@ async fn issue_link(
     link.set_fragment(Some(&format!("jeton={token}")));
     Ok(StaffEnrolment {
         staff: view(txn, now, row).await?,
-        qr_svg: qr::svg_text(link.as_str()),
+        qr_svg: crate::http::qr::svg_text(link.as_str()),
         link: link.to_string(),
         enrolment_token: token,
         expires_at,

@@ -1,6 +1,8 @@
 //! HTTP plumbing shared by every route: the JSON extractor with French errors, security
 //! headers, and the SPA files.
 
+pub mod agent;
 pub mod json;
+pub mod qr;
 pub mod security;
 pub mod spa;

@@ -22,7 +22,7 @@ use vigie_shared::{
 };
 
 use crate::{
-    approvals::terminal,
+    approvals::{self, terminal},
     auth::session::{self, Client, SignedIn},
     delegation::{DelegateSession, delegates, passkeys, request},
     error::AppResult,
@@ -106,7 +106,21 @@ pub async fn create_request(
     let (tablet, set_cookie) =
         terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
     let ip = client.ip.unwrap_or_else(|| "inconnue".into());
-    let created = request::create(&state, &me, &body, &tablet, &ip).await?;
+    // The delegation decides whether this tablet may ask; the approval feature then asks.
+    let ask = request::ask(&state, &me, &body).await?;
+    let created = approvals::service::create(
+        &state,
+        &ask.national_id,
+        &tablet,
+        &ip,
+        Some(approvals::service::Delegated {
+            staff_member_id: ask.staff_member_id,
+            structure: ask.structure,
+            requested_by: ask.requested_by,
+            requester_session_id: ask.requester_session_id,
+        }),
+    )
+    .await?;
     Ok((set_cookie, Json(created)))
 }
 
