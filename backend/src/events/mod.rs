@@ -1,7 +1,8 @@
 //! Live events through the database, so that several instances on one PostgreSQL all see them.
 //! A write inserts a `live_event` row in its own transaction (and on PostgreSQL a NOTIFY that
-//! fires at commit). One pump per process reads new rows (woken by NOTIFY or by a local write,
-//! and every 100 ms anyway) and fans them out to this process's SSE streams.
+//! fires at commit), and once committed hands it to this process's SSE streams itself. One pump
+//! per process reads new rows (woken by NOTIFY, and every 100 ms anyway) for the events other
+//! instances wrote; an event is delivered once whichever way it comes.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -39,7 +40,9 @@ pub struct Events {
     /// Who listens to each channel: an event wakes only its channel's streams, not all of them
     /// (a thousand phones connected cost nothing to a request for one of them).
     routes: Arc<Mutex<HashMap<String, Vec<Inbox>>>>,
-    wake: Arc<Notify>,
+    /// Events already handed out, and when: an event committed here is delivered at once by the
+    /// write, and the pump, reading it back, must not deliver it twice.
+    seen: Arc<Mutex<BTreeMap<i64, std::time::Instant>>>,
 }
 
 /// Channel names: who listens to what.
@@ -68,6 +71,27 @@ impl Events {
         events
     }
 
+    /// Hands events that have just committed in this process to their streams at once, without
+    /// waiting for the pump to read them back.
+    pub fn deliver_committed(&self, events: Vec<Delivered>) {
+        for e in events {
+            self.deliver_once(e);
+        }
+    }
+
+    /// Delivers an event unless it was already.
+    fn deliver_once(&self, event: Delivered) {
+        let fresh = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(event.id, std::time::Instant::now())
+            .is_none();
+        if fresh {
+            self.deliver(Arc::new(event));
+        }
+    }
+
     /// Hands an event to the streams of its channel (dropping those that have closed).
     fn deliver(&self, event: Arc<Delivered>) {
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
@@ -89,35 +113,37 @@ impl Events {
     }
 
     /// Writes the event with the caller's transaction (other instances are told at commit);
-    /// the caller wakes this process's pump once it has committed.
+    /// the caller delivers it to this process's streams once it has committed.
     pub async fn insert(
         &self,
         db: &impl ConnectionTrait,
         now: DateTime<Utc>,
         channel: String,
         event: &LiveEvent,
-    ) -> AppResult<()> {
+    ) -> AppResult<Delivered> {
         // Plain wire types: serialising them cannot fail.
         let payload = serde_json::to_string(event).map_err(crate::error::AppError::internal)?;
-        live_event::Entity::insert(live_event::ActiveModel {
+        let kind = event.kind().to_owned();
+        let id = live_event::Entity::insert(live_event::ActiveModel {
             at: Set(now),
-            channel: Set(channel),
-            kind: Set(event.kind().to_owned()),
-            payload: Set(payload),
+            channel: Set(channel.clone()),
+            kind: Set(kind.clone()),
+            payload: Set(payload.clone()),
             ..Default::default()
         })
-        .exec_without_returning(db)
-        .await?;
+        .exec(db)
+        .await?
+        .last_insert_id;
         if db.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
                 .await?;
         }
-        Ok(())
-    }
-
-    /// Tells this process's pump that rows are there to read.
-    pub fn wake(&self) {
-        self.wake.notify_one();
+        Ok(Delivered {
+            id,
+            channel,
+            kind,
+            payload,
+        })
     }
 
     /// Starts the pump for this process.
@@ -125,7 +151,7 @@ impl Events {
         let wake = Arc::new(Notify::new());
         let events = Self {
             routes: Arc::default(),
-            wake: wake.clone(),
+            seen: Arc::default(),
         };
         let start = live_event::Entity::find()
             .order_by_desc(live_event::Column::Id)
@@ -161,15 +187,14 @@ async fn listen_postgres(pool: sea_orm::sqlx::PgPool, wake: Arc<Notify>) {
 /// Reads new rows and broadcasts them. Ids are assigned before commit, so a lower id can
 /// appear after a higher one: rows of the last few seconds are re-read and duplicates dropped.
 async fn pump(db: DatabaseConnection, events: Events, wake: Arc<Notify>, start: i64) {
-    let mut seen: BTreeMap<i64, std::time::Instant> = BTreeMap::new();
     let mut floor = start;
     let mut last_cleanup = std::time::Instant::now();
     loop {
         let woken = tokio::time::timeout(Duration::from_millis(100), wake.notified())
             .await
             .is_ok();
-        // A local write wakes us before its transaction commits: when woken and nothing new is
-        // visible yet, look again a few times in quick succession.
+        // Woken by another instance's commit: if nothing new is visible yet on this connection,
+        // look again a few times in quick succession.
         let mut rows = Vec::new();
         for attempt in 0..8 {
             match live_event::Entity::find()
@@ -186,7 +211,10 @@ async fn pump(db: DatabaseConnection, events: Events, wake: Arc<Notify>, start: 
                     break;
                 }
             }
-            let fresh = rows.iter().any(|r| !seen.contains_key(&r.id));
+            let fresh = {
+                let seen = events.seen.lock().unwrap_or_else(|e| e.into_inner());
+                rows.iter().any(|r| !seen.contains_key(&r.id))
+            };
             if fresh || !woken || attempt == 7 {
                 break;
             }
@@ -194,22 +222,23 @@ async fn pump(db: DatabaseConnection, events: Events, wake: Arc<Notify>, start: 
         }
         let now = std::time::Instant::now();
         for row in rows {
-            if seen.insert(row.id, now).is_none() {
-                events.deliver(Arc::new(Delivered {
-                    id: row.id,
-                    channel: row.channel,
-                    kind: row.kind,
-                    payload: row.payload,
-                }));
-            }
+            events.deliver_once(Delivered {
+                id: row.id,
+                channel: row.channel,
+                kind: row.kind,
+                payload: row.payload,
+            });
         }
         // Rows seen more than 5 s ago cannot be preceded by a late commit any more.
-        while let Some((&id, &at)) = seen.first_key_value() {
-            if now.duration_since(at) > Duration::from_secs(5) {
-                floor = floor.max(id);
-                seen.remove(&id);
-            } else {
-                break;
+        {
+            let mut seen = events.seen.lock().unwrap_or_else(|e| e.into_inner());
+            while let Some((&id, &at)) = seen.first_key_value() {
+                if now.duration_since(at) > Duration::from_secs(5) {
+                    floor = floor.max(id);
+                    seen.remove(&id);
+                } else {
+                    break;
+                }
             }
         }
         if last_cleanup.elapsed() > Duration::from_secs(60) {

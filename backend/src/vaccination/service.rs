@@ -449,8 +449,8 @@ pub async fn record(
             if let Some(answer) = idempotency::replay(txn, &key, &principal, &fingerprint).await? {
                 return Ok(answer);
             }
-            let patient = match &req.patient {
-                PatientRef::Existing { id } => visible_patient(txn, actor, *id).await?,
+            let (patient, created) = match &req.patient {
+                PatientRef::Existing { id } => (visible_patient(txn, actor, *id).await?, false),
                 PatientRef::New(new) => {
                     let nir = Nir::parse_with(
                         new.nir.as_str(),
@@ -489,11 +489,12 @@ pub async fn record(
                     )
                     .exec_with_returning(txn)
                     .await?;
-                    if p.id != new_id {
+                    let created = p.id == new_id;
+                    if !created {
                         // Typed anew with the full NIR: the same person, whose file opens.
                         grant(txn, now, actor, p.id).await?;
                     }
-                    p
+                    (p, created)
                 }
             };
 
@@ -539,7 +540,12 @@ pub async fn record(
                                 && l.expires_on >= paris_day(at)
                         })
                         .ok_or(AppError::code(ErrorCode::LotUnusable))?;
-                    let history = injections_of(txn, patient.id).await?;
+                    // A person created by this very write has no earlier dose to read.
+                    let history = if created {
+                        Vec::new()
+                    } else {
+                        injections_of(txn, patient.id).await?
+                    };
                     let a = assess(&products, &history, product, patient.birth_date, at);
                     let unconfirmed: Vec<&str> = a
                         .warnings

@@ -31,6 +31,7 @@ use crate::{
     audit,
     entities::{session, write_guard},
     error::AppResult,
+    events::Delivered,
     state::AppState,
     statistics,
 };
@@ -228,17 +229,15 @@ impl Work {
     }
 
     /// Runs the reactions to the events emitted (audit trail, live events) in the same
-    /// transaction, commits, then wakes this process's live streams.
+    /// transaction, commits, then hands the live events to this process's streams.
     pub async fn commit(self) -> AppResult<()> {
         let state = self.state.clone();
         let sqlite = state.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
         // SQLite: this write holds the one write lock already; its events join the chain in
         // its own commit (no second transaction, no second fsync).
         let live = self.release(sqlite).await?;
-        if live {
-            // After the commit, not before: the pump then finds the rows at once.
-            state.events.wake();
-        }
+        // After the commit, not before; other instances read them from the table.
+        state.events.deliver_committed(live);
         if !sqlite {
             // PostgreSQL: the chain's lock is taken only now, by a sealing transaction shared
             // with the writes committing at the same time, never by the write itself.
@@ -248,10 +247,10 @@ impl Work {
     }
 
     /// Runs the reactions (and, with `seal`, links the audit events into the chain) and commits
-    /// this transaction (in a batch: releases the savepoint). True when live events were
-    /// written. On failure nothing of this write is kept.
-    async fn release(self, seal: bool) -> AppResult<bool> {
-        let mut live = false;
+    /// this transaction (in a batch: releases the savepoint). Returns the live events written,
+    /// to deliver once they are durable. On failure nothing of this write is kept.
+    async fn release(self, seal: bool) -> AppResult<Vec<Delivered>> {
+        let mut live = Vec::new();
         let reacted = match self.react(&mut live).await {
             Ok(()) if seal => audit::seal_in(&self.txn).await.map(|_| ()),
             other => other,
@@ -264,16 +263,17 @@ impl Work {
         Ok(live)
     }
 
-    async fn react(&self, live: &mut bool) -> AppResult<()> {
+    async fn react(&self, live: &mut Vec<Delivered>) -> AppResult<()> {
         for event in &self.events {
             audit::record(&self.txn, self.now, event.audit(&self.actor)).await?;
             count(&self.txn, event).await?;
             for notice in event.live(&self.actor) {
-                self.state
-                    .events
-                    .insert(&self.txn, self.now, notice.channel, &notice.event)
-                    .await?;
-                *live = true;
+                live.push(
+                    self.state
+                        .events
+                        .insert(&self.txn, self.now, notice.channel, &notice.event)
+                        .await?,
+                );
             }
         }
         Ok(())

@@ -65,11 +65,28 @@ pub struct Counts {
 }
 
 impl Writer {
-    /// Starts the writer task for this SQLite database.
+    /// Starts the writer for this SQLite database, on a thread of its own: a write is a dozen
+    /// statements, each a round trip to SQLite's worker thread, and on the shared runtime every
+    /// one of them would wait its turn behind the HTTP tasks.
     pub fn start(db: DatabaseConnection) -> Self {
         let (queue, incoming) = mpsc::unbounded_channel();
         let counts = Arc::new(Counts::default());
-        tokio::spawn(run(db, incoming, counts.clone()));
+        let batches = counts.clone();
+        let spawned = std::thread::Builder::new()
+            .name("vigie-writer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(run(db, incoming, batches)),
+                    // Without its runtime the writer stops: every write then fails, loudly.
+                    Err(e) => tracing::error!(error = %e, "writer runtime not started"),
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "writer thread not started");
+        }
         Self { queue, counts }
     }
 
@@ -162,7 +179,8 @@ async fn run(
 
 /// One batch: every write in its savepoint, one commit, then the answers. True when committed.
 async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
-    let wake = batch.first().map(|r| r.state.events.clone());
+    let streams = batch.first().map(|r| r.state.events.clone());
+    let mut live = Vec::new();
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
@@ -193,10 +211,13 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
         };
         let own_failure = if finished.kept {
             // Sealed once for the whole batch, below.
-            work.release(false)
-                .await
-                .err()
-                .map(|e| format!("write: {e}"))
+            match work.release(false).await {
+                Ok(events) => {
+                    live.extend(events);
+                    None
+                }
+                Err(e) => Some(format!("write: {e}")),
+            }
         } else {
             work.rollback().await;
             None
@@ -216,10 +237,11 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
     for (answer, own_failure) in answers {
         answer(own_failure.or_else(|| failed.clone()));
     }
+    // Durable now: the streams of this process hear it at once.
     if failed.is_none()
-        && let Some(events) = wake
+        && let Some(streams) = streams
     {
-        events.wake();
+        streams.deliver_committed(live);
     }
     failed.is_none()
 }
