@@ -724,6 +724,21 @@ fn check_reason(reason: &str) -> AppResult<String> {
     Ok(reason.to_owned())
 }
 
+/// The author's injection, still open to change, once its current version is kept.
+async fn revised(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: Uuid,
+    change: &str,
+    reason: &str,
+) -> AppResult<injection::Model> {
+    let row = correctable(txn, actor, now, id).await?;
+    let by = (principal_key(actor), actor.session_id);
+    keep_revision(txn, now, by, &row, change, reason).await?;
+    Ok(row)
+}
+
 pub async fn correct(
     state: &AppState,
     actor: &Actor,
@@ -735,16 +750,7 @@ pub async fn correct(
     crate::work::write(state, actor.acting(), move |work| {
         Box::pin(async move {
             let (txn, now, actor) = (work.db(), work.now(), &who);
-            let row = correctable(txn, actor, now, id).await?;
-            keep_revision(
-                txn,
-                now,
-                (principal_key(actor), actor.session_id),
-                &row,
-                "correction",
-                &reason,
-            )
-            .await?;
+            let row = revised(txn, now, actor, id, "correction", &reason).await?;
             let mut next = row.clone().into_active_model();
             if let Some(lot_id) = change.lot_id {
                 let at = change.administered_at.unwrap_or(row.administered_at);
@@ -801,16 +807,7 @@ pub async fn invalidate(
     crate::work::write(state, actor.acting(), move |work| {
         Box::pin(async move {
             let (txn, now, actor) = (work.db(), work.now(), &who);
-            let row = correctable(txn, actor, now, id).await?;
-            keep_revision(
-                txn,
-                now,
-                (principal_key(actor), actor.session_id),
-                &row,
-                "invalidation",
-                &reason,
-            )
-            .await?;
+            let row = revised(txn, now, actor, id, "invalidation", &reason).await?;
             let mut next = row.clone().into_active_model();
             next.status = Set(InjectionStatus::Invalidated);
             next.version = Set(row.version + 1);
