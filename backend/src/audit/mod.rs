@@ -264,7 +264,16 @@ impl Sealer {
         }
         // Every write numbered up to `upto` has committed: this seal sees its events.
         let upto = self.committed.load(Ordering::SeqCst);
-        seal(db).await?;
+        // Another instance's sealer may have taken them already (it seals every pending
+        // event): then there is nothing to lock the chain for.
+        let pending = audit_pending::Entity::find()
+            .limit(1)
+            .one(db)
+            .await?
+            .is_some();
+        if pending {
+            seal(db).await?;
+        }
         self.sealed.store(upto, Ordering::SeqCst);
         Ok(())
     }
