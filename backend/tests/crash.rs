@@ -412,7 +412,7 @@ async fn acknowledged_vaccinations_survive_a_kill() {
         .post_ok(
             &c,
             &format!("/api/structures/{structure_id}/lots"),
-            &json!({ "product_code": "comirnaty", "number": "CRASH1", "expires_on": "2099-12-31" }),
+            &json!({ "product_code": "comirnaty", "number": "CRASH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
         )
         .await;
 

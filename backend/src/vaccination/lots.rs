@@ -94,6 +94,16 @@ pub async fn create(
             "Ce lot est déjà périmé : il ne peut pas être ajouté.",
         ));
     }
+    // A vaccine keeps a few years at most: a later date is a typing error.
+    if today
+        .checked_add_months(chrono::Months::new(60))
+        .is_none_or(|limit| new.expires_on > limit)
+    {
+        return Err(AppError::with_message(
+            ErrorCode::InvalidInput,
+            "Date de péremption invraisemblable : plus de 5 ans après aujourd'hui.",
+        ));
+    }
     let product = vaccine_product::Entity::find()
         .filter(vaccine_product::Column::Code.eq(&new.product_code))
         .one(&state.db)

@@ -36,6 +36,53 @@ use crate::{
 
 /// Clock drift tolerated between a tablet and the server for "now".
 const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+/// The first day of the COVID-19 vaccination campaign in France (Paris time): nothing is
+/// recorded before it, so a backdated entry cannot stretch the open-data calendar either.
+const CAMPAIGN_START: NaiveDate = match NaiveDate::from_ymd_opt(2020, 12, 27) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+/// The oldest birth date taken as plausible.
+const OLDEST_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// An injection date: not in the future, not before the campaign, not before birth.
+fn check_injection_date(at: DateTime<Utc>, now: DateTime<Utc>, birth: NaiveDate) -> AppResult<()> {
+    if at > now + FUTURE_TOLERANCE {
+        return Err(invalid(
+            "La date d'injection ne peut pas être dans le futur.",
+        ));
+    }
+    let day = paris_day(at);
+    if day < CAMPAIGN_START {
+        return Err(invalid(
+            "La date d'injection ne peut pas précéder le début de la campagne de vaccination (27/12/2020).",
+        ));
+    }
+    if day < birth {
+        return Err(invalid(
+            "La date d'injection ne peut pas précéder la date de naissance.",
+        ));
+    }
+    Ok(())
+}
+
+/// A birth date: not in the future, not before 1900.
+fn check_birth_date(birth: NaiveDate, now: DateTime<Utc>) -> AppResult<()> {
+    if birth > paris_day(now) {
+        return Err(invalid(
+            "La date de naissance ne peut pas être dans le futur.",
+        ));
+    }
+    if birth < OLDEST_BIRTH {
+        return Err(invalid(
+            "Date de naissance invraisemblable : avant le 1er janvier 1900.",
+        ));
+    }
+    Ok(())
+}
 pub const ADVERSE_EFFECT_PORTAL: &str = "https://signalement.social-sante.gouv.fr/";
 
 fn invalid(message: impl Into<String>) -> AppError {
@@ -332,12 +379,15 @@ pub async fn preview(
             let p = visible_patient(db, actor, id).await?;
             (injections_of(db, p.id).await?, p.birth_date)
         }
-        None => (
-            Vec::new(),
-            req.birth_date
-                .ok_or_else(|| invalid("La date de naissance est nécessaire."))?,
-        ),
+        None => {
+            let birth = req
+                .birth_date
+                .ok_or_else(|| invalid("La date de naissance est nécessaire."))?;
+            check_birth_date(birth, state.now())?;
+            (Vec::new(), birth)
+        }
     };
+    check_injection_date(at, state.now(), birth)?;
     let products = catalogue(db).await?;
     let product = match &req.product_code {
         Some(code) => product_by_code(&products, code)?,
@@ -459,11 +509,7 @@ pub async fn record(
                             birth_date: Some(new.birth_date),
                         },
                     )?;
-                    if new.birth_date > paris_day(now) {
-                        return Err(invalid(
-                            "La date de naissance ne peut pas être dans le futur.",
-                        ));
-                    }
+                    check_birth_date(new.birth_date, now)?;
                     // One statement: of two writes for the same new person in parallel, the
                     // second gets the first one's row back (the NIR is unique; the conflict
                     // "updates" the NIR to itself so that the row is returned).
@@ -524,11 +570,7 @@ pub async fn record(
                     let at = input
                         .administered_at
                         .map_or(now, |t| chrono::SubsecRound::trunc_subsecs(t, 6));
-                    if at > now + FUTURE_TOLERANCE {
-                        return Err(invalid(
-                            "La date d'injection ne peut pas être dans le futur.",
-                        ));
-                    }
+                    check_injection_date(at, now, patient.birth_date)?;
                     // Read inside the write: a lot withdrawn a moment ago is not used.
                     let lot = vaccine_lot::Entity::find_by_id(input.lot_id)
                         .one(txn)
@@ -771,11 +813,12 @@ pub async fn correct(
                 next.site = Set(site);
             }
             if let Some(at) = change.administered_at {
-                if at > now + FUTURE_TOLERANCE {
-                    return Err(invalid(
-                        "La date d'injection ne peut pas être dans le futur.",
-                    ));
-                }
+                let birth = patient::Entity::find_by_id(row.patient_id)
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| AppError::internal("injection of an unknown patient"))?
+                    .birth_date;
+                check_injection_date(at, now, birth)?;
                 next.administered_at = Set(at);
             }
             next.version = Set(row.version + 1);

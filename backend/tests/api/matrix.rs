@@ -915,7 +915,7 @@ fn rows() -> Vec<Row> {
             |fx, s| {
                 (
                     format!("/api/structures/{}/lots", fx.pick(s, fx.s_a, fx.s_b)),
-                    json!({ "product_code": "spikevax", "number": "MX0001", "expires_on": "2099-01-01" }),
+                    json!({ "product_code": "spikevax", "number": "MX0001", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
                 )
             },
         ),

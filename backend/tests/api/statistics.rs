@@ -228,7 +228,7 @@ async fn run(ops: Vec<Op>) {
         h.app
             .post(
                 &format!("/api/structures/{}/lots", h.structure_id),
-                &json!({ "product_code": "jcovden", "number": "JN0001", "expires_on": "2099-12-31" }),
+                &json!({ "product_code": "jcovden", "number": "JN0001", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
             )
             .await,
     )

@@ -280,7 +280,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     let spikevax: LotView = ok_json(
         h.app.post(
             &format!("/api/structures/{}/lots", h.structure_id),
-            &json!({ "product_code": "spikevax", "number": "SPK1", "expires_on": "2099-01-01" }),
+            &json!({ "product_code": "spikevax", "number": "SPK1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
         )
         .await,
     )
@@ -616,4 +616,113 @@ async fn a_postponed_consultation_records_no_injection() {
     )
     .await;
     assert_eq!(err.code, ErrorCode::InvalidIdentifier);
+}
+
+/// A valid NIR for a woman born in this year and month (department 77).
+fn nir_born(year: i32, month: u32) -> String {
+    let body = format!("2{:02}{:02}77123456", year.rem_euclid(100), month);
+    let n: u64 = body.parse().expect("digits");
+    format!("{body}{:02}", 97 - n % 97)
+}
+
+#[tokio::test]
+async fn injection_and_birth_dates_stay_within_the_campaign_and_a_life() {
+    let h = hall().await;
+    let refused = |body: Value| {
+        let app = &h.app;
+        async move {
+            let err = api_error(
+                app.post("/api/vaccinations", &body).await,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+            assert_eq!(err.code, ErrorCode::InvalidInput);
+            err.message
+        }
+    };
+    let at = |when: &str| {
+        let mut body = first_dose(&h, Uuid::new_v4());
+        body["injection"]["administered_at"] = json!(when);
+        body
+    };
+    // Year 1, 1900, and the last second before the campaign (26 Dec 2020, 23:59:59 in Paris).
+    for when in [
+        "0001-01-01T10:00:00Z",
+        "1900-01-01T10:00:00Z",
+        "2020-12-26T22:59:59Z",
+    ] {
+        let message = refused(at(when)).await;
+        assert!(message.contains("27/12/2020"), "{when}: {message}");
+    }
+    // Year 9999: in the future.
+    assert!(refused(at("9999-12-31T10:00:00Z")).await.contains("futur"));
+    // Born 1899: not a plausible birth date; nothing written for any of these.
+    let mut old = first_dose(&h, Uuid::new_v4());
+    old["patient"]["birth_date"] = json!("1899-12-31");
+    old["patient"]["nir"] = json!(nir_born(1899, 12));
+    assert!(refused(old).await.contains("1900"));
+    let written = injection::Entity::find()
+        .count(&h.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(written, 0);
+    // The first minute of the campaign, in Paris time, is accepted.
+    let first: VaccinationRecorded = ok_json(
+        h.app
+            .post("/api/vaccinations", &at("2020-12-26T23:00:00Z"))
+            .await,
+    )
+    .await;
+    let view = first.injection.expect("an injection");
+    assert_eq!(
+        view.administered_at.to_rfc3339(),
+        "2020-12-26T23:00:00+00:00"
+    );
+    // Born on 1 January 1900: accepted.
+    let mut oldest = first_dose(&h, Uuid::new_v4());
+    oldest["patient"]["birth_date"] = json!("1900-01-01");
+    oldest["patient"]["nir"] = json!(nir_born(1900, 1));
+    let recorded: VaccinationRecorded =
+        ok_json(h.app.post("/api/vaccinations", &oldest).await).await;
+    assert!(recorded.injection.is_some());
+}
+
+#[tokio::test]
+async fn a_lot_expires_within_five_years() {
+    let h = hall().await;
+    let path = format!("/api/structures/{}/lots", h.structure_id);
+    let today = h
+        .app
+        .state
+        .now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let five_years = today
+        .checked_add_months(chrono::Months::new(60))
+        .expect("date");
+    for (number, expires_on, ok) in [
+        ("LOIN-1", five_years + Duration::days(1), false),
+        (
+            "LOIN-2",
+            NaiveDate::from_ymd_opt(9999, 12, 31).expect("date"),
+            false,
+        ),
+        ("LOIN-3", five_years, true),
+    ] {
+        let r = h
+            .app
+            .post(
+                &path,
+                &json!({ "product_code": "comirnaty", "number": number, "expires_on": expires_on }),
+            )
+            .await;
+        if ok {
+            let lot: LotView = ok_json(r).await;
+            assert_eq!(lot.expires_on, expires_on);
+        } else {
+            let err = api_error(r, StatusCode::BAD_REQUEST).await;
+            assert_eq!(err.code, ErrorCode::InvalidInput);
+            assert!(err.message.contains("5 ans"), "{}", err.message);
+        }
+    }
 }
