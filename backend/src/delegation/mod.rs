@@ -79,6 +79,20 @@ pub async fn end_sessions(
 }
 
 /// Trims a name-like field; a French message when empty or too long.
+/// A name or a role, shown on every screen and mail that names the person: `text_field`, and
+/// no invisible or control character.
+pub(crate) fn name_field(value: &str, label: &str, max: usize) -> AppResult<String> {
+    if vigie_shared::text::has_hidden_characters(value) {
+        return Err(AppError::with_message(
+            ErrorCode::InvalidInput,
+            format!(
+                "{label} : caractère invisible ou de contrôle refusé (retour à la ligne, caractère de direction, espace de largeur nulle…)."
+            ),
+        ));
+    }
+    text_field(value, label, max)
+}
+
 pub(crate) fn text_field(value: &str, label: &str, max: usize) -> AppResult<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max {

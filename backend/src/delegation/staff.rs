@@ -12,7 +12,7 @@ use vigie_shared::{
     api::delegation::{StaffDeclaration, StaffEnrolment, StaffView},
 };
 
-use super::{end_sessions, structures, text_field};
+use super::{end_sessions, name_field, structures};
 use crate::work::{Actor, DomainEvent, SessionEnd, Work};
 use crate::{
     auth::{session::Principal, tokens},
@@ -110,9 +110,9 @@ pub async fn declare(
 ) -> AppResult<StaffEnrolment> {
     let now = state.now();
     structures::managed(&state.db, principal, structure_id).await?;
-    let first_name = text_field(&body.first_name, "Prénom", 60)?;
-    let last_name = text_field(&body.last_name, "Nom", 60)?;
-    let role = text_field(&body.role, "Fonction", 60)?;
+    let first_name = name_field(&body.first_name, "Prénom", 60)?;
+    let last_name = name_field(&body.last_name, "Nom", 60)?;
+    let role = name_field(&body.role, "Fonction", 60)?;
     let existing = staff_member::Entity::find()
         .filter(staff_member::Column::StructureId.eq(structure_id))
         .filter(staff_member::Column::CpeNumber.eq(body.cpe_number.as_str()))

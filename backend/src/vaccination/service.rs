@@ -123,6 +123,11 @@ fn check_department(d: &str) -> AppResult<String> {
 }
 
 fn clean_name(name: &str, what: &str) -> AppResult<String> {
+    if vigie_shared::text::has_hidden_characters(name) {
+        return Err(invalid(format!(
+            "{what} : caractère invisible ou de contrôle refusé (retour à la ligne, caractère de direction, espace de largeur nulle…)."
+        )));
+    }
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > 100 {
         return Err(invalid(format!("{what} : entre 1 et 100 caractères.")));

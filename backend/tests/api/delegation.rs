@@ -629,6 +629,24 @@ async fn a_professional_named_manager_manages_staff_with_a_passkey() {
     let managed: Vec<StructureDetails> = ok_json(s.app.get("/api/structures/managed").await).await;
     assert_eq!(managed.len(), 1);
     assert!(managed[0].can_manage);
+    // A name that would print reversed on the supervision screen and in mails: refused, and
+    // nothing declared (the same person is declared just after).
+    let e = api_error(
+        s.app
+            .post(
+                &path,
+                &json!({ "cpe_number": "3005556667", "first_name": "Inès", "last_name": "\u{202E}aicraG", "role": "Secrétaire" }),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(
+        e.message.starts_with("Nom : caractère invisible"),
+        "{}",
+        e.message
+    );
     let declared: StaffEnrolment = ok_json(
         s.app
             .post(

@@ -726,3 +726,48 @@ async fn a_lot_expires_within_five_years() {
         }
     }
 }
+
+#[tokio::test]
+async fn patient_names_refuse_invisible_and_control_characters() {
+    let h = hall().await;
+    for (field, name) in [
+        ("family_name", "\u{202E}dnaruD"),
+        ("family_name", "Dur\u{0}and"),
+        ("given_names", "Ca\u{200B}mille"),
+        ("given_names", "Camille\nJeanne"),
+    ] {
+        let mut body = first_dose(&h, Uuid::new_v4());
+        body["patient"][field] = json!(name);
+        let err = api_error(
+            h.app.post("/api/vaccinations", &body).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert!(
+            err.message.contains("caractère invisible"),
+            "{name:?}: {}",
+            err.message
+        );
+    }
+    assert_eq!(
+        injection::Entity::find()
+            .count(&h.app.state.db)
+            .await
+            .expect("count"),
+        0
+    );
+    // Accents, apostrophes and hyphens are names.
+    let mut body = first_dose(&h, Uuid::new_v4());
+    body["patient"]["family_name"] = json!("N'Diaye-Lefèvre");
+    body["patient"]["given_names"] = json!("Élodie Françoise");
+    let recorded: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    let file: PatientFile = ok_json(
+        h.app
+            .get(&format!("/api/patients/{}", recorded.patient_id))
+            .await,
+    )
+    .await;
+    assert_eq!(file.family_name, "N'DIAYE-LEFÈVRE");
+    assert_eq!(file.given_names, "Élodie Françoise");
+}
