@@ -582,26 +582,14 @@ impl DomainEvent {
             Self::VaccinationRecorded {
                 delegated: Some(entry),
                 ..
-            } => actor
-                .authority
-                .map(|p| {
-                    notice(
-                        events::supervision_channel(p),
-                        LiveEvent::DelegatedEntry(entry.as_ref().clone()),
-                    )
-                })
+            } => supervision(actor, LiveEvent::DelegatedEntry(entry.as_ref().clone()))
                 .into_iter()
                 .collect(),
-            Self::DelegatedSessionOpened { view, .. } => actor
-                .authority
-                .map(|p| {
-                    notice(
-                        events::supervision_channel(p),
-                        LiveEvent::DelegatedSession(view.as_ref().clone()),
-                    )
-                })
-                .into_iter()
-                .collect(),
+            Self::DelegatedSessionOpened { view, .. } => {
+                supervision(actor, LiveEvent::DelegatedSession(view.as_ref().clone()))
+                    .into_iter()
+                    .collect()
+            }
             Self::DelegatedEntryContested {
                 entry,
                 typed_in,
@@ -611,17 +599,22 @@ impl DomainEvent {
                     events::session_channel(*typed_in),
                     LiveEvent::EntryContested(told.clone()),
                 )];
-                if let Some(p) = actor.authority {
-                    out.push(notice(
-                        events::supervision_channel(p),
-                        LiveEvent::DelegatedEntry(entry.as_ref().clone()),
-                    ));
-                }
+                out.extend(supervision(
+                    actor,
+                    LiveEvent::DelegatedEntry(entry.as_ref().clone()),
+                ));
                 out
             }
             _ => Vec::new(),
         }
     }
+}
+
+/// For the supervision screens of the professional whose authority the work acts under.
+fn supervision(actor: &Actor, event: LiveEvent) -> Option<LiveNotice> {
+    actor
+        .authority
+        .map(|p| notice(events::supervision_channel(p), event))
 }
 
 /// The terminal that asked and the phone that was asked both follow the request.

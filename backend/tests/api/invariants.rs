@@ -136,6 +136,26 @@ async fn chain_intact(app: &TestApp) {
     ));
 }
 
+/// N posts to `path` at once, the i-th with `body(i)`, spread over the instances round robin,
+/// all with the same client (its cookies).
+async fn post_spread(
+    client: &reqwest::Client,
+    urls: &[Url],
+    path: &str,
+    body: impl Fn(usize) -> Value,
+) -> Vec<Answer> {
+    fire(
+        (0..N)
+            .map(|i| {
+                let url = pick(urls, i).join(path).expect("url");
+                let (client, body) = (client.clone(), body(i));
+                async move { client.post(url).json(&body).send().await.expect("request") }
+            })
+            .collect(),
+    )
+    .await
+}
+
 /// The i-th of the instances, round robin.
 fn pick(urls: &[Url], i: usize) -> &Url {
     &urls[i % urls.len()]
@@ -754,17 +774,7 @@ async fn one_idempotency_key_sent_fifty_times_at_once_writes_one_act() {
     let h = hall().await;
     let urls = h.app.instances().await;
     let body = first_dose(&h, Uuid::new_v4());
-    let client = h.app.client.clone();
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let url = pick(&urls, i).join("/api/vaccinations").expect("url");
-                let (client, body) = (client.clone(), body.clone());
-                async move { client.post(url).json(&body).send().await.expect("request") }
-            })
-            .collect(),
-    )
-    .await;
+    let answers = post_spread(&h.app.client, &urls, "/api/vaccinations", |_| body.clone()).await;
     assert_eq!(tally(&answers), expect(&[(StatusCode::OK, None, N)]));
     assert!(
         answers.iter().all(|a| a.body == answers[0].body),
@@ -791,22 +801,15 @@ async fn refused_writes_roll_back_alone_and_the_others_of_their_batch_commit() {
     let h = hall().await;
     let urls = h.app.instances().await;
     let before = h.app.state.writer.as_ref().map(|w| w.counts());
-    let client = h.app.client.clone();
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let mut body = first_dose(&h, Uuid::new_v4());
-                body["patient"]["nir"] = json!(nir(i + 1));
-                if i % 2 == 0 {
-                    // Another lot id: refused as unusable, inside the batch.
-                    body["injection"]["lot_id"] = json!(Uuid::new_v4());
-                }
-                let url = pick(&urls, i).join("/api/vaccinations").expect("url");
-                let client = client.clone();
-                async move { client.post(url).json(&body).send().await.expect("request") }
-            })
-            .collect(),
-    )
+    let answers = post_spread(&h.app.client, &urls, "/api/vaccinations", |i| {
+        let mut body = first_dose(&h, Uuid::new_v4());
+        body["patient"]["nir"] = json!(nir(i + 1));
+        if i % 2 == 0 {
+            // Another lot id: refused as unusable, inside the batch.
+            body["injection"]["lot_id"] = json!(Uuid::new_v4());
+        }
+        body
+    })
     .await;
     assert_eq!(
         tally(&answers),
@@ -911,17 +914,7 @@ async fn one_lot_registered_fifty_times_at_once_exists_once() {
     let expires_on = h.app.state.now().date_naive() + Duration::days(100);
     let body =
         json!({ "product_code": "comirnaty", "number": "PAR-0050", "expires_on": expires_on });
-    let client = h.app.client.clone();
-    let answers = fire(
-        (0..N)
-            .map(|i| {
-                let url = pick(&urls, i).join(&path).expect("url");
-                let (client, body) = (client.clone(), body.clone());
-                async move { client.post(url).json(&body).send().await.expect("request") }
-            })
-            .collect(),
-    )
-    .await;
+    let answers = post_spread(&h.app.client, &urls, &path, |_| body.clone()).await;
     assert_eq!(
         tally(&answers),
         expect(&[
