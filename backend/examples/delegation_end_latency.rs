@@ -49,6 +49,8 @@ async fn instance(
     settings.database_url = SecretString::from(url.to_owned());
     settings.dist_dir = dir.join("none");
     settings.log = "error".into();
+    // Every tablet of the benchmark connects from loopback.
+    settings.streams_per_address = usize::MAX;
     let app = Application::build(settings).await?;
     let base = app.public_url().clone();
     let state = app.state.clone();

@@ -34,6 +34,9 @@ pub struct Settings {
     /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
     /// hall shares one address: size it to the hall).
     pub push_requests_per_ip_per_10_min: u64,
+    /// Live event streams one client address may hold open on one instance (a hall's tablets
+    /// and phones share one address).
+    pub streams_per_address: usize,
     /// Lets tests move the server clock (`/api/testing/clock`). Never on in production.
     pub testing: bool,
 }
@@ -81,6 +84,7 @@ impl Default for Settings {
             log: "info,sqlx=warn,sea_orm=warn".into(),
             mail: crate::mail::MailSettings::default(),
             push_requests_per_ip_per_10_min: 60,
+            streams_per_address: 256,
             session: SessionSettings {
                 idle_minutes: 60,
                 absolute_minutes: 240,

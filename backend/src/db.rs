@@ -25,6 +25,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
+    if url.starts_with("sqlite") {
+        // A SQLite connection is a file handle: nothing on the way can drop it, so a ping
+        // before each query (sqlx's default) is a wasted round trip to its worker thread.
+        options.test_before_acquire(false);
+    } else {
+        // Only a connection idle long enough for a server or proxy to have dropped it.
+        options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+    }
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
     crate::vaccination::catalogue::seed(&db).await?;

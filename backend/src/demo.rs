@@ -211,6 +211,8 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         must_change_password: Set(false),
         failed_attempts: Set(0),
         locked_until: Set(None),
+        factor_failures: Set(0),
+        factor_window_start: Set(None),
         created_at: Set(now),
     })
     .on_conflict_do_nothing_on([structure_account::Column::Identifier])

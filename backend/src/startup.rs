@@ -58,7 +58,9 @@ impl Application {
         tokio::spawn(crate::mail::run_sender(db.clone(), settings.mail.clone()));
         let writer = (db.get_database_backend() == sea_orm::DbBackend::Sqlite)
             .then(|| crate::work::Writer::start(db.clone()));
+        let catalogue = Arc::new(crate::injections::catalogue(&db).await?);
         let state = AppState {
+            catalogue,
             sealer: Arc::default(),
             writer,
             events,

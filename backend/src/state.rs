@@ -19,6 +19,9 @@ pub struct AppState {
     pub sealer: Arc<crate::audit::Sealer>,
     /// SQLite's group-commit writer (`None` on PostgreSQL).
     pub writer: Option<crate::work::Writer>,
+    /// The vaccine products, read once at start: the catalogue is fixed by the release
+    /// (seeded at start), and a write reads it without a query.
+    pub catalogue: Arc<crate::injections::Catalogue>,
     /// The key that signs EU Digital COVID Certificates.
     pub dcc: Arc<crate::certificates::dcc::SigningMaterial>,
 }

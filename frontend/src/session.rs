@@ -248,6 +248,13 @@ impl SessionContext {
     /// The server closed this session (live event): out at once, and the header says why; a
     /// delegated session also locks the screen, saying why.
     fn ended_elsewhere(self, ended: &SessionEnded) {
+        // Signed out by hand (here or in another tab of this session): nothing to explain.
+        if ended.reason.as_deref() == Some("logout") {
+            if self.is_signed_in_untracked() {
+                self.signed_out(None);
+            }
+            return;
+        }
         let lock = self
             .current
             .with_untracked(|current| current.as_ref().and_then(|s| lock_notice(s, ended)));

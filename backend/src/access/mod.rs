@@ -17,7 +17,7 @@ use vigie_shared::ErrorCode;
 use crate::{
     auth::session::{self, Authenticated, Principal},
     entities::{
-        consultation, delegation, injection, patient_access, practice, staff_member,
+        consultation, delegation, injection, patient_access, practice, staff_member, structure,
         structure_manager,
     },
     error::AppResult,
@@ -116,6 +116,30 @@ pub async fn structures_of(
         .into_tuple::<Uuid>()
         .all(db)
         .await?)
+}
+
+/// The structure `id`, if the actor works there (the delegated session's one, or one where the
+/// professional practises); `None` otherwise.
+pub async fn structure_worked_in(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<Option<structure::Model>> {
+    let found = structure::Entity::find_by_id(id);
+    let found = match actor.structure_scope {
+        Some(scope) if scope != id => return Ok(None),
+        Some(_) => found,
+        None => found.filter(
+            structure::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(practice::Column::StructureId)
+                    .from(practice::Entity)
+                    .and_where(practice::Column::ProfessionalId.eq(actor.professional_id))
+                    .to_owned(),
+            ),
+        ),
+    };
+    Ok(found.one(db).await?)
 }
 
 pub async fn can_see(

@@ -11,8 +11,8 @@ use rand::Rng;
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Condition, Expr, ExprTrait},
 };
 use subtle::ConstantTimeEq;
@@ -104,6 +104,8 @@ pub async fn create(
         must_change_password: Set(new.must_change_password),
         failed_attempts: Set(0),
         locked_until: Set(None),
+        factor_failures: Set(0),
+        factor_window_start: Set(None),
         created_at: Set(now),
     };
     Ok(row.insert(db).await?)
@@ -164,6 +166,23 @@ pub async fn sign_in(
         });
         work.commit().await?;
         return Err(invalid_credentials());
+    }
+    // One SMS per password sign-in, `SMS_PER_HOUR` an hour. Counted under the account row's
+    // lock just taken (the update above), so parallel sign-ins count one after the other.
+    let sent = session_row::Entity::find()
+        .filter(session_row::Column::AccountId.eq(account.id))
+        .filter(session_row::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .count(work.db())
+        .await?;
+    if sent >= SMS_PER_HOUR {
+        work.emit(DomainEvent::SmsCapReached {
+            account: account.id,
+        });
+        work.commit().await?;
+        return Err(AppError::with_message(
+            ErrorCode::RateLimited,
+            "Trop de codes SMS envoyés pour ce compte : réessayez dans une heure.",
+        ));
     }
     let txn = work.db();
     let opened = session::open_for(
@@ -329,8 +348,17 @@ pub async fn second_factor(
         work.commit().await?;
         return Err(second_factor_over());
     }
+    // One of the account's day of codes, across all its sessions (a new sign-in brings fresh
+    // tries for its session, not for the account). Taken first: the account row is locked
+    // before any of its sessions' rows, in every write that takes both.
+    if !spend_account_code(&work, account.id).await? {
+        work.end_session(row, SessionEnd::SecondFactorFailed)
+            .await?;
+        work.commit().await?;
+        return Err(factor_locked());
+    }
     // Every code checked spends one attempt first, in one statement: parallel guesses get no
-    // more checks than the limit.
+    // more checks than the limit (refused here, the account's try is not spent: rolled back).
     let spent = work
         .take_attempt(
             session_row::Entity::update_many()
@@ -349,6 +377,11 @@ pub async fn second_factor(
     let expected = row.factor_code_hash.clone().unwrap_or_default();
     let given = code_hash(row.id, code.trim());
     if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        if let Some(failures) = account_codes_spent(&work, account.id).await? {
+            lock_for_codes(&mut work, &account, failures).await?;
+            work.commit().await?;
+            return Err(factor_locked());
+        }
         let attempts = session_row::Entity::find_by_id(row.id)
             .one(work.db())
             .await?
@@ -377,6 +410,16 @@ pub async fn second_factor(
             ),
         )));
     }
+    // The right code: the try it spent on the account is given back.
+    structure_account::Entity::update_many()
+        .col_expr(
+            structure_account::Column::FactorFailures,
+            Expr::col(structure_account::Column::FactorFailures).sub(1),
+        )
+        .filter(structure_account::Column::Id.eq(account.id))
+        .filter(structure_account::Column::FactorFailures.gt(0))
+        .exec(work.db())
+        .await?;
     let next = if password_due(&state.settings, now, &account) {
         SessionStage::PasswordChange
     } else {
@@ -423,6 +466,122 @@ pub async fn second_factor(
     let mut current = current;
     current.session.stage = next;
     Ok((token, current.state()))
+}
+
+/// Wrong SMS codes one account may get in a day, across its sessions.
+pub const ACCOUNT_CODES_PER_DAY: i32 = 10;
+/// Password sign-ins (each sends an SMS) one account may make in an hour.
+pub const SMS_PER_HOUR: u64 = 5;
+
+/// The day window of an account's codes restarts when it is over.
+fn window_over(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(structure_account::Column::FactorWindowStart.is_null())
+        .add(structure_account::Column::FactorWindowStart.lte(now - Duration::days(1)))
+}
+
+/// Spends one of the account's day of codes, in one statement (which also holds the account
+/// row until commit: parallel codes for one account are checked one after the other). False
+/// when the day's codes are spent.
+async fn spend_account_code(work: &Work, account: Uuid) -> AppResult<bool> {
+    let now = work.now();
+    let spent = structure_account::Entity::update_many()
+        .col_expr(
+            structure_account::Column::FactorFailures,
+            Expr::case(window_over(now), 1)
+                .finally(Expr::col(structure_account::Column::FactorFailures).add(1))
+                .into(),
+        )
+        .col_expr(
+            structure_account::Column::FactorWindowStart,
+            Expr::case(window_over(now), Expr::value(now))
+                .finally(Expr::col(structure_account::Column::FactorWindowStart))
+                .into(),
+        )
+        .filter(structure_account::Column::Id.eq(account))
+        .filter(
+            Condition::any()
+                .add(window_over(now))
+                .add(structure_account::Column::FactorFailures.lt(ACCOUNT_CODES_PER_DAY)),
+        )
+        .exec(work.db())
+        .await?;
+    Ok(spent.rows_affected == 1)
+}
+
+/// After a wrong code: `Some(failures)` when that code used up the account's day.
+async fn account_codes_spent(work: &Work, account: Uuid) -> AppResult<Option<i32>> {
+    let failures = structure_account::Entity::find_by_id(account)
+        .one(work.db())
+        .await?
+        .ok_or_else(|| AppError::internal("account vanished"))?
+        .factor_failures;
+    Ok((failures >= ACCOUNT_CODES_PER_DAY).then_some(failures))
+}
+
+/// The account's day of codes is spent: locked for a day (the password alone opens nothing),
+/// every sign-in waiting for a code ends, the account's owner is mailed, the security officers
+/// get an incident.
+async fn lock_for_codes(
+    work: &mut Work,
+    account: &structure_account::Model,
+    failures: i32,
+) -> AppResult<()> {
+    let now = work.now();
+    structure_account::Entity::update_many()
+        .col_expr(
+            structure_account::Column::LockedUntil,
+            Expr::value(Some(now + Duration::days(1))),
+        )
+        .filter(structure_account::Column::Id.eq(account.id))
+        .exec(work.db())
+        .await?;
+    let waiting = session_row::Entity::find()
+        .filter(session_row::Column::AccountId.eq(account.id))
+        .filter(session_row::Column::EndedAt.is_null())
+        .filter(session_row::Column::Stage.eq(session::stage_name(SessionStage::SecondFactor)))
+        .all(work.db())
+        .await?;
+    for s in &waiting {
+        work.end_session(s, SessionEnd::SecondFactorFailed).await?;
+    }
+    let incident = crate::incident::open(
+        work.db(),
+        now,
+        crate::incident::Concerning::Account(account.id),
+        None,
+        "second_factor_brute_force",
+    )
+    .await?;
+    mail::queue_to(
+        work.db(),
+        now,
+        &account.email,
+        "Vigie : compte bloqué après des codes SMS erronés",
+        &format!(
+            "Bonjour,\n\n{failures} codes SMS erronés ont été saisis en moins de 24 heures pour le \
+             compte {identifier} ({name}). Le compte est bloqué 24 heures et l'équipe de \
+             sécurité de Vigie est prévenue.\n\nSi ce n'était pas vous, quelqu'un connaît le \
+             mot de passe : changez-le dès le déblocage.\n",
+            identifier = account.identifier,
+            name = account.display_name,
+        ),
+    )
+    .await?;
+    work.emit(DomainEvent::SecondFactorLocked {
+        account: account.id,
+        failures,
+        incident,
+    });
+    Ok(())
+}
+
+fn factor_locked() -> AppError {
+    AppError::Api(ApiError::new(
+        ErrorCode::SessionExpired,
+        "Trop de codes erronés pour ce compte aujourd'hui : il est bloqué 24 heures et son \
+         responsable est prévenu par courriel.",
+    ))
 }
 
 fn second_factor_over() -> AppError {
@@ -512,6 +671,16 @@ pub async fn change_password(
         .filter(session_row::Column::Id.eq(current.session.id))
         .exec(txn)
         .await?;
+    // Whoever else held the old password is out: every other session of the account ends.
+    let others = session_row::Entity::find()
+        .filter(session_row::Column::AccountId.eq(account.id))
+        .filter(session_row::Column::EndedAt.is_null())
+        .filter(session_row::Column::Id.ne(current.session.id))
+        .all(txn)
+        .await?;
+    for other in &others {
+        work.end_session(other, SessionEnd::PasswordChanged).await?;
+    }
     work.emit(DomainEvent::PasswordChanged);
     work.commit().await?;
     let mut current = current;

@@ -2,6 +2,7 @@
 //! 'pending'`), so two instances, or a phone and a terminal, can never both decide a request;
 //! the audit event and the live event are written in the same transaction.
 
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -293,6 +294,18 @@ pub async fn cancel(
     Ok(view(&load(&state.db, id).await?))
 }
 
+/// An approved request is claimed by its terminal at once (it hears the approval live): within
+/// the request's lifetime, or `CLAIM_AFTER_APPROVAL` after an approval given at its very end.
+/// Later it is refused: an approval is not a ticket to keep.
+const CLAIM_AFTER_APPROVAL: chrono::Duration = chrono::Duration::seconds(30);
+
+fn claimable(now: DateTime<Utc>) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::ExprTrait;
+    approval_request::Column::ExpiresAt
+        .gt(now)
+        .or(approval_request::Column::DecidedAt.gt(now - CLAIM_AFTER_APPROVAL))
+}
+
 /// Terminal: turns an approved request into a session on this terminal, once. A delegated
 /// request instead upgrades the staff member's session that asked (new cookie, both identities).
 pub async fn claim(
@@ -317,6 +330,7 @@ pub async fn claim(
         .col_expr(approval_request::Column::Claimed, Expr::value(true))
         .filter(approval_request::Column::Id.eq(id))
         .filter(approval_request::Column::Claimed.eq(false))
+        .filter(claimable(now))
         .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -411,6 +425,7 @@ async fn claim_delegated(
         )
         .filter(approval_request::Column::Id.eq(row.id))
         .filter(approval_request::Column::Claimed.eq(false))
+        .filter(claimable(work.now()))
         .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -655,7 +670,14 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
         }
     }
     let until = limits::freeze_for_report(work.db(), now, &row.national_id).await?;
-    let incident_id = incident::open(work.db(), now, p.id, Some(id), "push_fraud_report").await?;
+    let incident_id = incident::open(
+        work.db(),
+        now,
+        incident::Concerning::Professional(p.id),
+        Some(id),
+        "push_fraud_report",
+    )
+    .await?;
     work.emit(DomainEvent::ApprovalMoved {
         approval: id,
         professional: row.professional_id,

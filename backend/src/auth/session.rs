@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
+    QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 use vigie_shared::{
@@ -331,7 +332,13 @@ pub fn display_name(p: &professional::Model) -> String {
     format!("{civility}{} {}", p.first_name, p.last_name)
 }
 
-async fn principal_of(state: &AppState, row: &session::Model) -> AppResult<Option<Principal>> {
+/// Who the session belongs to; `signed_in` is the professional read with the session (a
+/// professional's session, the busiest kind, costs no second query).
+async fn principal_of(
+    state: &AppState,
+    row: &session::Model,
+    signed_in: Option<professional::Model>,
+) -> AppResult<Option<Principal>> {
     if let Some(id) = row.account_id {
         let Some(account) = structure_account::Entity::find_by_id(id)
             .one(&state.db)
@@ -363,9 +370,8 @@ async fn principal_of(state: &AppState, row: &session::Model) -> AppResult<Optio
         };
         let authority = match row.professional_id {
             Some(p) => Some(
-                professional::Entity::find_by_id(p)
-                    .one(&state.db)
-                    .await?
+                signed_in
+                    .filter(|a| a.id == p)
                     .ok_or(AppError::code(ErrorCode::Unauthenticated))?,
             ),
             None => None,
@@ -376,12 +382,8 @@ async fn principal_of(state: &AppState, row: &session::Model) -> AppResult<Optio
             authority,
         }));
     }
-    let Some(id) = row.professional_id else {
-        return Ok(None);
-    };
-    Ok(professional::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
+    Ok(signed_in
+        .filter(|p| row.professional_id == Some(p.id))
         .map(Principal::Professional))
 }
 
@@ -389,11 +391,20 @@ async fn principal_of(state: &AppState, row: &session::Model) -> AppResult<Optio
 pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> AppResult<Current> {
     let token = token_from(headers).ok_or(AppError::code(ErrorCode::Unauthenticated))?;
     let now = state.now();
+    // The session and, for a professional's, the professional: one query.
     let found = session::Entity::find()
         .filter(session::Column::TokenHash.eq(tokens::hash(&token)))
+        .select_also(professional::Entity)
+        .join(
+            JoinType::LeftJoin,
+            session::Entity::belongs_to(professional::Entity)
+                .from(session::Column::ProfessionalId)
+                .to(professional::Column::Id)
+                .into(),
+        )
         .one(&state.db)
         .await?;
-    let Some(row) = found else {
+    let Some((row, signed_in)) = found else {
         return Err(ErrorCode::Unauthenticated.into());
     };
     if row.ended_at.is_some() {
@@ -403,7 +414,7 @@ pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> Ap
         end(&state.db, now, row.id).await?;
         return Err(ErrorCode::SessionExpired.into());
     }
-    let Some(principal) = principal_of(state, &row).await? else {
+    let Some(principal) = principal_of(state, &row, signed_in).await? else {
         return Err(ErrorCode::Unauthenticated.into());
     };
     // Activity is written at most every TOUCH_EVERY per session: a busy tablet's requests do

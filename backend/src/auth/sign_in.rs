@@ -87,8 +87,12 @@ pub async fn opened(
     .await
 }
 
+/// How long the sign-in mail's "Ce n'est pas moi" link works: long enough for a mail read the
+/// next week, not a token that lives forever in a mailbox.
+pub const REPORT_VALID: chrono::Duration = chrono::Duration::days(7);
+
 /// The sign-in mail's "Ce n'est pas moi": ends that session, freezes push sign-in for 24 h,
-/// opens an incident. Asking twice changes nothing more.
+/// opens an incident. Asking twice changes nothing more; after `REPORT_VALID` the link is dead.
 pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
     let row = session_row::Entity::find()
         .filter(session_row::Column::ReportTokenHash.eq(tokens::hash(token)))
@@ -114,6 +118,7 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
         )
         .filter(session_row::Column::Id.eq(row.id))
         .filter(session_row::Column::ReportTokenHash.is_not_null())
+        .filter(session_row::Column::CreatedAt.gt(now - REPORT_VALID))
         .exec(work.db())
         .await?;
     if consumed.rows_affected != 1 {
@@ -123,7 +128,7 @@ pub async fn report(state: &AppState, token: &str) -> AppResult<()> {
     let incident = incident::open(
         work.db(),
         now,
-        professional.id,
+        incident::Concerning::Professional(professional.id),
         None,
         "session_fraud_report",
     )

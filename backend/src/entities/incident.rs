@@ -5,7 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub professional_id: Uuid,
+    /// Whom it concerns: a professional, or a structure account.
+    pub professional_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
     pub approval_id: Option<Uuid>,
     pub kind: String,
     pub opened_at: DateTimeUtc,

@@ -19,6 +19,9 @@ pub struct Model {
     pub must_change_password: bool,
     pub failed_attempts: i32,
     pub locked_until: Option<DateTimeUtc>,
+    /// Wrong SMS codes since `factor_window_start`, across the account's sessions.
+    pub factor_failures: i32,
+    pub factor_window_start: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -43,6 +43,28 @@ pub struct Events {
     /// Events already handed out, and when: an event committed here is delivered at once by the
     /// write, and the pump, reading it back, must not deliver it twice.
     seen: Arc<Mutex<BTreeMap<i64, std::time::Instant>>>,
+    /// Streams open in this process per holder (a session, a terminal, a client address).
+    open: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// A stream's places under its caps, given back when the stream closes.
+pub struct Slot {
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    keys: Vec<String>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        for k in &self.keys {
+            if let Some(n) = open.get_mut(k) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(k);
+                }
+            }
+        }
+    }
 }
 
 /// Channel names: who listens to what.
@@ -61,6 +83,26 @@ pub fn supervision_channel(professional_id: uuid::Uuid) -> String {
 }
 
 impl Events {
+    /// A place for one more stream under every cap `(holder, most)`, all taken or none (in one
+    /// critical section: parallel openings cannot overshoot). `None` when a cap is reached.
+    /// The caps protect this process's memory: each instance counts its own streams.
+    pub fn open_slot(&self, caps: &[(String, usize)]) -> Option<Slot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if caps
+            .iter()
+            .any(|(k, most)| open.get(k).copied().unwrap_or(0) >= *most)
+        {
+            return None;
+        }
+        for (k, _) in caps {
+            *open.entry(k.clone()).or_default() += 1;
+        }
+        Some(Slot {
+            open: self.open.clone(),
+            keys: caps.iter().map(|(k, _)| k.clone()).collect(),
+        })
+    }
+
     /// The events of these channels, from now on.
     pub fn subscribe(&self, channels: &[String]) -> mpsc::UnboundedReceiver<Arc<Delivered>> {
         let (inbox, events) = mpsc::unbounded_channel();
@@ -152,6 +194,7 @@ impl Events {
         let events = Self {
             routes: Arc::default(),
             seen: Arc::default(),
+            open: Arc::default(),
         };
         let start = live_event::Entity::find()
             .order_by_desc(live_event::Column::Id)

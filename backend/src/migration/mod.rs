@@ -12,6 +12,7 @@ mod m20261123_000006_delegation;
 mod m20261129_000007_write_guard;
 mod m20261129_000008_audit_pending;
 mod m20261129_000009_lot_unique;
+mod m20261129_000010_account_factor;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_write_guard::Migration),
             Box::new(m20261129_000008_audit_pending::Migration),
             Box::new(m20261129_000009_lot_unique::Migration),
+            Box::new(m20261129_000010_account_factor::Migration),
         ]
     }
 }

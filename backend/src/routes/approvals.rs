@@ -75,20 +75,23 @@ pub async fn status(
 /// Live status of this terminal's request (Server-Sent Events, `approval_status` events).
 #[utoipa::path(get, path = "/api/approvals/{id}/events", tag = "validation par téléphone",
     params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Flux text/event-stream"), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "Flux text/event-stream"), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
+    address: live::Address,
 ) -> AppResult<Sse<live::Stream>> {
     let terminal = this_terminal(&state, &headers).await?;
     // Checks ownership, and sends the current state first so nothing is missed.
     let current = service::state_for_terminal(&state, id, &terminal).await?;
-    Ok(live::stream(
+    live::stream(
         &state,
+        live::Holder::Terminal(terminal.id),
+        &address,
         vec![events::approval_channel(id)],
         vec![LiveEvent::ApprovalState(current)],
-    ))
+    )
 }
 
 /// "Annuler" on the terminal.

@@ -35,10 +35,16 @@ pub async fn pending(
 
 /// Live stream for the phone: `approval_requested` (a `PendingApproval`) and `approval_status`.
 #[utoipa::path(get, path = "/api/approver/events", tag = "application de validation",
-    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError)))]
-pub async fn follow(State(state): State<AppState>, approver: Approver) -> Sse<live::Stream> {
+    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    approver: Approver,
+    address: live::Address,
+) -> AppResult<Sse<live::Stream>> {
     live::stream(
         &state,
+        live::Holder::Approver(approver.device.id),
+        &address,
         vec![events::professional_channel(approver.professional.id)],
         Vec::new(),
     )

@@ -14,7 +14,7 @@ use vigie_shared::{
 
 use crate::{
     auth::session::{SignedIn, display_name},
-    entities::{incident, professional, push_freeze, role_grant},
+    entities::{incident, professional, push_freeze, role_grant, structure_account},
     error::{AppError, AppResult},
     http::json::ApiJson,
     state::AppState,
@@ -53,15 +53,27 @@ impl FromRequestParts<AppState> for SecurityOfficer {
     }
 }
 
+/// An incident as the officer reads it: whom it concerns by name and identifier (a
+/// professional's national identifier, or a structure account's).
 async fn incident_view(state: &AppState, i: incident::Model) -> AppResult<Incident> {
-    let p = professional::Entity::find_by_id(i.professional_id)
-        .one(&state.db)
-        .await?;
+    let (name, identifier) = match (i.professional_id, i.account_id) {
+        (Some(id), _) => professional::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .map(|p| (display_name(&p), p.national_id))
+            .unwrap_or_default(),
+        (None, Some(id)) => structure_account::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .map(|a| (a.display_name, a.identifier))
+            .unwrap_or_default(),
+        (None, None) => Default::default(),
+    };
     Ok(Incident {
         incident_id: i.id,
         kind: i.kind,
-        professional: p.as_ref().map(display_name).unwrap_or_default(),
-        national_id: p.map(|p| p.national_id).unwrap_or_default(),
+        professional: name,
+        national_id: identifier,
         opened_at: i.opened_at,
         status: i.status,
     })

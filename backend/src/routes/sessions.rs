@@ -116,13 +116,16 @@ pub async fn end(
 
 /// Live events of this device's session (`session_ended`), for the header to react at once.
 #[utoipa::path(get, path = "/api/session/events", tag = "session",
-    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError)))]
+    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
     State(state): State<AppState>,
     SessionPeek(signed_in): SessionPeek,
-) -> Sse<live::Stream> {
+    address: live::Address,
+) -> AppResult<Sse<live::Stream>> {
     live::stream(
         &state,
+        live::Holder::Session(&signed_in.session),
+        &address,
         vec![events::session_channel(signed_in.session.id)],
         Vec::new(),
     )

@@ -30,10 +30,16 @@ pub async fn sessions(
 
 /// Live: `delegated_session`, `delegated_entry`, `delegated_session_ended`, `entry_contested`.
 #[utoipa::path(get, path = "/api/supervision/events", tag = "supervision",
-    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn follow(State(state): State<AppState>, me: SignedIn) -> Sse<live::Stream> {
+    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 429, body = ApiError)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    me: SignedIn,
+    address: live::Address,
+) -> AppResult<Sse<live::Stream>> {
     live::stream(
         &state,
+        live::Holder::Session(&me.session),
+        &address,
         vec![events::supervision_channel(me.professional.id)],
         Vec::new(),
     )

@@ -18,11 +18,16 @@ pub struct ClockState {
     pub offset_seconds: i64,
 }
 
-/// Moves the server clock forward (browser tests of session limits). 404 outside test mode.
+/// How far tests may move the clock, in all.
+const MAX_ADVANCE_SECONDS: i64 = 366 * 24 * 3600;
+
+/// Moves the server clock forward (browser tests of session limits), 366 days in all at most.
+/// 404 outside test mode.
 #[utoipa::path(post, path = "/api/testing/clock", tag = "tests",
     request_body = ClockAdvance,
     responses(
         (status = 200, body = ClockState),
+        (status = 400, description = "Décalage hors limites", body = ApiError),
         (status = 404, description = "Hors mode test", body = ApiError),
     ))]
 pub async fn advance_clock(
@@ -31,6 +36,19 @@ pub async fn advance_clock(
 ) -> AppResult<Json<ClockState>> {
     if !state.settings.testing {
         return Err(ErrorCode::NotFound.into());
+    }
+    // Forward only, and within reach: a clock moved past what dates can hold would break
+    // every later request.
+    let total = state
+        .clock
+        .offset()
+        .num_seconds()
+        .saturating_add(body.seconds);
+    if !(0..=MAX_ADVANCE_SECONDS).contains(&body.seconds) || total > MAX_ADVANCE_SECONDS {
+        return Err(crate::error::AppError::Api(ApiError::new(
+            ErrorCode::InvalidInput,
+            "Le décalage de l'horloge doit rester entre 0 et 366 jours.",
+        )));
     }
     state.clock.advance(chrono::Duration::seconds(body.seconds));
     Ok(Json(ClockState {

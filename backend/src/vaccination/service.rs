@@ -152,17 +152,15 @@ pub async fn my_structure(
     if actor.structure_scope.is_some_and(|s| s != structure_id) {
         return Err(ErrorCode::DelegationRequired.into());
     }
-    let mine = actor.structures(db).await?;
-    if !mine.contains(&structure_id) {
-        return Err(AppError::with_message(
-            ErrorCode::Forbidden,
-            "Vous n'exercez pas dans cette structure.",
-        ));
-    }
-    structure::Entity::find_by_id(structure_id)
-        .one(db)
+    // One query: the structure, only if the actor works there.
+    access::structure_worked_in(db, actor, structure_id)
         .await?
-        .ok_or_else(|| ErrorCode::NotFound.into())
+        .ok_or_else(|| {
+            AppError::with_message(
+                ErrorCode::Forbidden,
+                "Vous n'exercez pas dans cette structure.",
+            )
+        })
 }
 
 async fn injections_of(
@@ -475,15 +473,9 @@ pub async fn record(
     // Keys live in the caller's own space: someone else's key is never even looked at.
     let key = format!("vaccination:{principal}:{}", req.idempotency_key);
     let fingerprint = idempotency::fingerprint(&req)?;
-    if let Some(answer) = idempotency::replay(&state.db, &key, &principal, &fingerprint).await? {
-        return Ok(answer);
-    }
     let structure = my_structure(&state.db, actor, req.structure_id).await?;
     check_consultation(&req)?;
-    let products = match &req.injection {
-        Some(_) => catalogue(&state.db).await?,
-        None => Catalogue::new(),
-    };
+    let products = state.catalogue.clone();
     let product = match &req.injection {
         Some(input) => Some(product_by_code(&products, &input.product_code)?),
         None => None,
@@ -750,10 +742,13 @@ async fn correctable(
     if !access::can_see(db, actor, row.patient_id).await? {
         return Err(ErrorCode::NotFound.into());
     }
-    let author = match actor.staff_member_id {
-        Some(staff) => row.staff_member_id == Some(staff),
-        None => row.professional_id == actor.professional_id,
-    };
+    // A delegate changes only what they typed under this session's professional: an entry
+    // typed under another professional's authority is that professional's to answer for.
+    let author = row.professional_id == actor.professional_id
+        && match actor.staff_member_id {
+            Some(staff) => row.staff_member_id == Some(staff),
+            None => true,
+        };
     if !author
         || now >= row.created_at + CORRECTION_WINDOW
         || row.status == InjectionStatus::Invalidated

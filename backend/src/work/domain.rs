@@ -38,6 +38,8 @@ pub enum SessionEnd {
     DelegationWithdrawn,
     /// The structure withdrew the staff member.
     StaffWithdrawn,
+    /// The account's password was changed in another session.
+    PasswordChanged,
     /// A password sign-in whose SMS code came too late, or wrong too many times.
     SecondFactorExpired,
     SecondFactorFailed,
@@ -52,6 +54,7 @@ impl SessionEnd {
             Self::ByAuthority => "ended_by_authority",
             Self::DelegationWithdrawn => "delegation_withdrawn",
             Self::StaffWithdrawn => "staff_withdrawn",
+            Self::PasswordChanged => "password_changed",
             Self::SecondFactorExpired => "second_factor_expired",
             Self::SecondFactorFailed => "second_factor_failed",
         }
@@ -66,6 +69,9 @@ impl SessionEnd {
                 "Le professionnel responsable vous a retiré l'autorisation de saisir sous sa responsabilité.",
             ),
             Self::StaffWithdrawn => Some("La structure vous a retiré la délégation de saisie."),
+            Self::PasswordChanged => {
+                Some("Le mot de passe du compte a été changé : reconnectez-vous.")
+            }
             _ => None,
         }
     }
@@ -138,6 +144,15 @@ pub enum DomainEvent {
     PasswordRejected { account: Uuid, failures: i32 },
     /// The wrong password that locked the account.
     AccountLocked { account: Uuid, failures: i32 },
+    /// The wrong SMS code that used up the account's day of codes: locked, owner mailed,
+    /// incident opened.
+    SecondFactorLocked {
+        account: Uuid,
+        failures: i32,
+        incident: Uuid,
+    },
+    /// A password sign-in refused: the account's SMS codes for the hour are spent.
+    SmsCapReached { account: Uuid },
     /// A sign-in attempt on a locked account (not counted).
     LockedAccountTried { account: Uuid },
     /// A wrong second-factor code, counted on the session.
@@ -377,7 +392,17 @@ impl DomainEvent {
                 e.actor = by(*account);
                 e.details = serde_json::json!({ "failures": failures });
             }
-            Self::LockedAccountTried { account } => e.actor = by(*account),
+            Self::SecondFactorLocked {
+                account,
+                failures,
+                incident,
+            } => {
+                e.actor = by(*account);
+                e.details = serde_json::json!({ "failures": failures, "incident": incident });
+            }
+            Self::LockedAccountTried { account } | Self::SmsCapReached { account } => {
+                e.actor = by(*account)
+            }
             Self::SecondFactorRejected {
                 account,
                 session,
@@ -500,6 +525,8 @@ impl DomainEvent {
             Self::PasswordRejected { .. } => "account.sign_in_failed",
             Self::AccountLocked { .. } => "account.locked",
             Self::LockedAccountTried { .. } => "account.sign_in_refused_locked",
+            Self::SecondFactorLocked { .. } => "account.second_factor_locked",
+            Self::SmsCapReached { .. } => "account.sms_cap_reached",
             Self::SecondFactorRejected { .. } => "account.second_factor_wrong_code",
             Self::SecondFactorPassed { .. } => "session.opened",
             Self::ActivationStarted { .. } => "activation.started",
@@ -527,14 +554,6 @@ impl DomainEvent {
     /// The live events this one sends.
     pub fn live(&self, actor: &Actor) -> Vec<LiveNotice> {
         match self {
-            // The device that ended it is told by the answer to its own request.
-            Self::SessionEnded {
-                reason:
-                    SessionEnd::Logout
-                    | SessionEnd::SecondFactorExpired
-                    | SessionEnd::SecondFactorFailed,
-                ..
-            } => Vec::new(),
             Self::SessionEnded {
                 session,
                 professional,

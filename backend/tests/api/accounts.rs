@@ -352,3 +352,40 @@ async fn accounts_and_professionals_stay_in_their_lanes() {
     .await;
     assert_eq!(err.code, ErrorCode::NotFound);
 }
+
+/// Whoever else held the old password is out the moment it changes: the account's other
+/// sessions end (their live stream says why), the one that changed it goes on.
+#[tokio::test]
+async fn a_password_change_ends_the_account_s_other_sessions() {
+    let app = TestApp::spawn().await;
+    let (intruder, _) = signed_in(&app, CENTRE_ACCOUNT_PASSWORD).await;
+    let mut stream = intruder.get("/api/session/events").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let (owner, _) = signed_in(&app, CENTRE_ACCOUNT_PASSWORD).await;
+    let state: SessionState = ok_json(
+        owner
+            .post(
+                "/api/accounts/password",
+                &json!({ "current_password": CENTRE_ACCOUNT_PASSWORD, "new_password": NEW_PASSWORD }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(state.stage, SessionStage::Active);
+    let err = api_error(
+        intruder.get("/api/accounts/me").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::SessionExpired);
+    let mut text = String::new();
+    while let Some(chunk) = tokio::time::timeout(std::time::Duration::from_secs(3), stream.chunk())
+        .await
+        .expect("the stream ends at once")
+        .expect("stream")
+    {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains(r#""reason":"password_changed""#), "{text}");
+    ok_json::<AccountProfile>(owner.get("/api/accounts/me").await).await;
+}

@@ -745,3 +745,43 @@ async fn a_terminal_keeps_its_name() {
     let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
     assert_eq!(pending[0].terminal, "Tablette 3");
 }
+
+/// An approval is claimed at once by its terminal, not kept for later: within the request's
+/// two minutes, or 30 s after an approval given at their very end. Both sides of each bound.
+#[tokio::test]
+async fn an_approved_request_is_claimable_only_within_its_lifetime() {
+    let app = TestApp::spawn().await;
+    let (phone, mut key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let seconds = chrono::Duration::seconds;
+    // (wait before approving, wait after approving, claim accepted)
+    let cases = [
+        (seconds(0), seconds(119), true),
+        (seconds(0), seconds(121), false),
+        (seconds(110), seconds(29), true),
+        (seconds(110), seconds(31), false),
+    ];
+    for (before, after, accepted) in cases {
+        let terminal = app.device();
+        let created = ask(&terminal, JEAN_MARTIN_RPPS).await;
+        app.clock().advance(before);
+        let (r, _) = confirm(&app, &phone, &mut key, created.approval_id, &created.code).await;
+        assert_eq!(
+            ok_json::<ApprovalState>(r).await.status,
+            ApprovalStatus::Approved
+        );
+        app.clock().advance(after);
+        let r = terminal
+            .post_empty(&format!("/api/approvals/{}/session", created.approval_id))
+            .await;
+        if accepted {
+            let state: SessionState = ok_json(r).await;
+            assert_eq!(state.display_name, "Dr Jean Martin");
+        } else {
+            let e = api_error(r, StatusCode::CONFLICT).await;
+            assert_eq!(e.code, ErrorCode::RequestClosed, "{before} + {after}");
+            api_error(terminal.get("/api/session").await, StatusCode::UNAUTHORIZED).await;
+        }
+        // Out of the per-identity window before the next request.
+        app.clock().advance(chrono::Duration::minutes(11));
+    }
+}

@@ -181,32 +181,7 @@ impl Scene {
 
     /// The doctor types the tablet's code on the phone and confirms with the passkey.
     pub async fn approve(&mut self, created: &ApprovalCreated) {
-        let id = created.approval_id;
-        let challenge: ApprovalChallenge = ok_json(
-            self.phone
-                .post(
-                    &format!("/api/approver/requests/{id}/code"),
-                    &json!({ "code": created.code }),
-                )
-                .await,
-        )
-        .await;
-        let credential = self
-            .phone_key
-            .do_authentication(self.app.base.clone(), challenge.options)
-            .expect("phone signs");
-        ok_json::<Value>(
-            self.phone
-                .post(
-                    &format!("/api/approver/requests/{id}/approve"),
-                    &ApprovalConfirm {
-                        ceremony_id: challenge.ceremony_id,
-                        credential,
-                    },
-                )
-                .await,
-        )
-        .await;
+        approve_on(&self.app, &self.phone, &mut self.phone_key, created).await;
     }
 
     /// Sign-in, request, approval, claim: an approved delegated session on the tablet.
@@ -245,6 +220,40 @@ impl Scene {
             )
             .await
     }
+}
+
+/// A professional's phone approves a request: the tablet's code, then the passkey.
+pub async fn approve_on(
+    app: &TestApp,
+    phone: &Device,
+    key: &mut SoftPasskey,
+    created: &ApprovalCreated,
+) {
+    let id = created.approval_id;
+    let challenge: ApprovalChallenge = ok_json(
+        phone
+            .post(
+                &format!("/api/approver/requests/{id}/code"),
+                &json!({ "code": created.code }),
+            )
+            .await,
+    )
+    .await;
+    let credential = key
+        .do_authentication(app.base.clone(), challenge.options)
+        .expect("phone signs");
+    ok_json::<Value>(
+        phone
+            .post(
+                &format!("/api/approver/requests/{id}/approve"),
+                &ApprovalConfirm {
+                    ceremony_id: challenge.ceremony_id,
+                    credential,
+                },
+            )
+            .await,
+    )
+    .await;
 }
 
 async fn next_event(response: &mut reqwest::Response) -> String {
@@ -586,6 +595,146 @@ async fn a_delegate_acts_only_in_the_session_structure_and_not_as_the_profession
     )
     .await;
     assert_eq!(e.code, ErrorCode::SessionExpired);
+}
+
+/// Marie typed an entry under Dr Martin; later, in a session approved by Claire Bernard (who
+/// practises in the same centre and also chose her), that entry is not hers to change: it is
+/// Dr Martin's to answer for. Her entry under Claire is, and the audit names Claire.
+#[tokio::test]
+async fn a_delegate_changes_only_entries_typed_under_the_session_professional() {
+    use vigie_backend::demo::CLAIRE_BERNARD_RPPS;
+    let mut s = scene().await;
+    s.delegated_session().await;
+    let lot = s.lot().await;
+    let under_jean: VaccinationRecorded = ok_json(s.record(&lot, Uuid::new_v4()).await).await;
+    let under_jean = under_jean.injection.expect("injection").id;
+    // Dr Martin ends that session from his computer.
+    let computer = s.jean_computer().await;
+    let open: Vec<DelegatedSessionView> =
+        ok_json(computer.get("/api/supervision/sessions").await).await;
+    assert_eq!(open.len(), 1);
+    let r = computer
+        .post_empty(&format!(
+            "/api/supervision/sessions/{}/end",
+            open[0].session_id
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    // Claire practises in the centre too and chooses Marie as her delegate.
+    let claire = s.app.professional_id(CLAIRE_BERNARD_RPPS).await;
+    assert!(
+        vigie_backend::access::structures_of(&s.app.state.db, claire)
+            .await
+            .expect("query")
+            .contains(&s.structure_id)
+    );
+    let (claire_phone, mut claire_phone_key) = s.app.activated_phone(CLAIRE_BERNARD_RPPS).await;
+    let claire_computer = s.app.device();
+    s.app
+        .sign_in_on(&claire_computer, CLAIRE_BERNARD_RPPS, &mut claire_phone_key)
+        .await;
+    let r = claire_computer
+        .client
+        .put(s.app.url(&format!("/api/delegation/delegates/{}", s.marie)))
+        .send()
+        .await
+        .expect("request");
+    assert!(ok_json::<DelegateChoice>(r).await.authorised);
+
+    // Marie signs in again and asks Claire this time.
+    let tablet = s.app.device();
+    ok_json::<SessionState>(staff_sign_in(&s.app, &tablet, &mut s.tablet_key).await).await;
+    let created: ApprovalCreated = ok_json(
+        tablet
+            .post(
+                "/api/delegation/requests",
+                &json!({ "professional_id": claire, "terminal_label": "Tablette 3" }),
+            )
+            .await,
+    )
+    .await;
+    approve_on(&s.app, &claire_phone, &mut claire_phone_key, &created).await;
+    let state: SessionState = ok_json(
+        tablet
+            .post_empty(&format!("/api/approvals/{}/session", created.approval_id))
+            .await,
+    )
+    .await;
+    assert_eq!(state.authority.as_deref(), Some("Claire Bernard"));
+
+    let correction = |reason: &str| json!({ "reason": reason, "lot_id": null, "site": "right_deltoid", "administered_at": null });
+    // Dr Martin's entry: refused, and unchanged.
+    let e = api_error(
+        tablet
+            .post(
+                &format!("/api/injections/{under_jean}/correct"),
+                &correction("Bras droit en fait"),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::CorrectionClosed);
+    let e = api_error(
+        tablet
+            .post(
+                &format!("/api/injections/{under_jean}/invalidate"),
+                &json!({ "reason": "Doublon" }),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::CorrectionClosed);
+    let row = injection::Entity::find_by_id(under_jean)
+        .one(&s.app.state.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.version, 1);
+    assert_eq!(
+        row.site,
+        vigie_shared::api::vaccination::InjectionSite::LeftDeltoid
+    );
+
+    // Her entry under Claire: hers to correct, audited under Claire's authority.
+    let tablet_lot: VaccinationContext =
+        ok_json(tablet.get("/api/vaccination/context").await).await;
+    let lot = tablet_lot.structures[0].lots[0].clone();
+    let body = json!({
+        "idempotency_key": Uuid::new_v4(),
+        "structure_id": s.structure_id,
+        "patient": { "kind": "new", "nir": "180037512345692", "family_name": "Petit",
+            "given_names": "Louis", "birth_date": "1980-03-10", "sex": "male",
+            "residence_department": "75", "esms_finess": null },
+        "consultation": { "eligible": true, "contraindications": "", "consent": true, "outcome": "vaccinate", "postpone_reason": null },
+        "injection": { "product_code": lot.product_code, "lot_id": lot.id, "site": "left_deltoid", "administered_at": null, "confirmed_warnings": [] }
+    });
+    let under_claire: VaccinationRecorded =
+        ok_json(tablet.post("/api/vaccinations", &body).await).await;
+    let under_claire = under_claire.injection.expect("injection").id;
+    let r = tablet
+        .post(
+            &format!("/api/injections/{under_claire}/correct"),
+            &correction("Bras droit en fait"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let audit = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("injection.corrected"))
+        .all(&s.app.state.db)
+        .await
+        .expect("query");
+    assert_eq!(audit.len(), 1, "one correction, the allowed one");
+    assert_eq!(
+        audit[0].authority.as_deref(),
+        Some(claire.to_string().as_str())
+    );
+    assert_eq!(
+        audit[0].actor.as_deref(),
+        Some(s.marie.to_string().as_str())
+    );
 }
 
 /// A second structure where Dr Jean Martin also practises (Lyon).

@@ -135,3 +135,37 @@ async fn test_clock_is_refused_outside_test_mode() {
     );
     assert_eq!(app.clock().offset(), chrono::Duration::zero());
 }
+
+/// The test clock moves forward by at most 366 days in all; a huge or negative value is a
+/// 400, and every later request still works.
+#[tokio::test]
+async fn the_test_clock_refuses_absurd_moves_and_the_server_keeps_working() {
+    let app = TestApp::spawn().await;
+    let year = 366 * 24 * 3600_i64;
+    for seconds in [i64::MAX, i64::MIN, -1, year + 1] {
+        let r = app
+            .post(
+                "/api/testing/clock",
+                &serde_json::json!({ "seconds": seconds }),
+            )
+            .await;
+        let e = api_error(r, StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{seconds}");
+    }
+    assert_eq!(app.clock().offset(), chrono::Duration::zero());
+    // The whole allowance, once; then not a second more.
+    let r = app
+        .post(
+            "/api/testing/clock",
+            &serde_json::json!({ "seconds": year }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .post("/api/testing/clock", &serde_json::json!({ "seconds": 1 }))
+        .await;
+    api_error(r, StatusCode::BAD_REQUEST).await;
+    assert_eq!(app.clock().offset(), chrono::Duration::seconds(year));
+    let r = app.get("/api/statistics/departments").await;
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -858,7 +858,7 @@ async fn a_write_that_panics_fails_alone_and_writes_go_on() {
         tokio::spawn(async move {
             write(&state, Actor::anonymous(), |work| {
                 Box::pin(async move {
-                    work.guard(Subject::Activation(Uuid::nil())).await?;
+                    guard_row(work.db(), "doomed", work.now()).await;
                     panic!("a bug in a write");
                 })
             })
@@ -869,15 +869,44 @@ async fn a_write_that_panics_fails_alone_and_writes_go_on() {
     assert!(!matches!(doomed.await, Ok(Ok(()))));
     let id = Uuid::new_v4();
     write(&state, Actor::anonymous(), move |work| {
-        Box::pin(async move { work.guard(Subject::Activation(id)).await })
+        Box::pin(async move {
+            work.guard(Subject::Activation(id)).await?;
+            guard_row(work.db(), &id.to_string(), work.now()).await;
+            Ok(())
+        })
     })
     .await
     .expect("the next write goes through");
     let guards = vigie_backend::entities::write_guard::Entity::find()
+        .filter(vigie_backend::entities::write_guard::Column::Key.eq("doomed"))
         .count(&state.db)
         .await
         .expect("count");
-    assert_eq!(guards, 1, "the panicking write left nothing");
+    assert_eq!(guards, 0, "the panicking write left nothing");
+    let guards = vigie_backend::entities::write_guard::Entity::find()
+        .filter(vigie_backend::entities::write_guard::Column::Key.eq(id.to_string()))
+        .count(&state.db)
+        .await
+        .expect("count");
+    assert_eq!(guards, 1, "the next write is kept");
+}
+
+/// A row the test can look for afterwards (the guard table is plain rows).
+async fn guard_row(
+    db: &impl sea_orm::ConnectionTrait,
+    key: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    use sea_orm::ActiveValue::Set;
+    vigie_backend::entities::write_guard::Entity::insert(
+        vigie_backend::entities::write_guard::ActiveModel {
+            key: Set(key.to_owned()),
+            touched_at: Set(at),
+        },
+    )
+    .exec_without_returning(db)
+    .await
+    .expect("row");
 }
 
 #[tokio::test]
@@ -898,11 +927,22 @@ async fn subject_locks_are_swept_after_a_day_not_before() {
             .await
             .expect("count")
     };
-    assert_eq!(count().await, 2, "the identity's and the address's locks");
+    // PostgreSQL locks the identity's and the address's rows; SQLite's one writer needs none.
+    let postgres = app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let locks = if postgres { 2 } else { 0 };
+    assert_eq!(
+        count().await,
+        locks,
+        "the identity's and the address's locks"
+    );
+    guard_row(&app.state.db, "another", app.state.now()).await;
     app.clock().advance(work::GUARD_KEPT - Duration::minutes(1));
     assert_eq!(work::sweep_guards(&app.state).await.expect("sweep"), 0);
     app.clock().advance(Duration::minutes(2));
-    assert_eq!(work::sweep_guards(&app.state).await.expect("sweep"), 2);
+    assert_eq!(
+        work::sweep_guards(&app.state).await.expect("sweep"),
+        locks + 1
+    );
     assert_eq!(count().await, 0);
 }
 
@@ -946,4 +986,221 @@ async fn one_lot_registered_fifty_times_at_once_exists_once() {
     // The lot registered by the hall itself is still there, untouched.
     assert_eq!(audit_count(&h.app, "lot.created", None).await, 2);
     chain_intact(&h.app).await;
+}
+
+/// The centre's account row.
+async fn centre_account(app: &TestApp) -> structure_account::Model {
+    structure_account::Entity::find()
+        .filter(structure_account::Column::Identifier.eq(CENTRE_FINESS))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("account")
+}
+
+/// A password sign-in waiting for its SMS code: the device and the code.
+async fn waiting_for_code(app: &TestApp) -> (Device, String) {
+    let d = app.device();
+    let r = password_step(&d, CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let code = app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await;
+    (d, code)
+}
+
+/// Each sign-in brings 5 tries for its session, but the account gets 10 wrong codes a day in
+/// all: 50 wrong codes at once over four sign-ins count exactly 10, then the account is locked,
+/// its owner mailed, an incident opened, and no sign-in of it goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_account_gets_ten_wrong_sms_codes_a_day_whatever_the_parallel_sessions() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let mut sessions = Vec::new();
+    for _ in 0..4 {
+        sessions.push(waiting_for_code(&app).await);
+    }
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let (d, code) = &sessions[i % sessions.len()];
+                let d = d.on(pick(&urls, i));
+                let guess = wrong(code);
+                async move {
+                    d.post("/api/accounts/second-factor", &json!({ "code": guess }))
+                        .await
+                }
+            })
+            .collect(),
+    )
+    .await;
+    assert!(answers.iter().all(|a| a.status.is_client_error()));
+    let account = centre_account(&app).await;
+    assert_eq!(account.factor_failures, 10, "exactly ten codes checked");
+    assert!(account.locked_until.is_some_and(|u| u > app.state.now()));
+    assert_eq!(
+        audit_count(&app, "account.second_factor_locked", None).await,
+        1
+    );
+    let open = session::Entity::find()
+        .filter(session::Column::AccountId.eq(account.id))
+        .filter(session::Column::EndedAt.is_null())
+        .count(&app.state.db)
+        .await
+        .expect("query");
+    assert_eq!(open, 0, "every sign-in waiting for a code has ended");
+    // Not even the right code, nor the right password, opens anything now.
+    for (d, code) in &sessions {
+        let r = d
+            .post("/api/accounts/second-factor", &json!({ "code": code }))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let mails: Vec<_> = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("compte bloqué"))
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].recipient, account.email);
+    let incidents = incident::Entity::find()
+        .filter(incident::Column::AccountId.eq(account.id))
+        .all(&app.state.db)
+        .await
+        .expect("query");
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].kind, "second_factor_brute_force");
+    chain_intact(&app).await;
+}
+
+/// Both sides of the bound: nine wrong codes over two sign-ins, and the right code still opens
+/// the session; the tenth wrong code locks the account for a day, and a day later it signs in.
+#[tokio::test]
+async fn the_tenth_wrong_sms_code_of_the_day_locks_the_account_not_the_ninth() {
+    let app = TestApp::spawn().await;
+    let (first, code) = waiting_for_code(&app).await;
+    for _ in 0..4 {
+        let r = first
+            .post(
+                "/api/accounts/second-factor",
+                &json!({ "code": wrong(&code) }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+    let (second, code) = waiting_for_code(&app).await;
+    for _ in 0..4 {
+        let r = second
+            .post(
+                "/api/accounts/second-factor",
+                &json!({ "code": wrong(&code) }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+    let (third, code) = waiting_for_code(&app).await;
+    let r = third
+        .post(
+            "/api/accounts/second-factor",
+            &json!({ "code": wrong(&code) }),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "the ninth is a wrong code"
+    );
+    assert_eq!(centre_account(&app).await.factor_failures, 9);
+    let r = third
+        .post("/api/accounts/second-factor", &json!({ "code": code }))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "nine wrong codes, then the right one"
+    );
+    assert_eq!(centre_account(&app).await.factor_failures, 9);
+
+    let (fourth, code) = waiting_for_code(&app).await;
+    let r = fourth
+        .post(
+            "/api/accounts/second-factor",
+            &json!({ "code": wrong(&code) }),
+        )
+        .await;
+    let e: Value = r.json().await.expect("json");
+    assert_eq!(e["code"], code_name(ErrorCode::SessionExpired));
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bloqué 24 heures")),
+        "{e}"
+    );
+    let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app.clock()
+        .advance(Duration::days(1) + Duration::minutes(1));
+    let (fifth, code) = waiting_for_code(&app).await;
+    let r = fifth
+        .post(
+            "/api/accounts/second-factor",
+            &json!({ "code": wrong(&code) }),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a new day, a new count"
+    );
+    assert_eq!(centre_account(&app).await.factor_failures, 1);
+}
+
+/// Every right password sends an SMS: 5 an hour per account. 50 at once: 5 sign-ins go on
+/// (5 SMS), 45 get 429; an hour later the account signs in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_account_gets_five_sms_codes_an_hour_whatever_the_parallel_sign_ins() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(&urls, i));
+                async move { password_step(&d, CENTRE_ACCOUNT_PASSWORD).await }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, 5),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                N - 5
+            )
+        ])
+    );
+    let sms = sms_outbox::Entity::find()
+        .filter(sms_outbox::Column::Recipient.eq(CENTRE_ACCOUNT_MOBILE))
+        .count(&app.state.db)
+        .await
+        .expect("query");
+    assert_eq!(sms, 5);
+    assert_eq!(
+        audit_count(&app, "account.sms_cap_reached", None).await,
+        (N - 5) as u64
+    );
+    app.clock().advance(Duration::minutes(59));
+    let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "59 minutes later"
+    );
+    app.clock().advance(Duration::minutes(2));
+    let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "61 minutes later");
+    chain_intact(&app).await;
 }

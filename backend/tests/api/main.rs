@@ -17,4 +17,5 @@ mod passkeys;
 mod security;
 mod sessions;
 mod statistics;
+mod streams;
 mod vaccination;

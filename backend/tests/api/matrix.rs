@@ -395,9 +395,15 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
     let jean_id = s.jean_id;
     let incident = {
         let txn = sea_orm::TransactionTrait::begin(&db).await.expect("txn");
-        let id = vigie_backend::incident::open(&txn, now, jean_id, None, "push_fraud_report")
-            .await
-            .expect("incident");
+        let id = vigie_backend::incident::open(
+            &txn,
+            now,
+            vigie_backend::incident::Concerning::Professional(jean_id),
+            None,
+            "push_fraud_report",
+        )
+        .await
+        .expect("incident");
         vigie_backend::approvals::limits::freeze_for_report(
             &txn,
             now,

@@ -240,3 +240,48 @@ async fn the_mail_link_ce_n_est_pas_moi_ends_that_session() {
         .expect("query");
     assert_eq!(incidents.len(), 1);
 }
+
+/// The "Ce n'est pas moi" link works for 7 days after the sign-in, not forever: a minute
+/// before, it ends the session and opens an incident; a minute after, it is unknown.
+#[tokio::test]
+async fn the_ce_n_est_pas_moi_link_expires_after_seven_days() {
+    use sea_orm::EntityTrait;
+    for (after, accepted) in [
+        (
+            chrono::Duration::days(7) - chrono::Duration::minutes(1),
+            true,
+        ),
+        (
+            chrono::Duration::days(7) + chrono::Duration::minutes(1),
+            false,
+        ),
+    ] {
+        let app = TestApp::spawn().await;
+        let mut key = SoftPasskey::new(true);
+        app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+        app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+        let token = app.report_token().await;
+        app.clock().advance(after);
+        let r = app
+            .device()
+            .post(
+                "/api/sessions/report",
+                &serde_json::json!({ "token": token }),
+            )
+            .await;
+        let incidents = vigie_backend::entities::incident::Entity::find()
+            .all(&app.state.db)
+            .await
+            .expect("query");
+        if accepted {
+            assert_eq!(r.status(), StatusCode::NO_CONTENT);
+            assert_eq!(incidents.len(), 1);
+        } else {
+            assert_eq!(
+                api_error(r, StatusCode::NOT_FOUND).await.code,
+                ErrorCode::NotFound
+            );
+            assert!(incidents.is_empty());
+        }
+    }
+}
