@@ -37,6 +37,9 @@ pub struct Settings {
     /// Live event streams one client address may hold open on one instance (a hall's tablets
     /// and phones share one address).
     pub streams_per_address: usize,
+    /// Reverse proxies (CIDR networks) whose `Forwarded` / `X-Forwarded-For` say who the client
+    /// is. Empty (the default): the socket's peer is the client, headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Lets tests move the server clock (`/api/testing/clock`). Never on in production.
     pub testing: bool,
 }
@@ -85,6 +88,7 @@ impl Default for Settings {
             mail: crate::mail::MailSettings::default(),
             push_requests_per_ip_per_10_min: 60,
             streams_per_address: 256,
+            trusted_proxies: Vec::new(),
             session: SessionSettings {
                 idle_minutes: 60,
                 absolute_minutes: 240,

@@ -633,11 +633,9 @@ pub async fn change_password(
         .chain(std::iter::once(account.password_hash.clone()))
         .collect();
     let candidate = new_password.to_owned();
-    let reused = tokio::task::spawn_blocking(move || {
-        earlier.iter().any(|phc| password::verify(&candidate, phc))
-    })
-    .await
-    .map_err(AppError::internal)?;
+    let reused =
+        password::gated(move || earlier.iter().any(|phc| password::verify(&candidate, phc)))
+            .await?;
     if reused {
         return Err(ErrorCode::PasswordReused.into());
     }

@@ -73,16 +73,46 @@ pub fn decoy_hash() -> &'static str {
 }
 
 /// Hashing is deliberately slow: keep it off the async workers.
-pub async fn hash_blocking(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash(&password))
+/// Argon2 runs at most one per core at a time (each takes 19 MiB and a core for tens of
+/// milliseconds): a flood of anonymous sign-ins queues instead of exhausting memory and the
+/// blocking pool, and beyond `MAX_WAITING` callers in the queue it is refused at once.
+struct Gate {
+    running: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+const MAX_WAITING: usize = 256;
+
+static GATE: std::sync::LazyLock<Gate> = std::sync::LazyLock::new(|| Gate {
+    running: tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+    ),
+    waiting: std::sync::atomic::AtomicUsize::new(0),
+});
+
+pub async fn gated<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    use std::sync::atomic::Ordering;
+    if GATE.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+        GATE.waiting.fetch_sub(1, Ordering::SeqCst);
+        return Err(AppError::with_message(
+            ErrorCode::RateLimited,
+            "Le service est très sollicité : réessayez dans un instant.",
+        ));
+    }
+    let permit = GATE.running.acquire().await;
+    GATE.waiting.fetch_sub(1, Ordering::SeqCst);
+    let _permit = permit.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+pub async fn hash_blocking(password: String) -> AppResult<String> {
+    gated(move || hash(&password)).await?
 }
 
 pub async fn verify_blocking(password: String, phc: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || verify(&password, &phc))
-        .await
-        .map_err(AppError::internal)
+    gated(move || verify(&password, &phc)).await
 }
 
 fn weak(message: impl Into<String>) -> AppError {
@@ -118,6 +148,49 @@ pub fn check_strength(password: &str, min_length: usize, personal: &[&str]) -> A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One Argon2 per core at most, whatever the callers; past the queue's bound, refused at
+    /// once with 429 — and every queued caller is served once the work drains.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn argon2_runs_one_per_core_and_refuses_past_its_queue() {
+        use std::sync::{
+            Arc,
+            atomic::{AtomicBool, AtomicUsize, Ordering},
+        };
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let go = Arc::new(AtomicBool::new(false));
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let callers: Vec<_> = (0..cores + MAX_WAITING)
+            .map(|_| {
+                let (go, running, most) = (go.clone(), running.clone(), most.clone());
+                tokio::spawn(gated(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    while !go.load(Ordering::SeqCst) {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        while GATE.waiting.load(Ordering::SeqCst) < MAX_WAITING
+            || running.load(Ordering::SeqCst) < cores
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let refused = gated(|| ()).await.expect_err("the queue is full");
+        assert!(
+            matches!(&refused, AppError::Api(e) if e.code == ErrorCode::RateLimited),
+            "{refused:?}"
+        );
+        go.store(true, Ordering::SeqCst);
+        for c in callers {
+            c.await.expect("task").expect("served");
+        }
+        assert_eq!(most.load(Ordering::SeqCst), cores);
+        // Drained: a new caller is served.
+        gated(|| ()).await.expect("served");
+    }
 
     #[test]
     fn hashes_are_argon2id_salted_and_verify() {

@@ -32,7 +32,10 @@ pub const COOKIE: &str = "vigie_session";
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub user_agent: Option<String>,
+    /// The client's address as shown to people.
     pub ip: Option<String>,
+    /// The address limits count under (an IPv6 client's /64 network).
+    pub counted: Option<String>,
 }
 
 pub struct Opened {
@@ -185,17 +188,18 @@ fn token_from(headers: &HeaderMap) -> Option<String> {
     cookie_value(headers, COOKIE)
 }
 
-pub fn client_info(parts: &Parts) -> ClientInfo {
+pub fn client_info(parts: &Parts, state: &AppState) -> ClientInfo {
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let ip = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    ClientInfo { user_agent, ip }
+    let address = crate::http::client::ClientAddress::of(parts, state);
+    ClientInfo {
+        user_agent,
+        ip: address.shown(),
+        counted: address.counted(),
+    }
 }
 
 /// Who a session belongs to.
@@ -530,10 +534,13 @@ impl FromRequestParts<AppState> for SessionPeek {
 /// Request metadata recorded with new sessions.
 pub struct Client(pub ClientInfo);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Client(client_info(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Client(client_info(parts, state)))
     }
 }

@@ -2,6 +2,7 @@
 //! headers, and the SPA files.
 
 pub mod agent;
+pub mod client;
 pub mod json;
 pub mod qr;
 pub mod security;

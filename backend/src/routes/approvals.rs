@@ -52,7 +52,8 @@ pub async fn create(
 ) -> AppResult<impl IntoResponse> {
     let (terminal, set_cookie) =
         terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
-    let ip = client.ip.unwrap_or_else(|| "inconnue".into());
+    // Counted per address (an IPv6 client per /64), and shown so on the phone.
+    let ip = client.counted.unwrap_or_else(|| "inconnue".into());
     let created = service::create(&state, &body.national_id, &terminal, &ip, None).await?;
     Ok((set_cookie, Json(created)))
 }

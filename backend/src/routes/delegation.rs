@@ -105,7 +105,8 @@ pub async fn create_request(
 ) -> AppResult<impl IntoResponse> {
     let (tablet, set_cookie) =
         terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
-    let ip = client.ip.unwrap_or_else(|| "inconnue".into());
+    // Counted per address (an IPv6 client per /64), and shown so on the phone.
+    let ip = client.counted.unwrap_or_else(|| "inconnue".into());
     // The delegation decides whether this tablet may ask; the approval feature then asks.
     let ask = request::ask(&state, &me, &body).await?;
     let created = approvals::service::create(

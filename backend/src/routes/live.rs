@@ -9,10 +9,10 @@
 //! limit), on this instance or another. Every stream also takes a place under caps — per
 //! session, per terminal or approver phone, per client address — refused with 429 when full.
 
-use std::{convert::Infallible, net::SocketAddr, pin::Pin, time::Duration};
+use std::{convert::Infallible, pin::Pin, time::Duration};
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::FromRequestParts,
     http::request::Parts,
     response::{Sse, sse},
 };
@@ -31,6 +31,7 @@ use crate::{
     entities::session,
     error::{AppError, AppResult},
     events,
+    http::client::ClientAddress,
     state::AppState,
 };
 
@@ -46,18 +47,16 @@ const WATCH_EVERY: Duration = Duration::from_secs(1);
 /// How often it reads its session again anyway (an end nobody announced still closes it).
 const REREAD_EVERY: u32 = 30;
 
-/// The client address a stream is counted under.
+/// The client address a stream is counted under (see `http::client`).
 pub struct Address(String);
 
 impl FromRequestParts<AppState> for Address {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
+            ClientAddress::of(parts, state)
+                .counted()
                 .unwrap_or_default(),
         ))
     }

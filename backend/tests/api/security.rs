@@ -129,3 +129,103 @@ async fn anonymous_gets_401_on_security_pages() {
         );
     }
 }
+
+/// Push requests from `x-forwarded-for` clients, each for another (unknown) identity; the
+/// statuses in order.
+async fn ask_as(app: &TestApp, forwarded: &[&str], first: usize) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for (i, hop) in forwarded.iter().enumerate() {
+        let body = (0..10)
+            .find_map(|k| {
+                vigie_shared::Rpps::parse(&format!("{:010}{k}", 3_100_000_000usize + first + i))
+                    .ok()
+            })
+            .expect("a valid RPPS");
+        let r = app
+            .device()
+            .client
+            .post(app.url("/api/approvals"))
+            .header("x-forwarded-for", *hop)
+            .json(&json!({ "national_id": body.national_id() }))
+            .send()
+            .await
+            .expect("request");
+        out.push(r.status());
+    }
+    out
+}
+
+/// Behind a trusted proxy the client named by `X-Forwarded-For` is the one counted (an IPv6
+/// client per /64); from any other peer the header is ignored, so nobody escapes the per-address
+/// cap by writing one.
+#[tokio::test]
+async fn the_client_address_comes_from_trusted_proxies_only() {
+    const OK: StatusCode = StatusCode::OK;
+    const CAP: StatusCode = StatusCode::TOO_MANY_REQUESTS;
+    // Nothing trusted: the forged headers are ignored and the loopback peer is counted.
+    let app = TestApp::spawn_with(|s| s.push_requests_per_ip_per_10_min = 2).await;
+    assert_eq!(
+        ask_as(&app, &["203.0.113.1", "203.0.113.2", "203.0.113.3"], 0).await,
+        [OK, OK, CAP]
+    );
+    let (phone, _key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let r = app
+        .device()
+        .client
+        .post(app.url("/api/approvals"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        r.status(),
+        CAP,
+        "the loopback peer's cap, whatever the header"
+    );
+    drop(phone);
+
+    // The loopback proxy trusted: each forwarded client has its own cap; an IPv6 /64 is one.
+    let app = TestApp::spawn_with(|s| {
+        s.push_requests_per_ip_per_10_min = 2;
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("net")];
+    })
+    .await;
+    assert_eq!(
+        ask_as(&app, &["203.0.113.1", "203.0.113.1", "203.0.113.1"], 0).await,
+        [OK, OK, CAP]
+    );
+    assert_eq!(
+        ask_as(&app, &["198.51.100.4, 203.0.113.2"], 10).await,
+        [OK],
+        "the hop nearest the proxy, not a forged first entry"
+    );
+    assert_eq!(
+        ask_as(
+            &app,
+            &[
+                "2001:db8:1:2::a",
+                "2001:db8:1:2:ffff::b",
+                "2001:db8:1:2::c",
+                "2001:db8:1:3::c"
+            ],
+            20
+        )
+        .await,
+        [OK, OK, CAP, OK]
+    );
+    // What the phone shows is the forwarded client.
+    let (phone, _key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let r = app
+        .device()
+        .client
+        .post(app.url("/api/approvals"))
+        .header("x-forwarded-for", "192.0.2.44")
+        .json(&json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), OK);
+    let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
+    assert_eq!(pending[0].ip, "192.0.2.44");
+}
