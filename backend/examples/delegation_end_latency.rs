@@ -25,8 +25,14 @@ use vigie_shared::api::session::SessionStage;
 mod latency;
 use latency::{loopback_rtt, percentile, report, wait_for};
 
-fn with_cookie(token: &str) -> reqwest::Client {
+/// A client with this session's cookie, as a page of `base` (the server refuses changes from
+/// anywhere else).
+fn with_cookie(token: &str, base: &Url) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        base.origin().ascii_serialization().parse().expect("origin"),
+    );
     headers.insert(
         reqwest::header::COOKIE,
         format!("{}={token}", session::COOKIE)
@@ -101,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
         Default::default(),
     )
     .await?;
-    let doctor = with_cookie(&doctor.token);
+    let doctor = with_cookie(&doctor.token, &doctor_base);
 
     println!(
         "== {sessions} delegated sessions of Marie Dupont under Dr Jean Martin ({})",
@@ -132,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
             .filter(session_row::Column::Id.eq(opened.session.id))
             .exec(&state.db)
             .await?;
-        let client = with_cookie(&opened.token);
+        let client = with_cookie(&opened.token, &tablet_base);
         let stream = client
             .get(tablet_base.join("/api/session/events")?)
             .send()

@@ -472,7 +472,19 @@ async fn sign_in(
     base: &Url,
 ) -> anyhow::Result<reqwest::Client> {
     let origin = state.settings.public_url.clone();
+    let mut headers = reqwest::header::HeaderMap::new();
+    // As a page of Vigie: the server refuses changes from anywhere else.
+    headers.insert(
+        reqwest::header::ORIGIN,
+        state
+            .settings
+            .public_url
+            .origin()
+            .ascii_serialization()
+            .parse()?,
+    );
     let c = reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_store(true)
         .pool_max_idle_per_host(256)
         .build()?;

@@ -33,8 +33,15 @@ fn rpps(i: usize) -> Rpps {
         .expect("one key fits")
 }
 
-fn client() -> reqwest::Client {
+/// A client as a page of `base` (the server refuses changes from anywhere else).
+fn client(base: &Url) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        base.origin().ascii_serialization().parse().expect("origin"),
+    );
     reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_store(true)
         .pool_max_idle_per_host(4)
         .build()
@@ -97,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
     let mut keys = Vec::new();
     let mut phone_clients = Vec::new();
     for (i, (id, _)) in phones.iter().enumerate() {
-        let c = client();
+        let c = client(&base);
         if i < samples {
             let mut key = SoftPasskey::new(true);
             let token =
@@ -158,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
     let mut to_phone = Vec::with_capacity(samples);
     let mut to_terminal = Vec::with_capacity(samples);
     for i in 0..samples {
-        let terminal = client();
+        let terminal = client(&base);
         let t0 = Instant::now();
         let created: ApprovalCreated = terminal
             .post(base.join("/api/approvals")?)

@@ -128,9 +128,12 @@ fn app_router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(api)
         .merge(spa::router(&settings.dist_dir, index_html));
-    for layer in security::layers(&csp) {
+    for layer in security::layers(&csp, settings.public_url.scheme() == "https") {
         app = app.layer(layer);
     }
+    app = app.layer(axum::middleware::from_fn(security::same_origin_only(
+        security::origin_of(&settings.public_url),
+    )));
     let clock_state = state_for_date.clone();
     app.layer(axum::middleware::from_fn(move |req: Request, next: axum::middleware::Next| {
         let clock = clock_state.clone();

@@ -182,9 +182,20 @@ impl Files {
     }
 }
 
-fn client() -> reqwest::Client {
+/// A client as the SPA of `origin`: the server refuses changes without its `Origin`.
+fn client(origin: &Url) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        origin
+            .origin()
+            .ascii_serialization()
+            .parse()
+            .expect("origin"),
+    );
     reqwest::Client::builder()
         .cookie_store(true)
+        .default_headers(headers)
         .timeout(Duration::from_secs(15))
         .build()
         .expect("client")
@@ -394,7 +405,7 @@ async fn acknowledged_vaccinations_survive_a_kill() {
 
     // --- First run: sign in, create a lot, stream writes, SIGKILL.
     let mut server = files.start("first").await;
-    let c = client();
+    let c = client(&server.origin);
     let mut key = SoftPasskey::new(true);
     server.register(&c, &mut key).await;
     server.sign_in(&c, &mut key).await;
@@ -518,7 +529,7 @@ async fn acknowledged_vaccinations_survive_a_kill() {
     );
 
     // Signing in again, a retry of an acknowledged write gives the first answer, writes nothing.
-    let c = client();
+    let c = client(&server.origin);
     server.sign_in(&c, &mut key).await;
     let before = injection::Entity::find().count(&db).await.expect("count");
     let retried = &acked[acked.len() - 1];

@@ -16,6 +16,8 @@ test('statistiques publiques : courbes, couverture et téléchargements, petits 
   const lot = structure.lots.find((l: { product_code: string; active: boolean }) => l.product_code === 'comirnaty' && l.active);
   for (let i = 0; i < 12; i++) {
     const r = await page.request.post('/api/vaccinations', {
+      // As the page itself would: the server refuses changes from anywhere else.
+      headers: { Origin: new URL(process.env.VIGIE_BASE_URL!).origin },
       data: {
         idempotency_key: crypto.randomUUID(),
         structure_id: structure.id,

@@ -18,6 +18,9 @@ pub enum ErrorCode {
     InvalidInput,
     Unauthenticated,
     Forbidden,
+    /// A state-changing request that does not come from Vigie's own pages (`Origin` /
+    /// `Sec-Fetch-Site` missing or foreign).
+    CrossOrigin,
     SessionExpired,
     CeremonyExpired,
     WebauthnRejected,
@@ -65,7 +68,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Unauthenticated | Self::SessionExpired => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::CrossOrigin => 403,
             Self::CeremonyExpired | Self::WebauthnRejected | Self::EnrolmentInvalid => 400,
             Self::RateLimited => 429,
             Self::WrongCode => 400,
@@ -95,6 +98,7 @@ impl ErrorCode {
             Self::InvalidInput => "Une donnée saisie est invalide.",
             Self::Unauthenticated => "Vous devez vous connecter.",
             Self::Forbidden => "Vous n'avez pas le droit d'effectuer cette action.",
+            Self::CrossOrigin => "Requête refusée : elle ne vient pas d'une page de Vigie.",
             Self::SessionExpired => "Votre session a expiré : reconnectez-vous.",
             Self::CeremonyExpired => "La demande a expiré : recommencez.",
             Self::WebauthnRejected => "La vérification de votre clé d'accès a échoué.",

@@ -41,7 +41,9 @@ pub fn content_security_policy(script_hashes: &[String]) -> String {
     )
 }
 
-pub fn layers(csp: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+/// The headers of every answer; over HTTPS (the public URL says so: TLS ends at the proxy),
+/// browsers are also told to never use plain HTTP for this host again (HSTS, two years).
+pub fn layers(csp: &str, https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let fixed = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -61,6 +63,12 @@ pub fn layers(csp: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
             SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
         })
         .collect();
+    if https {
+        layers.push(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
     if let Ok(value) = HeaderValue::from_str(csp) {
         layers.push(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -68,6 +76,47 @@ pub fn layers(csp: &str) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         ));
     }
     layers
+}
+
+/// The origin the SPA is served from, as browsers write it in `Origin`.
+pub fn origin_of(public_url: &url::Url) -> String {
+    public_url.origin().ascii_serialization()
+}
+
+/// A request that changes something (any method but GET, HEAD, OPTIONS) is accepted only from
+/// Vigie's own pages: `Sec-Fetch-Site: same-origin`, or, from a browser that does not send it,
+/// an `Origin` equal to the public URL's. Cookies are `SameSite=Strict`, but a sibling
+/// subdomain is "same-site": this is what tells it apart. A request with neither header is not
+/// a page of Vigie either. The test-only routes (absent in production) are left out.
+pub fn same_origin_only(
+    origin: String,
+) -> impl Fn(
+    axum::extract::Request,
+    axum::middleware::Next,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
++ Clone {
+    use axum::{http::Method, response::IntoResponse};
+    move |req, next| {
+        let origin = origin.clone();
+        Box::pin(async move {
+            let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            let path = req.uri().path();
+            if changes && path.starts_with("/api/") && !path.starts_with("/api/testing/") {
+                let h = req.headers();
+                let header = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+                let allowed = match (header("sec-fetch-site"), header("origin")) {
+                    (Some(site), _) => site == "same-origin",
+                    (None, Some(o)) => o == origin,
+                    (None, None) => false,
+                };
+                if !allowed {
+                    return crate::error::AppError::code(vigie_shared::ErrorCode::CrossOrigin)
+                        .into_response();
+                }
+            }
+            next.run(req).await
+        })
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,21 @@ async fn fresh_database(dir: &tempfile::TempDir) -> String {
     }
 }
 
+/// A client that behaves as Vigie's own pages do: its cookies, and the `Origin` of the public
+/// URL on every request (the server refuses changes from anywhere else).
+pub fn browser(base: &Url) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        base.origin().ascii_serialization().parse().expect("origin"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -67,10 +82,7 @@ impl TestApp {
         let state = app.state.clone();
         demo::load(&state.db).await.expect("demo data");
         tokio::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client");
+        let client = browser(&base);
         Self {
             base,
             client,
@@ -406,10 +418,7 @@ impl TestApp {
     pub fn device(&self) -> Device {
         Device {
             base: self.base.clone(),
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("client"),
+            client: browser(&self.base),
         }
     }
 

@@ -229,3 +229,100 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
     let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
     assert_eq!(pending[0].ip, "192.0.2.44");
 }
+
+/// A change is accepted only from Vigie's own pages: `Sec-Fetch-Site: same-origin`, or the
+/// public URL's `Origin`. Another origin, a sibling site, or no such header at all: 403
+/// `cross_origin`, and nothing happens. Reads are not concerned.
+#[tokio::test]
+async fn changes_come_from_vigie_s_own_pages_only() {
+    let app = TestApp::spawn().await;
+    let origin = app.base.origin().ascii_serialization();
+    let plain = reqwest::Client::new();
+    let ask = |headers: Vec<(&'static str, String)>| {
+        let mut r = plain
+            .post(app.url("/api/approvals"))
+            .json(&json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }));
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        r.send()
+    };
+    for (why, headers) in [
+        ("no header", vec![]),
+        (
+            "another origin",
+            vec![("origin", "https://vigie.example.net".to_owned())],
+        ),
+        (
+            "a sibling site, whatever Origin says",
+            vec![
+                ("sec-fetch-site", "same-site".to_owned()),
+                ("origin", origin.clone()),
+            ],
+        ),
+        (
+            "cross-site",
+            vec![("sec-fetch-site", "cross-site".to_owned())],
+        ),
+    ] {
+        let e = api_error(ask(headers).await.expect("request"), StatusCode::FORBIDDEN).await;
+        assert_eq!(e.code, ErrorCode::CrossOrigin, "{why}");
+    }
+    use sea_orm::PaginatorTrait;
+    let rows = vigie_backend::entities::approval_request::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(rows, 0, "nothing was asked");
+    for (why, headers) in [
+        (
+            "same origin",
+            vec![("sec-fetch-site", "same-origin".to_owned())],
+        ),
+        ("our Origin", vec![("origin", origin.clone())]),
+    ] {
+        let r = ask(headers).await.expect("request");
+        assert_eq!(r.status(), StatusCode::OK, "{why}");
+        // One pending request per identity: let the next one through.
+        let created: ApprovalCreated = r.json().await.expect("json");
+        let r = app
+            .device()
+            .client
+            .post(app.url(&format!("/api/approvals/{}/cancel", created.approval_id)))
+            .send()
+            .await
+            .expect("request");
+        assert!(r.status().is_client_error() || r.status().is_success());
+        app.clock().advance(chrono::Duration::minutes(11));
+    }
+    let r = plain
+        .get(app.url("/api/health"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK, "a read needs no Origin");
+}
+
+/// HSTS when the public URL is HTTPS (TLS ends at the proxy), never over plain HTTP.
+#[tokio::test]
+async fn hsts_only_when_served_over_https() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/api/health").await;
+    assert!(r.headers().get("strict-transport-security").is_none());
+    let app = TestApp::spawn_with(|s| {
+        s.public_url = url::Url::parse("https://localhost:0").expect("url");
+    })
+    .await;
+    let r = reqwest::Client::new()
+        .get(format!(
+            "http://127.0.0.1:{}/api/health",
+            app.base.port().expect("port")
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+}

@@ -554,7 +554,7 @@ async fn the_certificate_is_checked_by_an_independent_decoder() {
 
     // The public verification page's endpoint says the same, and refuses a tampered copy.
     let checked: CertificateVerified = ok_json(
-        reqwest::Client::new()
+        crate::helpers::browser(&app.base)
             .post(app.url("/api/certificates/verify"))
             .json(&json!({ "payload": certificate.payload }))
             .send()
@@ -567,7 +567,7 @@ async fn the_certificate_is_checked_by_an_independent_decoder() {
     let mut tampered = certificate.payload.clone();
     let last = tampered.pop().expect("char");
     tampered.push(if last == 'A' { 'B' } else { 'A' });
-    let r = reqwest::Client::new()
+    let r = crate::helpers::browser(&app.base)
         .post(app.url("/api/certificates/verify"))
         .json(&json!({ "payload": tampered }))
         .send()
