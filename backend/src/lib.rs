@@ -16,6 +16,7 @@ pub mod directory;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod housekeeping;
 pub mod http;
 pub mod idempotency;
 pub mod incident;

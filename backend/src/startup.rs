@@ -173,6 +173,11 @@ async fn sweep_expired_approvals(state: AppState) {
         {
             tracing::warn!(error = %e, "guard sweep failed");
         }
+        if ticks.is_multiple_of(60)
+            && let Err(e) = crate::housekeeping::sweep(&state).await
+        {
+            tracing::warn!(error = %e, "housekeeping sweep failed");
+        }
         ticks += 1;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

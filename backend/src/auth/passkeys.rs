@@ -188,10 +188,11 @@ pub async fn start_authentication(
     let (options, stored) = match professional {
         Some(p) if !keys.is_empty() => {
             let creds: Vec<Passkey> = keys.into_iter().map(|(_, pk)| pk).collect();
-            let (options, auth) = state
+            let (mut options, auth) = state
                 .webauthn
                 .start_passkey_authentication(&creds)
                 .map_err(rejected)?;
+            decoy::pad(&state.decoy_key, national_id.as_str(), &mut options);
             (
                 options,
                 Stored {

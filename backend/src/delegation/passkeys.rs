@@ -166,10 +166,11 @@ pub async fn start_authentication(
         )
     } else {
         let creds: Vec<Passkey> = keys.into_iter().map(|(_, pk)| pk).collect();
-        let (options, auth) = state
+        let (mut options, auth) = state
             .webauthn
             .start_passkey_authentication(&creds)
             .map_err(rejected)?;
+        decoy::pad(&state.decoy_key, cpe.as_str(), &mut options);
         (options, Some(auth))
     };
     let ceremony_id = ceremony::put(

@@ -432,3 +432,53 @@ async fn signature_counter_regression_is_rejected() {
         ErrorCode::WebauthnRejected
     );
 }
+
+/// Every sign-in challenge names exactly four credentials — a professional's own (one or two
+/// here) padded with stable decoys, or decoys only for an identifier nobody holds — so the count
+/// says nothing; and the padding is the same at every request (a diff would show the real ones).
+#[tokio::test]
+async fn every_challenge_names_the_same_number_of_credentials() {
+    let app = TestApp::spawn().await;
+    let (mut first, mut second) = (SoftPasskey::new(true), SoftPasskey::new(true));
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut first).await;
+    let listed = |id: vigie_shared::NationalId| {
+        let app = &app;
+        async move {
+            let v: Value = ok_json(
+                app.post(
+                    "/api/passkeys/authentication/start",
+                    &json!({ "national_id": id }),
+                )
+                .await,
+            )
+            .await;
+            v["options"]["publicKey"]["allowCredentials"]
+                .as_array()
+                .expect("list")
+                .clone()
+        }
+    };
+    let one = listed(national_id(JEAN_MARTIN_RPPS)).await;
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut second).await;
+    let two = listed(national_id(JEAN_MARTIN_RPPS)).await;
+    let nobody = listed(national_id("10022222227")).await;
+    let no_passkey = listed(national_id(CLAIRE_BERNARD_RPPS)).await;
+    for list in [&one, &two, &nobody, &no_passkey] {
+        assert_eq!(list.len(), 4, "{list:?}");
+        assert!(
+            list.iter()
+                .all(|c| c.get("transports").is_none_or(Value::is_null))
+        );
+    }
+    // Jean's first passkey stays named; the second takes a decoy's place.
+    assert_eq!(one[0], two[0]);
+    assert!(
+        !one.contains(&two[1]),
+        "the second passkey is new to the list"
+    );
+    assert_eq!(two, listed(national_id(JEAN_MARTIN_RPPS)).await, "stable");
+    assert_eq!(nobody, listed(national_id("10022222227")).await, "stable");
+    // Both passkeys still sign in.
+    app.sign_in(JEAN_MARTIN_RPPS, &mut first).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut second).await;
+}

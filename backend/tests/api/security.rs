@@ -326,3 +326,82 @@ async fn hsts_only_when_served_over_https() {
         "max-age=63072000; includeSubDomains"
     );
 }
+
+/// Expired ceremonies, old SMS and sent mails are swept — each one step after its keeping time,
+/// not one step before.
+#[tokio::test]
+async fn stale_ceremonies_sms_and_sent_mails_are_swept_in_time() {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+    use vigie_backend::{
+        entities::{mail_outbox, sms_outbox, webauthn_ceremony},
+        housekeeping,
+    };
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    // A ceremony (2 minutes), an SMS code, a mail handed to the relay.
+    ok_json::<Value>(
+        app.post(
+            "/api/passkeys/authentication/start",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await,
+    )
+    .await;
+    let r =
+        crate::accounts::password_step(&app.device(), vigie_backend::demo::CENTRE_ACCOUNT_PASSWORD)
+            .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mail = app.outbox().await.into_iter().next();
+    let sent = match mail {
+        Some(m) => m,
+        None => {
+            // The demo data mails nothing: ask for an activation, which does.
+            app.post(
+                "/api/activation",
+                &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+            )
+            .await;
+            app.outbox().await.into_iter().next().expect("a mail")
+        }
+    };
+    let mut m = sent.into_active_model();
+    m.sent_at = Set(Some(app.state.now()));
+    m.update(db).await.expect("sent");
+    let count = || async {
+        (
+            webauthn_ceremony::Entity::find()
+                .count(db)
+                .await
+                .expect("count"),
+            sms_outbox::Entity::find().count(db).await.expect("count"),
+            mail_outbox::Entity::find()
+                .filter(mail_outbox::Column::SentAt.is_not_null())
+                .count(db)
+                .await
+                .expect("count"),
+        )
+    };
+    let (ceremonies, sms, mails) = count().await;
+    assert!(ceremonies >= 1 && sms >= 1 && mails == 1);
+    let clock = app.clock();
+    let minute = chrono::Duration::minutes(1);
+    // Ceremony: 2 minutes of life, then an hour kept.
+    clock.advance(chrono::Duration::minutes(2) + housekeeping::CEREMONY_KEPT - minute);
+    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").0, 0);
+    clock.advance(minute * 2);
+    assert_eq!(
+        housekeeping::sweep(&app.state).await.expect("sweep").0,
+        ceremonies
+    );
+    // SMS: a day.
+    clock.advance(housekeeping::SMS_KEPT - chrono::Duration::hours(1) - minute * 4);
+    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").1, 0);
+    clock.advance(minute * 4);
+    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").1, sms);
+    // Sent mail: a week.
+    clock.advance(housekeeping::SENT_MAIL_KEPT - housekeeping::SMS_KEPT - minute * 4);
+    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").2, 0);
+    clock.advance(minute * 4);
+    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").2, 1);
+    assert_eq!(count().await.2, 0);
+}
