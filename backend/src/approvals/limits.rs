@@ -1,8 +1,11 @@
 //! Push-bombing limits. An RPPS number is public, so anyone can ask: at most 1 pending request
 //! per identity, 3 per 10 minutes, 10 per hour, and a cap per IP across identities. 5 refused or
-//! expired requests in a row freeze push sign-in for 15 minutes, doubling each time; "Ce n'est
-//! pas moi" freezes it for 24 h. Limits count unknown identifiers the same way (they reveal
-//! nothing), and never touch passkey sign-in.
+//! expired requests in a row freeze push sign-in for 15 minutes; the freeze doubles from one
+//! run to the next only when the run holds a refusal by the phone (its owner saw requests he
+//! did not make): unanswered requests alone — all a stranger who knows the RPPS can produce —
+//! never freeze for more than 15 minutes at a time. "Ce n'est pas moi" freezes it for 24 h.
+//! Limits count unknown identifiers the same way (they reveal nothing), and never touch passkey
+//! sign-in.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -102,6 +105,7 @@ async fn row(
         reason: Set(String::new()),
         consecutive_failures: Set(0),
         level: Set(0),
+        refused_in_run: Set(false),
         updated_at: Set(now),
     })
     .on_conflict(
@@ -118,25 +122,44 @@ async fn row(
 }
 
 /// A refused or expired request. Returns the new freeze end when this one triggered a freeze.
+/// How a push request failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Nobody answered within its lifetime: anyone who knows the RPPS can cause it.
+    Unanswered,
+    /// The phone refused it ("Quitter l'authentification", or wrong codes typed on it).
+    Refused,
+}
+
 pub async fn record_failure(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     national_id: &str,
+    failure: Failure,
 ) -> AppResult<Option<DateTime<Utc>>> {
     let r = row(db, now, national_id).await?;
     let failures = r.consecutive_failures + 1;
+    let refused = r.refused_in_run || failure == Failure::Refused;
     let level = r.level;
     let mut active = r.into_active_model();
     active.updated_at = Set(now);
     let frozen = if failures >= FAILURES_BEFORE_FREEZE {
-        let until = now + FIRST_FREEZE * 2i32.pow(level.clamp(0, 10) as u32);
+        // A run the owner took part in escalates; one of unanswered requests does not.
+        let (this, next) = if refused {
+            (level, level + 1)
+        } else {
+            (0, level)
+        };
+        let until = now + FIRST_FREEZE * 2i32.pow(this.clamp(0, 10) as u32);
         active.frozen_until = Set(Some(until));
         active.reason = Set("échecs répétés".into());
-        active.level = Set(level + 1);
+        active.level = Set(next);
         active.consecutive_failures = Set(0);
+        active.refused_in_run = Set(false);
         Some(until)
     } else {
         active.consecutive_failures = Set(failures);
+        active.refused_in_run = Set(refused);
         None
     };
     active.update(db).await?;
@@ -153,6 +176,7 @@ pub async fn record_success(
     let mut active = r.into_active_model();
     active.consecutive_failures = Set(0);
     active.level = Set(0);
+    active.refused_in_run = Set(false);
     active.updated_at = Set(now);
     active.update(db).await?;
     Ok(())

@@ -238,7 +238,13 @@ async fn expire_if_due(
     let mut work = Work::begin(state, actor).await?;
     if transition(&mut work, &row, ApprovalStatus::Expired).await? && row.professional_id.is_some()
     {
-        limits::record_failure(work.db(), work.now(), &row.national_id).await?;
+        limits::record_failure(
+            work.db(),
+            work.now(),
+            &row.national_id,
+            limits::Failure::Unanswered,
+        )
+        .await?;
     }
     work.commit().await?;
     load(&state.db, row.id).await
@@ -550,7 +556,8 @@ pub async fn enter_code(
             attempt: attempts,
         });
         if attempts >= MAX_CODE_ATTEMPTS && moved(&work, &row, ApprovalStatus::Refused).await? {
-            limits::record_failure(work.db(), now, &row.national_id).await?;
+            limits::record_failure(work.db(), now, &row.national_id, limits::Failure::Refused)
+                .await?;
             work.emit(DomainEvent::ApprovalRefusedForCodes {
                 approval: id,
                 professional: professional_id,
@@ -627,7 +634,13 @@ pub async fn approve(
 pub async fn refuse(state: &AppState, approver: &Approver, id: Uuid) -> AppResult<ApprovalState> {
     let row = mine_pending(state, approver, id).await?;
     let work = Work::begin(state, Actor::by(approver.professional.id)).await?;
-    limits::record_failure(work.db(), work.now(), &row.national_id).await?;
+    limits::record_failure(
+        work.db(),
+        work.now(),
+        &row.national_id,
+        limits::Failure::Refused,
+    )
+    .await?;
     decide(state, work, &row, ApprovalStatus::Refused).await
 }
 

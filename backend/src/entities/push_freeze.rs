@@ -9,6 +9,8 @@ pub struct Model {
     pub reason: String,
     pub consecutive_failures: i32,
     pub level: i32,
+    /// The current run of failures holds a refusal by the phone (only such runs escalate).
+    pub refused_in_run: bool,
     pub updated_at: DateTimeUtc,
 }
 

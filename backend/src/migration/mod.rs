@@ -13,6 +13,7 @@ mod m20261129_000007_write_guard;
 mod m20261129_000008_audit_pending;
 mod m20261129_000009_lot_unique;
 mod m20261129_000010_account_factor;
+mod m20261129_000011_freeze_refusals;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_audit_pending::Migration),
             Box::new(m20261129_000009_lot_unique::Migration),
             Box::new(m20261129_000010_account_factor::Migration),
+            Box::new(m20261129_000011_freeze_refusals::Migration),
         ]
     }
 }

@@ -785,3 +785,66 @@ async fn an_approved_request_is_claimable_only_within_its_lifetime() {
         app.clock().advance(chrono::Duration::minutes(11));
     }
 }
+
+/// Anyone who knows an RPPS can leave push requests unanswered; that alone never freezes push
+/// sign-in for more than 15 minutes at a time. A run in which the phone refused (its owner saw
+/// requests he did not make) escalates: 15 minutes, then 30.
+#[tokio::test]
+async fn unanswered_requests_alone_never_freeze_push_for_more_than_fifteen_minutes() {
+    use sea_orm::EntityTrait;
+    use vigie_backend::entities::push_freeze;
+    let app = TestApp::spawn().await;
+    let (phone, _key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let terminal = app.device();
+    let minutes = chrono::Duration::minutes;
+    let id = national_id(JEAN_MARTIN_RPPS).as_str().to_owned();
+    // A run of five failures: the first `unanswered` expire, the others are refused.
+    let run = async |unanswered: usize| {
+        for i in 0..5 {
+            app.clock().advance(minutes(4));
+            let c = ask(&terminal, JEAN_MARTIN_RPPS).await;
+            if i < unanswered {
+                app.clock().advance(minutes(3));
+                assert_eq!(
+                    status(&terminal, c.approval_id).await,
+                    ApprovalStatus::Expired
+                );
+            } else {
+                ok_json::<ApprovalState>(
+                    phone
+                        .post_empty(&format!("/api/approver/requests/{}/refuse", c.approval_id))
+                        .await,
+                )
+                .await;
+            }
+        }
+        let row = push_freeze::Entity::find_by_id(id.clone())
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("row");
+        let left = row.frozen_until.expect("frozen") - app.state.now();
+        // Out of the per-hour window before the next run.
+        app.clock().advance(chrono::Duration::hours(1));
+        // In whole minutes (the real milliseconds of the test aside).
+        ((left.num_seconds() + 30) / 60, row.level)
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            run(5).await,
+            (15, 0),
+            "unanswered only: 15 minutes, no escalation"
+        );
+    }
+    assert_eq!(
+        run(4).await,
+        (15, 1),
+        "one refusal: 15 minutes, and the next run escalates"
+    );
+    assert_eq!(
+        run(5).await,
+        (15, 1),
+        "unanswered only again: still 15 minutes"
+    );
+    assert_eq!(run(4).await, (30, 2), "a refusal again: 30 minutes");
+}

@@ -413,7 +413,7 @@ async fn the_push_freeze_counter_counts_every_parallel_failure() {
             let id = id.clone();
             tokio::spawn(async move {
                 let txn = db.begin().await.expect("begin");
-                let frozen = limits::record_failure(&txn, now, &id)
+                let frozen = limits::record_failure(&txn, now, &id, limits::Failure::Refused)
                     .await
                     .expect("counted");
                 txn.commit().await.expect("commit");
@@ -998,6 +998,13 @@ async fn centre_account(app: &TestApp) -> structure_account::Model {
         .expect("account")
 }
 
+/// The answer to an SMS code typed on `device`.
+async fn code_answer(device: &Device, code: &str) -> Response {
+    device
+        .post("/api/accounts/second-factor", &json!({ "code": code }))
+        .await
+}
+
 /// A password sign-in waiting for its SMS code: the device and the code.
 async fn waiting_for_code(app: &TestApp) -> (Device, String) {
     let d = app.device();
@@ -1024,10 +1031,7 @@ async fn an_account_gets_ten_wrong_sms_codes_a_day_whatever_the_parallel_session
                 let (d, code) = &sessions[i % sessions.len()];
                 let d = d.on(pick(&urls, i));
                 let guess = wrong(code);
-                async move {
-                    d.post("/api/accounts/second-factor", &json!({ "code": guess }))
-                        .await
-                }
+                async move { code_answer(&d, guess).await }
             })
             .collect(),
     )
@@ -1049,9 +1053,7 @@ async fn an_account_gets_ten_wrong_sms_codes_a_day_whatever_the_parallel_session
     assert_eq!(open, 0, "every sign-in waiting for a code has ended");
     // Not even the right code, nor the right password, opens anything now.
     for (d, code) in &sessions {
-        let r = d
-            .post("/api/accounts/second-factor", &json!({ "code": code }))
-            .await;
+        let r = code_answer(d, code).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
@@ -1081,40 +1083,23 @@ async fn the_tenth_wrong_sms_code_of_the_day_locks_the_account_not_the_ninth() {
     let app = TestApp::spawn().await;
     let (first, code) = waiting_for_code(&app).await;
     for _ in 0..4 {
-        let r = first
-            .post(
-                "/api/accounts/second-factor",
-                &json!({ "code": wrong(&code) }),
-            )
-            .await;
+        let r = code_answer(&first, wrong(&code)).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     }
     let (second, code) = waiting_for_code(&app).await;
     for _ in 0..4 {
-        let r = second
-            .post(
-                "/api/accounts/second-factor",
-                &json!({ "code": wrong(&code) }),
-            )
-            .await;
+        let r = code_answer(&second, wrong(&code)).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     }
     let (third, code) = waiting_for_code(&app).await;
-    let r = third
-        .post(
-            "/api/accounts/second-factor",
-            &json!({ "code": wrong(&code) }),
-        )
-        .await;
+    let r = code_answer(&third, wrong(&code)).await;
     assert_eq!(
         r.status(),
         StatusCode::BAD_REQUEST,
         "the ninth is a wrong code"
     );
     assert_eq!(centre_account(&app).await.factor_failures, 9);
-    let r = third
-        .post("/api/accounts/second-factor", &json!({ "code": code }))
-        .await;
+    let r = code_answer(&third, &code).await;
     assert_eq!(
         r.status(),
         StatusCode::OK,
@@ -1123,12 +1108,7 @@ async fn the_tenth_wrong_sms_code_of_the_day_locks_the_account_not_the_ninth() {
     assert_eq!(centre_account(&app).await.factor_failures, 9);
 
     let (fourth, code) = waiting_for_code(&app).await;
-    let r = fourth
-        .post(
-            "/api/accounts/second-factor",
-            &json!({ "code": wrong(&code) }),
-        )
-        .await;
+    let r = code_answer(&fourth, wrong(&code)).await;
     let e: Value = r.json().await.expect("json");
     assert_eq!(e["code"], code_name(ErrorCode::SessionExpired));
     assert!(
@@ -1142,12 +1122,7 @@ async fn the_tenth_wrong_sms_code_of_the_day_locks_the_account_not_the_ninth() {
     app.clock()
         .advance(Duration::days(1) + Duration::minutes(1));
     let (fifth, code) = waiting_for_code(&app).await;
-    let r = fifth
-        .post(
-            "/api/accounts/second-factor",
-            &json!({ "code": wrong(&code) }),
-        )
-        .await;
+    let r = code_answer(&fifth, wrong(&code)).await;
     assert_eq!(
         r.status(),
         StatusCode::BAD_REQUEST,
