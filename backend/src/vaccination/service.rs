@@ -473,6 +473,10 @@ pub async fn record(
     // Keys live in the caller's own space: someone else's key is never even looked at.
     let key = format!("vaccination:{principal}:{}", req.idempotency_key);
     let fingerprint = idempotency::fingerprint(&req)?;
+    // A retry of a committed write is answered from the pool, without entering a batch.
+    if let Some(answer) = idempotency::replay(&state.db, &key, &principal, &fingerprint).await? {
+        return Ok(answer);
+    }
     let structure = my_structure(&state.db, actor, req.structure_id).await?;
     check_consultation(&req)?;
     let products = state.catalogue.clone();
@@ -483,6 +487,7 @@ pub async fn record(
 
     let work_actor = actor.acting();
     let actor = actor.clone();
+    let writer = state.writer.clone();
     // One write of the batch: a refusal (unusable lot, warning to confirm) rolls back alone.
     crate::work::write(state, work_actor, move |work| {
         Box::pin(async move {
@@ -492,8 +497,13 @@ pub async fn record(
             let (txn, now) = (work.db(), work.now());
             let actor = &actor;
             // Under the key's lock: a parallel retry that committed first is seen here, so the
-            // same act is never written twice.
-            if let Some(answer) = idempotency::replay(txn, &key, &principal, &fingerprint).await? {
+            // same act is never written twice. SQLite's one writer knows whether such a retry
+            // went through it since the look-up above; only then is the key read again.
+            let look = writer.as_ref().is_none_or(|w| w.seen_lately(&key));
+            if look
+                && let Some(answer) =
+                    idempotency::replay(txn, &key, &principal, &fingerprint).await?
+            {
                 return Ok(answer);
             }
             let (patient, created) = match &req.patient {

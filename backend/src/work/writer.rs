@@ -55,7 +55,13 @@ struct Request {
 pub struct Writer {
     queue: mpsc::UnboundedSender<Request>,
     counts: Arc<Counts>,
+    /// Idempotency keys this writer applied a write for lately, and when.
+    recent_keys: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
+
+/// How long the writer remembers a key: far longer than a write waits between the look-up of
+/// its key before the batch and its turn in the writer.
+const KEY_MEMORY: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// How many batches committed and how many writes they held (benchmarks and tests read it).
 #[derive(Debug, Default)]
@@ -87,7 +93,26 @@ impl Writer {
         if let Err(e) = spawned {
             tracing::error!(error = %e, "writer thread not started");
         }
-        Self { queue, counts }
+        Self {
+            queue,
+            counts,
+            recent_keys: Arc::default(),
+        }
+    }
+
+    /// Whether a write with this idempotency key went through this writer lately (and notes
+    /// this one). The writer is SQLite's only one: a key it has not seen since a write's look-up
+    /// before the batch cannot have been stored since, so that write skips the look-up inside
+    /// the batch. (The key's primary key refuses a duplicate anyway.)
+    pub fn seen_lately(&self, key: &str) -> bool {
+        let now = std::time::Instant::now();
+        let mut recent = self.recent_keys.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() >= 4096 {
+            recent.retain(|_, at| now.duration_since(*at) < KEY_MEMORY);
+        }
+        recent
+            .insert(key.to_owned(), now)
+            .is_some_and(|at| now.duration_since(at) < KEY_MEMORY)
     }
 
     /// (batches committed, writes in them) since start.
