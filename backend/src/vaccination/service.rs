@@ -485,6 +485,19 @@ pub async fn record(
         None => None,
     };
 
+    // What never changes about the lot (its structure, product and number) is read here, on the
+    // pool; whether it is still usable is checked by the injection's own insert, in the write.
+    let lot = match (&req.injection, &product) {
+        (Some(input), Some(product)) => Some(
+            vaccine_lot::Entity::find_by_id(input.lot_id)
+                .one(&state.db)
+                .await?
+                .filter(|l| l.structure_id == structure.id && l.product_id == product.id)
+                .ok_or(AppError::code(ErrorCode::LotUnusable))?,
+        ),
+        _ => None,
+    };
+
     let work_actor = actor.acting();
     let actor = actor.clone();
     let writer = state.writer.clone();
@@ -571,24 +584,13 @@ pub async fn record(
                 .exec_without_returning(txn)
                 .await?;
 
-            let injection = match (&req.injection, product) {
-                (Some(input), Some(product)) => {
+            let injection = match (&req.injection, product, lot) {
+                (Some(input), Some(product), Some(lot)) => {
                     // To the microsecond, as stored: the answer equals the row read back.
                     let at = input
                         .administered_at
                         .map_or(now, |t| chrono::SubsecRound::trunc_subsecs(t, 6));
                     check_injection_date(at, now, patient.birth_date)?;
-                    // Read inside the write: a lot withdrawn a moment ago is not used.
-                    let lot = vaccine_lot::Entity::find_by_id(input.lot_id)
-                        .one(txn)
-                        .await?
-                        .filter(|l| {
-                            l.structure_id == structure.id
-                                && l.product_id == product.id
-                                && l.active
-                                && l.expires_on >= paris_day(at)
-                        })
-                        .ok_or(AppError::code(ErrorCode::LotUnusable))?;
                     // A person created by this very write has no earlier dose to read.
                     let history = if created {
                         Vec::new()
@@ -636,9 +638,10 @@ pub async fn record(
                         contest_reason: None,
                         contested_by: None,
                     };
-                    injection::Entity::insert(row.clone().into_active_model())
-                        .exec_without_returning(txn)
-                        .await?;
+                    // A lot withdrawn or expired a moment ago is not used.
+                    if !insert_if_lot_usable(txn, &row, paris_day(at)).await? {
+                        return Err(ErrorCode::LotUnusable.into());
+                    }
                     Some((row, a.product, lot))
                 }
                 _ => None,
@@ -699,6 +702,45 @@ pub async fn record(
         })
     })
     .await
+}
+
+/// Inserts the injection only if its lot is, at this moment, active and not expired on the
+/// injection's day: one statement (`INSERT … SELECT … WHERE EXISTS`), false when refused.
+async fn insert_if_lot_usable(
+    db: &impl ConnectionTrait,
+    row: &injection::Model,
+    day: NaiveDate,
+) -> AppResult<bool> {
+    use sea_orm::{
+        Iterable,
+        sea_query::{Expr, Query},
+    };
+    let fields = row.clone().into_active_model();
+    let columns: Vec<injection::Column> = injection::Column::iter().collect();
+    let values = columns
+        .iter()
+        .map(|c| fields.get(*c).into_value().map(Expr::val))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| AppError::internal("an injection field is unset"))?;
+    let usable = Query::select()
+        .expr(Expr::val(1))
+        .from(vaccine_lot::Entity)
+        .and_where(vaccine_lot::Column::Id.eq(row.lot_id))
+        .and_where(vaccine_lot::Column::Active.eq(true))
+        .and_where(vaccine_lot::Column::ExpiresOn.gte(day))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(injection::Entity)
+        .columns(columns)
+        .select_from(
+            Query::select()
+                .exprs(values)
+                .and_where(Expr::exists(usable))
+                .to_owned(),
+        )
+        .map_err(AppError::internal)?
+        .to_owned();
+    Ok(db.execute(&insert).await?.rows_affected() == 1)
 }
 
 fn check_consultation(req: &NewVaccination) -> AppResult<()> {

@@ -800,13 +800,34 @@ fn nir(i: usize) -> String {
 async fn refused_writes_roll_back_alone_and_the_others_of_their_batch_commit() {
     let h = hall().await;
     let urls = h.app.instances().await;
+    // A lot of the structure, withdrawn: known before the batch, refused by the insert in it.
+    let withdrawn = {
+        use sea_orm::ActiveModelTrait;
+        use sea_orm::ActiveValue::Set;
+        let lot = vigie_backend::entities::vaccine_lot::Entity::find_by_id(h.lot.id)
+            .one(&h.app.state.db)
+            .await
+            .expect("query")
+            .expect("lot");
+        let id = Uuid::new_v4();
+        vigie_backend::entities::vaccine_lot::ActiveModel {
+            id: Set(id),
+            number: Set("RETIRE1".into()),
+            active: Set(false),
+            ..sea_orm::IntoActiveModel::into_active_model(lot)
+        }
+        .insert(&h.app.state.db)
+        .await
+        .expect("withdrawn lot");
+        id
+    };
     let before = h.app.state.writer.as_ref().map(|w| w.counts());
     let answers = post_spread(&h.app.client, &urls, "/api/vaccinations", |i| {
         let mut body = first_dose(&h, Uuid::new_v4());
         body["patient"]["nir"] = json!(nir(i + 1));
         if i % 2 == 0 {
-            // Another lot id: refused as unusable, inside the batch.
-            body["injection"]["lot_id"] = json!(Uuid::new_v4());
+            // A withdrawn lot: refused as unusable, inside the batch.
+            body["injection"]["lot_id"] = json!(withdrawn);
         }
         body
     })
