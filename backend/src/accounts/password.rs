@@ -92,15 +92,22 @@ static GATE: std::sync::LazyLock<Gate> = std::sync::LazyLock::new(|| Gate {
 
 pub async fn gated<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     use std::sync::atomic::Ordering;
+    /// One place in the queue, given back however the wait ends (served, or the caller gone).
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            GATE.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let waiting = Waiting;
     if GATE.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
-        GATE.waiting.fetch_sub(1, Ordering::SeqCst);
         return Err(AppError::with_message(
             ErrorCode::RateLimited,
             "Le service est très sollicité : réessayez dans un instant.",
         ));
     }
     let permit = GATE.running.acquire().await;
-    GATE.waiting.fetch_sub(1, Ordering::SeqCst);
+    drop(waiting);
     let _permit = permit.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(work)
         .await
@@ -149,8 +156,9 @@ pub fn check_strength(password: &str, min_length: usize, personal: &[&str]) -> A
 mod tests {
     use super::*;
 
-    /// One Argon2 per core at most, whatever the callers; past the queue's bound, refused at
-    /// once with 429 — and every queued caller is served once the work drains.
+    /// One Argon2 per core at most, whatever the callers; a caller that gives up while waiting
+    /// gives its place back; past the queue's bound, refused at once with 429 — and every queued
+    /// caller is served once the work drains.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn argon2_runs_one_per_core_and_refuses_past_its_queue() {
         use std::sync::{
@@ -160,22 +168,28 @@ mod tests {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let go = Arc::new(AtomicBool::new(false));
         let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let callers: Vec<_> = (0..cores + MAX_WAITING)
-            .map(|_| {
-                let (go, running, most) = (go.clone(), running.clone(), most.clone());
-                tokio::spawn(gated(move || {
-                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                    most.fetch_max(now, Ordering::SeqCst);
-                    while !go.load(Ordering::SeqCst) {
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                    }
-                    running.fetch_sub(1, Ordering::SeqCst);
-                }))
-            })
-            .collect();
-        while GATE.waiting.load(Ordering::SeqCst) < MAX_WAITING
-            || running.load(Ordering::SeqCst) < cores
-        {
+        let caller = || {
+            let (go, running, most) = (go.clone(), running.clone(), most.clone());
+            tokio::spawn(gated(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                while !go.load(Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+            }))
+        };
+        let mut callers: Vec<_> = (0..cores).map(|_| caller()).collect();
+        while running.load(Ordering::SeqCst) < cores {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // Every core busy: this one waits, gives up, and its place is free again.
+        let gave_up =
+            tokio::time::timeout(std::time::Duration::from_millis(20), gated(|| ())).await;
+        assert!(gave_up.is_err(), "it had to wait");
+        assert_eq!(GATE.waiting.load(Ordering::SeqCst), 0);
+        callers.extend((0..MAX_WAITING).map(|_| caller()));
+        while GATE.waiting.load(Ordering::SeqCst) < MAX_WAITING {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let refused = gated(|| ()).await.expect_err("the queue is full");
@@ -188,6 +202,7 @@ mod tests {
             c.await.expect("task").expect("served");
         }
         assert_eq!(most.load(Ordering::SeqCst), cores);
+        assert_eq!(GATE.waiting.load(Ordering::SeqCst), 0);
         // Drained: a new caller is served.
         gated(|| ()).await.expect("served");
     }
