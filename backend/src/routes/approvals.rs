@@ -81,7 +81,7 @@ pub async fn follow(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
-    address: live::Address,
+    address: crate::http::client::ClientAddress,
 ) -> AppResult<Sse<live::Stream>> {
     let terminal = this_terminal(&state, &headers).await?;
     // Checks ownership, and sends the current state first so nothing is missed.

@@ -39,7 +39,7 @@ pub async fn pending(
 pub async fn follow(
     State(state): State<AppState>,
     approver: Approver,
-    address: live::Address,
+    address: crate::http::client::ClientAddress,
 ) -> AppResult<Sse<live::Stream>> {
     live::stream(
         &state,

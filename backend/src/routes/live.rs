@@ -11,11 +11,7 @@
 
 use std::{convert::Infallible, pin::Pin, time::Duration};
 
-use axum::{
-    extract::FromRequestParts,
-    http::request::Parts,
-    response::{Sse, sse},
-};
+use axum::response::{Sse, sse};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream as FutStream, StreamExt, stream};
 use sea_orm::EntityTrait;
@@ -47,21 +43,6 @@ const WATCH_EVERY: Duration = Duration::from_secs(1);
 /// How often it reads its session again anyway (an end nobody announced still closes it).
 const REREAD_EVERY: u32 = 30;
 
-/// The client address a stream is counted under (see `http::client`).
-pub struct Address(String);
-
-impl FromRequestParts<AppState> for Address {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        Ok(Self(
-            ClientAddress::of(parts, state)
-                .counted()
-                .unwrap_or_default(),
-        ))
-    }
-}
-
 /// What a stream belongs to, which bounds its life and its count.
 pub enum Holder<'a> {
     /// A signed-in session: the stream ends with it.
@@ -77,7 +58,7 @@ pub enum Holder<'a> {
 pub fn stream(
     state: &AppState,
     holder: Holder<'_>,
-    address: &Address,
+    address: &ClientAddress,
     mut channels: Vec<String>,
     first: Vec<LiveEvent>,
 ) -> AppResult<Sse<Stream>> {
@@ -89,7 +70,7 @@ pub fn stream(
     let caps = [
         own,
         (
-            format!("address:{}", address.0),
+            format!("address:{}", address.counted().unwrap_or_default()),
             state.settings.streams_per_address,
         ),
     ];

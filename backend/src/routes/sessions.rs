@@ -120,7 +120,7 @@ pub async fn end(
 pub async fn follow(
     State(state): State<AppState>,
     SessionPeek(signed_in): SessionPeek,
-    address: live::Address,
+    address: crate::http::client::ClientAddress,
 ) -> AppResult<Sse<live::Stream>> {
     live::stream(
         &state,

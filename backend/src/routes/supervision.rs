@@ -34,7 +34,7 @@ pub async fn sessions(
 pub async fn follow(
     State(state): State<AppState>,
     me: SignedIn,
-    address: live::Address,
+    address: crate::http::client::ClientAddress,
 ) -> AppResult<Sse<live::Stream>> {
     live::stream(
         &state,
