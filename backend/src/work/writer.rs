@@ -55,12 +55,30 @@ struct Request {
 pub struct Writer {
     queue: mpsc::UnboundedSender<Request>,
     counts: Arc<Counts>,
-    /// Idempotency keys this writer applied a write for lately, and when.
-    recent_keys: Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+    /// Idempotency keys this writer applied a write for lately.
+    recent_keys: Arc<std::sync::Mutex<RecentKeys>>,
 }
 
-/// How long the writer remembers a key: far longer than a write waits between the look-up of
-/// its key before the batch and its turn in the writer.
+/// Keys in two generations: a key is remembered from `KEY_MEMORY` to twice that, in constant
+/// time a write and in memory bounded by the writes of that span.
+struct RecentKeys {
+    current: std::collections::HashSet<String>,
+    previous: std::collections::HashSet<String>,
+    since: std::time::Instant,
+}
+
+impl Default for RecentKeys {
+    fn default() -> Self {
+        Self {
+            current: Default::default(),
+            previous: Default::default(),
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+/// How long the writer remembers a key at least: far longer than a write waits between the
+/// look-up of its key before the batch and its turn in the writer.
 const KEY_MEMORY: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// How many batches committed and how many writes they held (benchmarks and tests read it).
@@ -105,14 +123,13 @@ impl Writer {
     /// before the batch cannot have been stored since, so that write skips the look-up inside
     /// the batch. (The key's primary key refuses a duplicate anyway.)
     pub fn seen_lately(&self, key: &str) -> bool {
-        let now = std::time::Instant::now();
         let mut recent = self.recent_keys.lock().unwrap_or_else(|e| e.into_inner());
-        if recent.len() >= 4096 {
-            recent.retain(|_, at| now.duration_since(*at) < KEY_MEMORY);
+        if recent.since.elapsed() >= KEY_MEMORY {
+            recent.previous = std::mem::take(&mut recent.current);
+            recent.since = std::time::Instant::now();
         }
-        recent
-            .insert(key.to_owned(), now)
-            .is_some_and(|at| now.duration_since(at) < KEY_MEMORY)
+        let seen = recent.previous.contains(key);
+        !recent.current.insert(key.to_owned()) || seen
     }
 
     /// (batches committed, writes in them) since start.
