@@ -45,6 +45,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     VIGIE_PUBLIC_URL: `http://localhost:${port}`,
     VIGIE_DATABASE_URL: `sqlite://${join(dir, 'vigie.db')}?mode=rwc`,
     VIGIE_DIST_DIR: join(ROOT, 'dist'),
+    VIGIE_VAULT__KEYS_FILE: join(dir, 'vigie.keys'),
     VIGIE_TESTING: 'true',
     VIGIE_LOG: 'warn',
   };

@@ -54,6 +54,7 @@ async fn instance(
     settings.public_url = Url::parse("http://localhost:0")?;
     settings.database_url = SecretString::from(url.to_owned());
     settings.dist_dir = dir.join("none");
+    settings.vault.keys_file = dir.join("vigie.keys");
     settings.log = "error".into();
     // Every tablet of the benchmark connects from loopback.
     settings.streams_per_address = usize::MAX;

@@ -370,6 +370,10 @@ async fn postgres(admin_url: &str, seconds: u64, clients: usize) -> anyhow::Resu
         public_url: Url::parse("http://localhost:0")?,
         database_url: SecretString::from(fresh_postgres(admin_url).await?),
         dist_dir: dir.path().join("none"),
+        vault: vigie_backend::vault::VaultSettings {
+            keys_file: dir.path().join("vigie.keys"),
+            keys: None,
+        },
         log: "off".into(),
         ..Settings::default()
     };
@@ -568,6 +572,10 @@ async fn main() -> anyhow::Result<()> {
         public_url: Url::parse("http://localhost:0")?,
         database_url: SecretString::from(db_url.clone()),
         dist_dir: dir.path().join("none"),
+        vault: vigie_backend::vault::VaultSettings {
+            keys_file: dir.path().join("vigie.keys"),
+            keys: None,
+        },
         log: "off".into(),
         ..Settings::default()
     };

@@ -68,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
             )
         }));
     settings.dist_dir = dir.path().join("none");
+    settings.vault.keys_file = dir.path().join("vigie.keys");
     settings.log = "error".into();
     settings.push_requests_per_ip_per_10_min = u64::MAX / 2;
     // Every phone and terminal of the benchmark connects from loopback.

@@ -31,6 +31,8 @@ pub struct Settings {
     pub session: SessionSettings,
     pub password: PasswordSettings,
     pub mail: crate::mail::MailSettings,
+    /// The keys that seal secrets at rest (outside the database).
+    pub vault: crate::vault::VaultSettings,
     /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
     /// hall shares one address: size it to the hall).
     pub push_requests_per_ip_per_10_min: u64,
@@ -86,6 +88,7 @@ impl Default for Settings {
             body_limit_bytes: 64 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),
             mail: crate::mail::MailSettings::default(),
+            vault: crate::vault::VaultSettings::default(),
             push_requests_per_ip_per_10_min: 60,
             streams_per_address: 256,
             trusted_proxies: Vec::new(),

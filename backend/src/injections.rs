@@ -11,6 +11,13 @@ use sea_orm::{
 use uuid::Uuid;
 use vigie_shared::api::vaccination::{ContestView, InjectionView};
 
+/// The first day of the COVID-19 vaccination campaign in France (Paris time): nothing is
+/// recorded before it, and the open-data calendar starts there at the earliest.
+pub const CAMPAIGN_START: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(2020, 12, 27) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
 use crate::{
     entities::{
         adverse_effect, injection, injection_revision, professional, staff_member, structure,

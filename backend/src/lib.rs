@@ -29,6 +29,7 @@ pub mod state;
 pub mod statistics;
 pub mod telemetry;
 pub mod vaccination;
+pub mod vault;
 pub mod work;
 
 pub use config::Settings;

@@ -53,8 +53,17 @@ enum Command {
     },
     /// Check the audit trail's hash chain; exits non-zero when it is broken.
     AuditVerify,
-    /// Print the mail outbox (messages not delivered by an SMTP relay).
+    /// Print the mail and SMS outboxes (messages not delivered by a relay), opened with the
+    /// vault's keys.
     Outbox,
+    /// Rotate the vault's keys file: a fresh key seals every secret of the database, the old
+    /// keys leave the file. Stop the servers first (they hold the keys they started with).
+    VaultRotate,
+    /// Re-seal every secret with the first configured key (after putting a new key first in
+    /// VIGIE_VAULT__KEYS; the old keys can go once this is done).
+    VaultReseal,
+    /// Print a fresh vault key (base64), to put in VIGIE_VAULT__KEYS.
+    VaultNewKey,
     /// Create a structure's password account; prints a first password to replace at first
     /// sign-in (the second factor goes by SMS to the mobile given here).
     CreateStructureAccount {
@@ -214,12 +223,13 @@ async fn main() -> anyhow::Result<()> {
             println!("Mot de passe provisoire (à remplacer à la première connexion) : {first}");
         }
         Command::AuditVerify => {
-            let db = db::connect(settings.database_url.expose_secret()).await?;
+            let (db, vault) = open_sealed(&settings).await?;
+            let key = vigie_backend::audit::ChainKey::load(&db, &vault).await?;
             // Events committed but not yet in the chain (a crash before sealing) join it first.
-            vigie_backend::audit::seal(&db)
+            vigie_backend::audit::seal(&db, &key)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match vigie_backend::audit::verify(&db)
+            match vigie_backend::audit::verify(&db, &key)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
             {
@@ -234,7 +244,18 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Outbox => {
             use sea_orm::QueryOrder;
-            let db = db::connect(settings.database_url.expose_secret()).await?;
+            use vigie_backend::vault::{MAIL_BODY, SMS_BODY};
+            let (db, vault) = open_sealed(&settings).await?;
+            // A body handed to the relay is wiped; one that does not open says why.
+            let open = |purpose: &str, body: &str| {
+                if body.is_empty() {
+                    "(contenu effacé après remise au relais)".to_owned()
+                } else {
+                    vault
+                        .open_text(purpose, body)
+                        .unwrap_or_else(|e| format!("(illisible : {e})"))
+                }
+            };
             let mails = vigie_backend::entities::mail_outbox::Entity::find()
                 .order_by_asc(vigie_backend::entities::mail_outbox::Column::CreatedAt)
                 .all(&db)
@@ -247,7 +268,10 @@ async fn main() -> anyhow::Result<()> {
                 };
                 println!(
                     "--- {} [{state}] à {} : {}\n{}",
-                    m.created_at, m.recipient, m.subject, m.body
+                    m.created_at,
+                    m.recipient,
+                    m.subject,
+                    open(MAIL_BODY, &m.body)
                 );
             }
             let sms = vigie_backend::entities::sms_outbox::Entity::find()
@@ -255,8 +279,38 @@ async fn main() -> anyhow::Result<()> {
                 .all(&db)
                 .await?;
             for m in sms {
-                println!("--- SMS {} à {} :\n{}", m.created_at, m.recipient, m.body);
+                println!(
+                    "--- SMS {} à {} :\n{}",
+                    m.created_at,
+                    m.recipient,
+                    open(SMS_BODY, &m.body)
+                );
             }
+        }
+        Command::VaultRotate => {
+            let (db, _) = open_sealed(&settings).await?;
+            let (id, n) = vigie_backend::vault::rotate_file(&settings.vault, &db).await?;
+            println!(
+                "Clés du coffre renouvelées : nouvelle clé {id}, {n} secret(s) rescellé(s) ; \
+                 l'ancienne clé a quitté {}.",
+                settings.vault.keys_file.display()
+            );
+        }
+        Command::VaultReseal => {
+            let (db, vault) = open_sealed(&settings).await?;
+            let n = vigie_backend::vault::reseal(&db, &vault).await?;
+            println!(
+                "{n} secret(s) rescellé(s) avec la clé {}.",
+                vault.sealing_key_id()
+            );
+        }
+        Command::VaultNewKey => {
+            use base64::Engine;
+            println!(
+                "{}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(vigie_backend::vault::Vault::generate_key())
+            );
         }
         Command::Enrol { national_id } => {
             let national_id =
@@ -312,4 +366,14 @@ async fn enrolment_link(
     }
     .link(national_id)
     .await
+}
+
+/// The database and the vault that opens its secrets (checked, as the server does at start).
+async fn open_sealed(
+    settings: &Settings,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, vigie_backend::vault::Vault)> {
+    let vault = vigie_backend::vault::load(&settings.vault)?;
+    let db = db::connect(settings.database_url.expose_secret()).await?;
+    vigie_backend::vault::seal_at_rest(&db, &vault).await?;
+    Ok((db, vault))
 }

@@ -10,8 +10,6 @@ use axum::{
     response::IntoResponse,
     serve::ListenerExt,
 };
-use rand::RngCore;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::{
@@ -24,7 +22,6 @@ use crate::{
     clock::Clock,
     config::Settings,
     db,
-    entities::server_secret,
     error::AppError,
     http::{security, spa},
     routes,
@@ -50,12 +47,20 @@ impl Application {
         if settings.public_url.port() == Some(0) {
             let _ = settings.public_url.set_port(Some(port));
         }
+        let vault = crate::vault::load(&settings.vault)?;
         let db = db::connect(settings.database_url.expose_secret()).await?;
+        crate::vault::seal_at_rest(&db, &vault).await?;
         let webauthn = auth::webauthn::build(&settings.public_url)?;
-        let decoy_key = server_key(&db, "decoy_credentials").await?;
-        let dcc = crate::certificates::load_or_create(&db, chrono::Utc::now()).await?;
+        let decoy_key = crate::vault::server_key(&db, &vault, "decoy_credentials").await?;
+        let audit_key = Arc::new(crate::audit::ChainKey::load(&db, &vault).await?);
+        let dcc = crate::certificates::load_or_create(&db, &vault, chrono::Utc::now()).await?;
         let events = crate::events::Events::start(db.clone()).await?;
-        tokio::spawn(crate::mail::run_sender(db.clone(), settings.mail.clone()));
+        let vault = Arc::new(vault);
+        tokio::spawn(crate::mail::run_sender(
+            db.clone(),
+            settings.mail.clone(),
+            vault.clone(),
+        ));
         let writer = (db.get_database_backend() == sea_orm::DbBackend::Sqlite)
             .then(|| crate::work::Writer::start(db.clone()));
         let catalogue = Arc::new(crate::injections::catalogue(&db).await?);
@@ -69,10 +74,12 @@ impl Application {
             webauthn: Arc::new(webauthn),
             clock,
             decoy_key: Arc::new(decoy_key),
+            vault,
+            audit_key: audit_key.clone(),
             dcc: Arc::new(dcc),
         };
         tokio::spawn(sweep_expired_approvals(state.clone()));
-        tokio::spawn(crate::audit::run_sealer(state.db.clone()));
+        tokio::spawn(crate::audit::run_sealer(state.db.clone(), audit_key));
         let router = app_router(state.clone());
         Ok(Self {
             listener,
@@ -118,7 +125,8 @@ fn app_router(state: AppState) -> Router {
     let csp = security::content_security_policy(&security::inline_script_hashes(&index_html));
 
     let api = routes::router()
-        .layer(SetResponseHeaderLayer::overriding(
+        // Nothing of the API is kept by a cache, unless a route says otherwise (open data).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
@@ -181,29 +189,6 @@ async fn sweep_expired_approvals(state: AppState) {
         ticks += 1;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-}
-
-/// A random key kept in the database, so every instance derives the same values from it.
-async fn server_key(db: &DatabaseConnection, name: &str) -> anyhow::Result<[u8; 32]> {
-    let mut fresh = [0u8; 32];
-    rand::rng().fill_bytes(&mut fresh);
-    let row = server_secret::ActiveModel {
-        name: Set(name.to_owned()),
-        value: Set(fresh.to_vec()),
-    };
-    // Another instance may have created it first: keep theirs.
-    server_secret::Entity::insert(row)
-        .on_conflict_do_nothing_on([server_secret::Column::Name])
-        .exec(db)
-        .await?;
-    let stored = server_secret::Entity::find_by_id(name.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("server key {name} missing"))?;
-    stored
-        .value
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("server key {name} has the wrong length"))
 }
 
 async fn shutdown_signal() {

@@ -13,6 +13,10 @@ pub struct AppState {
     pub webauthn: Arc<Webauthn>,
     pub clock: Clock,
     pub events: crate::events::Events,
+    /// Seals secrets at rest (keys outside the database).
+    pub vault: Arc<crate::vault::Vault>,
+    /// The audit chain's key.
+    pub audit_key: Arc<crate::audit::ChainKey>,
     /// Key for deriving the decoy credentials shown for unknown identifiers.
     pub decoy_key: Arc<[u8; 32]>,
     /// Seals committed audit events into the chain, once for writes that commit together.

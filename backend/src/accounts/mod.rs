@@ -31,9 +31,7 @@ use crate::{
         tokens,
     },
     config::Settings,
-    entities::{
-        password_history, session as session_row, sms_outbox, structure, structure_account,
-    },
+    entities::{password_history, session as session_row, structure, structure_account},
     error::{AppError, AppResult},
     mail,
     state::AppState,
@@ -195,7 +193,7 @@ pub async fn sign_in(
         client,
     )
     .await?;
-    send_code(txn, now, &account, opened.session.id).await?;
+    send_code(&work, &account, opened.session.id).await?;
     work.emit(DomainEvent::PasswordAccepted {
         account: account.id,
         session: opened.session.id,
@@ -280,11 +278,11 @@ fn code_hash(session_id: Uuid, code: &str) -> String {
 }
 
 async fn send_code(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
+    work: &Work,
     account: &structure_account::Model,
     session_id: Uuid,
 ) -> AppResult<()> {
+    let (db, now) = (work.db(), work.now());
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
     session_row::Entity::update_many()
         .col_expr(
@@ -299,15 +297,13 @@ async fn send_code(
         .filter(session_row::Column::Id.eq(session_id))
         .exec(db)
         .await?;
-    sms_outbox::Entity::insert(sms_outbox::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        recipient: Set(account.mobile.clone()),
-        body: Set(format!(
+    mail::queue_sms(
+        work,
+        &account.mobile,
+        &format!(
             "Vigie : votre code de connexion est {code}. Il expire dans 5 minutes. Ne le communiquez à personne."
-        )),
-        created_at: Set(now),
-    })
-    .exec_without_returning(db)
+        ),
+    )
     .await?;
     Ok(())
 }
@@ -448,8 +444,7 @@ pub async fn second_factor(
         session: row.id,
     });
     mail::queue_to(
-        work.db(),
-        now,
+        &work,
         &account.email,
         "Vigie : nouvelle connexion au compte de votre structure",
         &format!(
@@ -554,8 +549,7 @@ async fn lock_for_codes(
     )
     .await?;
     mail::queue_to(
-        work.db(),
-        now,
+        &work,
         &account.email,
         "Vigie : compte bloqué après des codes SMS erronés",
         &format!(

@@ -19,7 +19,7 @@ use vigie_shared::{
 
 use crate::{
     auth::{enrolment, session::SignedIn, tokens},
-    entities::{activation, professional, sms_outbox},
+    entities::{activation, professional},
     error::{AppError, AppResult},
     mail,
     state::AppState,
@@ -89,8 +89,7 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
     .exec_without_returning(txn)
     .await?;
     mail::queue(
-        txn,
-        now,
+        &work,
         &p,
         "Vigie : activation de l'application sur votre téléphone",
         &format!(
@@ -100,13 +99,11 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
         ),
     )
     .await?;
-    sms_outbox::Entity::insert(sms_outbox::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        recipient: Set(mobile),
-        body: Set(format!("Vigie : votre code d'activation est {code}. Il expire dans 15 minutes. Ne le communiquez à personne.")),
-        created_at: Set(now),
-    })
-    .exec_without_returning(txn)
+    mail::queue_sms(
+        &work,
+        &mobile,
+        &format!("Vigie : votre code d'activation est {code}. Il expire dans 15 minutes. Ne le communiquez à personne."),
+    )
     .await?;
     work.emit(DomainEvent::ActivationStarted {
         professional: p.id,

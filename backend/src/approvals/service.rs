@@ -703,8 +703,7 @@ pub async fn report(state: &AppState, approver: &Approver, id: Uuid) -> AppResul
         }),
     });
     crate::mail::queue(
-        work.db(),
-        now,
+        &work,
         p,
         "Vigie : tentative de connexion signalée",
         &format!(

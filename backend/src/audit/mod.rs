@@ -1,6 +1,7 @@
-//! Append-only, hash-chained audit trail. Each event's hash covers the previous hash and the
-//! event's fields, so editing or removing a past event breaks every later link; `verify`
-//! recomputes the chain.
+//! Append-only, hash-chained audit trail. Each event's link is an HMAC (under a key the vault
+//! keeps outside the database's reach) of the previous link and the event's fields, so editing
+//! or removing a past event breaks every later link, and someone who can write to the database
+//! cannot recompute them; `verify` recomputes the chain.
 //!
 //! A write never holds the chain's lock: `record` adds its event to `audit_pending` inside the
 //! write's transaction (durable with it, gone with its rollback). `seal` then gives pending
@@ -68,9 +69,63 @@ impl Event {
     }
 }
 
-fn link_hash(prev: &str, seq: i64, at: DateTime<Utc>, e: &audit_event::Model) -> String {
-    let mut h = Sha256::new();
-    for part in [
+/// The chain's key: each link is an HMAC-SHA-256 under it, so a database writer without the
+/// key (kept sealed by the vault, whose keys live outside the database) cannot recompute the
+/// links after editing an event. Events numbered before `keyed_from` were linked by plain
+/// SHA-256 by an earlier version and are checked that way.
+pub struct ChainKey {
+    key: [u8; 32],
+    keyed_from: i64,
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainKey")
+            .field("keyed_from", &self.keyed_from)
+            .finish_non_exhaustive()
+    }
+}
+
+const CHAIN_KEY: &str = "audit_chain_key";
+
+impl ChainKey {
+    /// The database's chain key, created at the first start of a version that keys the chain
+    /// (events sealed before then keep their plain links).
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        vault: &crate::vault::Vault,
+    ) -> anyhow::Result<Self> {
+        use crate::vault::{read_secret, store_once};
+        if read_secret(db, vault, CHAIN_KEY).await?.is_none() {
+            let head = audit_head::Entity::find_by_id(1)
+                .one(db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("audit head missing"))?;
+            let mut value = crate::vault::Vault::generate_key().to_vec();
+            value.extend_from_slice(&(head.seq + 1).to_be_bytes());
+            store_once(db, vault, &[(CHAIN_KEY, &value)]).await?;
+        }
+        let value = read_secret(db, vault, CHAIN_KEY)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("audit chain key missing"))?;
+        anyhow::ensure!(value.len() == 40, "audit chain key has the wrong length");
+        let (key, from) = value.split_at(32);
+        Ok(Self {
+            key: key.try_into()?,
+            keyed_from: i64::from_be_bytes(from.try_into()?),
+        })
+    }
+}
+
+fn link_hash(
+    key: &ChainKey,
+    prev: &str,
+    seq: i64,
+    at: DateTime<Utc>,
+    e: &audit_event::Model,
+) -> String {
+    use hmac::Mac;
+    let parts = [
         prev,
         &seq.to_string(),
         &at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -81,12 +136,24 @@ fn link_hash(prev: &str, seq: i64, at: DateTime<Utc>, e: &audit_event::Model) ->
         &e.action,
         e.subject.as_deref().unwrap_or(""),
         &e.details,
-    ] {
-        // Length-prefixed, so moving text between fields changes the hash.
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+    ];
+    // Length-prefixed, so moving text between fields changes the link.
+    if seq < key.keyed_from {
+        let mut h = Sha256::new();
+        for part in parts {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        return hex::encode(h.finalize());
     }
-    hex::encode(h.finalize())
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&key.key) else {
+        unreachable!("HMAC takes a key of any length")
+    };
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
+    }
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Begins a write not yet moved onto the unit of work, taking the write lock first.
@@ -114,10 +181,10 @@ pub async fn take_write_lock(txn: &DatabaseTransaction) -> AppResult<()> {
     Ok(())
 }
 
-/// Commits a transaction begun with `begin_write`, then seals its events into the chain.
-pub async fn commit(txn: DatabaseTransaction, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+/// Commits a transaction begun with `begin_write`; the sealer task gives its events their
+/// place in the chain (an operator command has no chain key to seal with).
+pub async fn commit(txn: DatabaseTransaction) -> AppResult<()> {
     txn.commit().await?;
-    seal(db).await?;
     Ok(())
 }
 
@@ -159,14 +226,18 @@ const SEAL_BATCH: u64 = 1000;
 
 /// Gives every committed pending event its place in the chain; returns how many. The chain's
 /// lock is held only for this: read the head, link the events, write them, move the head.
-pub async fn seal(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+pub async fn seal(db: &sea_orm::DatabaseConnection, key: &ChainKey) -> AppResult<u64> {
     let mut sealed = 0;
     loop {
+        // Nothing pending (the usual case: writes seal their own events): no write lock taken.
+        if audit_pending::Entity::find().one(db).await?.is_none() {
+            return Ok(sealed);
+        }
         let txn = db.begin().await?;
         // Take the chain's lock first: sealers queue here, one after the other.
         take_write_lock(&txn).await?;
         let started = Instant::now();
-        let n = link_pending(&txn).await?;
+        let n = link_pending(&txn, key).await?;
         txn.commit().await?;
         if n > 0 {
             let held = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -182,13 +253,13 @@ pub async fn seal(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
 }
 
 /// Seals inside the caller's transaction (SQLite's writer, which holds the write lock anyway).
-pub async fn seal_in(txn: &DatabaseTransaction) -> AppResult<u64> {
+pub async fn seal_in(txn: &DatabaseTransaction, key: &ChainKey) -> AppResult<u64> {
     take_write_lock(txn).await?;
-    link_pending(txn).await
+    link_pending(txn, key).await
 }
 
 /// Links the pending events into the chain; the caller holds the chain's lock.
-async fn link_pending(txn: &DatabaseTransaction) -> AppResult<u64> {
+async fn link_pending(txn: &DatabaseTransaction, key: &ChainKey) -> AppResult<u64> {
     let pending = audit_pending::Entity::find()
         .order_by_asc(audit_pending::Column::Id)
         .limit(SEAL_BATCH)
@@ -219,7 +290,7 @@ async fn link_pending(txn: &DatabaseTransaction) -> AppResult<u64> {
             prev_hash: prev.clone(),
             hash: String::new(),
         };
-        row.hash = link_hash(&prev, seq, row.at, &row);
+        row.hash = link_hash(key, &prev, seq, row.at, &row);
         prev = row.hash.clone();
         rows.push(audit_event::ActiveModel::from(row));
     }
@@ -256,7 +327,11 @@ pub struct Sealer {
 }
 
 impl Sealer {
-    pub async fn after_commit(&self, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
+    pub async fn after_commit(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        key: &ChainKey,
+    ) -> AppResult<()> {
         let mine = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = self.gate.lock().await;
         if self.sealed.load(Ordering::SeqCst) >= mine {
@@ -272,7 +347,7 @@ impl Sealer {
             .await?
             .is_some();
         if pending {
-            seal(db).await?;
+            seal(db, key).await?;
         }
         self.sealed.store(upto, Ordering::SeqCst);
         Ok(())
@@ -280,9 +355,9 @@ impl Sealer {
 }
 
 /// Seals what writes left pending (after a crash, or a write that did not seal), every second.
-pub async fn run_sealer(db: sea_orm::DatabaseConnection) {
+pub async fn run_sealer(db: sea_orm::DatabaseConnection, key: std::sync::Arc<ChainKey>) {
     loop {
-        if let Err(e) = seal(&db).await {
+        if let Err(e) = seal(&db, &key).await {
             tracing::warn!(error = %e, "audit sealing failed; retrying");
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -298,7 +373,7 @@ pub enum Verdict {
 }
 
 /// Recomputes the whole chain, reading it page by page (memory stays flat however long it is).
-pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Verdict> {
+pub async fn verify(db: &impl ConnectionTrait, key: &ChainKey) -> AppResult<Verdict> {
     const PAGE: u64 = 10_000;
     let mut prev = "0".repeat(64);
     let mut expected_seq = 1;
@@ -323,7 +398,7 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Verdict> {
                     reason: "lien vers l'événement précédent rompu",
                 });
             }
-            if link_hash(&prev, e.seq, e.at, e) != e.hash {
+            if link_hash(key, &prev, e.seq, e.at, e) != e.hash {
                 return Ok(Verdict::Broken {
                     seq: e.seq,
                     reason: "contenu modifié",

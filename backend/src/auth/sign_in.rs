@@ -78,8 +78,7 @@ pub async fn opened(
             .unwrap_or_default(),
     );
     mail::queue(
-        work.db(),
-        now,
+        work,
         professional,
         "Vigie : nouvelle connexion à votre compte",
         &body,

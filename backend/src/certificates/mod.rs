@@ -1,7 +1,8 @@
 //! The "Bilan de vaccination": a printable recap and a PDF, both carrying an EU Digital COVID
 //! Certificate (signed QR); the public key is published and a public endpoint verifies any
 //! certificate against it. The signing key and its self-signed certificate are created at
-//! first start and kept in the database (`server_secret`), so every instance signs alike.
+//! first start and kept in the database (`server_secret`, sealed by the vault), so every
+//! instance signs alike.
 
 pub mod dcc;
 pub mod recap_pdf;
@@ -9,7 +10,7 @@ pub mod recap_pdf;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::Paris;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use vigie_shared::{
     ErrorCode,
     api::vaccination::{
@@ -20,7 +21,7 @@ use vigie_shared::{
 
 use crate::{
     access::Actor,
-    entities::{server_secret, vaccine_product},
+    entities::vaccine_product,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -32,37 +33,28 @@ const COVID_19: &str = "840539006";
 const ISSUER: &str = "Vigie (traçabilité de la vaccination COVID-19)";
 const VALIDITY: Duration = Duration::days(365);
 
-/// The signing material, created once: the first instance to store it wins, the others read it.
+/// The signing material, created once: the first instance to store it wins, the others read
+/// it. Stored sealed by the vault: the database alone does not give the private key.
 pub async fn load_or_create(
     db: &impl ConnectionTrait,
+    vault: &crate::vault::Vault,
     now: DateTime<Utc>,
 ) -> anyhow::Result<dcc::SigningMaterial> {
-    let stored = |name: &'static str| async move {
-        server_secret::Entity::find_by_id(name.to_owned())
-            .one(db)
-            .await
-            .map(|r| r.map(|r| r.value))
+    use crate::vault::{read_secret, store_once};
+    let stored = || async {
+        Ok::<_, anyhow::Error>((
+            read_secret(db, vault, KEY_NAME).await?,
+            read_secret(db, vault, CERT_NAME).await?,
+        ))
     };
-    if let (Some(key), Some(cert)) = (stored(KEY_NAME).await?, stored(CERT_NAME).await?) {
+    if let (Some(key), Some(cert)) = stored().await? {
         return Ok(dcc::SigningMaterial::from_der(&key, &cert)?);
     }
     let fresh = dcc::SigningMaterial::generate("Vigie DSC", now)?;
     let (key, cert) = fresh.to_der();
     // Key and certificate go in one statement, so nobody can read one without the other.
-    server_secret::Entity::insert_many([
-        server_secret::ActiveModel {
-            name: Set(KEY_NAME.into()),
-            value: Set(key),
-        },
-        server_secret::ActiveModel {
-            name: Set(CERT_NAME.into()),
-            value: Set(cert),
-        },
-    ])
-    .on_conflict_do_nothing_on([server_secret::Column::Name])
-    .exec(db)
-    .await?;
-    let (Some(key), Some(cert)) = (stored(KEY_NAME).await?, stored(CERT_NAME).await?) else {
+    store_once(db, vault, &[(KEY_NAME, &key), (CERT_NAME, &cert)]).await?;
+    let (Some(key), Some(cert)) = stored().await? else {
         anyhow::bail!("DCC signing material missing after creation");
     };
     Ok(dcc::SigningMaterial::from_der(&key, &cert)?)

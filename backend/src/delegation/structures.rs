@@ -60,7 +60,7 @@ pub async fn grant_manager(
             .details(serde_json::json!({ "professional": p.id })),
     )
     .await?;
-    crate::audit::commit(txn, db).await?;
+    crate::audit::commit(txn).await?;
     Ok((crate::auth::session::display_name(&p), s.name))
 }
 

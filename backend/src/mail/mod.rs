@@ -2,8 +2,9 @@
 //! transaction of the event it reports (so none is lost or sent for an event that rolled back);
 //! a sender task then delivers it through the configured SMTP relay (lettre). With no relay
 //! configured, messages stay in the outbox, which `vigie outbox` prints for the operator.
+//! Bodies are sealed by the vault while they wait, and wiped once the relay has taken them.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
@@ -13,16 +14,18 @@ use lettre::{
     transport::smtp::authentication::Credentials,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    entities::{mail_outbox, professional},
+    entities::{mail_outbox, professional, sms_outbox},
     error::AppResult,
+    vault::{MAIL_BODY, SMS_BODY, Vault},
+    work::Work,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,8 +65,7 @@ pub fn paris_time(at: DateTime<Utc>) -> String {
 
 /// Queues a message to the professional's directory e-mail (none: nothing to send).
 pub async fn queue(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
+    work: &Work,
     to: &professional::Model,
     subject: &str,
     body: &str,
@@ -71,31 +73,39 @@ pub async fn queue(
     let Some(email) = to.email.as_deref() else {
         return Ok(());
     };
-    queue_to(db, now, email, subject, body).await
+    queue_to(work, email, subject, body).await
 }
 
-/// Queues a message to an address (empty: nothing to send).
-pub async fn queue_to(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    email: &str,
-    subject: &str,
-    body: &str,
-) -> AppResult<()> {
+/// Queues a message to an address (empty: nothing to send). Bodies may hold a link that acts
+/// for the recipient: they are stored sealed, and wiped once handed to the relay.
+pub async fn queue_to(work: &Work, email: &str, subject: &str, body: &str) -> AppResult<()> {
     if email.is_empty() {
         return Ok(());
     }
-    let email = email.to_owned();
     mail_outbox::Entity::insert(mail_outbox::ActiveModel {
         id: Set(Uuid::new_v4()),
-        recipient: Set(email),
+        recipient: Set(email.to_owned()),
         subject: Set(subject.to_owned()),
-        body: Set(body.to_owned()),
-        created_at: Set(now),
+        body: Set(work.state().vault.seal_text(MAIL_BODY, body)),
+        created_at: Set(work.now()),
         sent_at: Set(None),
         error: Set(None),
     })
-    .exec_without_returning(db)
+    .exec_without_returning(work.db())
+    .await?;
+    Ok(())
+}
+
+/// Queues an SMS in `sms_outbox`, the interface of the SMS gateway, sealed: its codes open
+/// sessions and phones.
+pub async fn queue_sms(work: &Work, mobile: &str, body: &str) -> AppResult<()> {
+    sms_outbox::Entity::insert(sms_outbox::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        recipient: Set(mobile.to_owned()),
+        body: Set(work.state().vault.seal_text(SMS_BODY, body)),
+        created_at: Set(work.now()),
+    })
+    .exec_without_returning(work.db())
     .await?;
     Ok(())
 }
@@ -124,7 +134,7 @@ fn transport(
 
 /// Delivers queued messages. Each is claimed by a conditional UPDATE first, so two instances
 /// never send the same message; a failed delivery is released and retried.
-pub async fn run_sender(db: DatabaseConnection, settings: MailSettings) {
+pub async fn run_sender(db: DatabaseConnection, settings: MailSettings, vault: Arc<Vault>) {
     let transport = match transport(&settings) {
         Ok(Some(t)) => t,
         Ok(None) => return,
@@ -141,7 +151,7 @@ pub async fn run_sender(db: DatabaseConnection, settings: MailSettings) {
         }
     };
     loop {
-        if let Err(e) = send_batch(&db, &transport, &from).await {
+        if let Err(e) = send_batch(&db, &vault, &transport, &from).await {
             tracing::warn!(error = %e, "mail: delivery round failed");
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -150,6 +160,7 @@ pub async fn run_sender(db: DatabaseConnection, settings: MailSettings) {
 
 async fn send_batch(
     db: &DatabaseConnection,
+    vault: &Vault,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
 ) -> anyhow::Result<()> {
@@ -169,13 +180,31 @@ async fn send_batch(
         if claimed.rows_affected != 1 {
             continue;
         }
+        let body = match vault.open_text(MAIL_BODY, &m.body) {
+            Ok(body) => body,
+            Err(e) => {
+                // Kept claimed (never retried): no key configured opens it.
+                tracing::error!(error = %e, mail = %m.id, "mail: body does not open, not sent");
+                note_error(db, m.id, &e.to_string()).await?;
+                continue;
+            }
+        };
         let message = Message::builder()
             .from(from.clone())
             .to(m.recipient.parse()?)
             .subject(m.subject.clone())
             .header(ContentType::TEXT_PLAIN)
-            .body(m.body.clone())?;
-        if let Err(e) = transport.send(message).await {
+            .body(body)?;
+        let sent = transport.send(message).await;
+        if sent.is_ok() {
+            // Handed to the relay: the link it may hold leaves the database.
+            mail_outbox::Entity::update_many()
+                .col_expr(mail_outbox::Column::Body, Expr::value(""))
+                .filter(mail_outbox::Column::Id.eq(m.id))
+                .exec(db)
+                .await?;
+        }
+        if let Err(e) = sent {
             // Release it for a later round, and say why (no content, no address in the log).
             tracing::warn!(error = %e, mail = %m.id, "mail: delivery failed, will retry");
             mail_outbox::Entity::update_many()
@@ -189,5 +218,14 @@ async fn send_batch(
                 .await?;
         }
     }
+    Ok(())
+}
+
+async fn note_error(db: &DatabaseConnection, id: Uuid, error: &str) -> anyhow::Result<()> {
+    mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::Error, Expr::value(error))
+        .filter(mail_outbox::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -455,7 +455,12 @@ async fn calendar(db: &impl ConnectionTrait) -> AppResult<Vec<NaiveDate>> {
         .into_iter()
         .map(|r| r.day)
         .collect();
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+    // Campaign days only, whatever a row says (a day before the campaign cannot be recorded
+    // now, but a file must stay bounded even if one was).
+    let (Some(first), Some(last)) = (
+        days.range(crate::injections::CAMPAIGN_START..).next(),
+        days.last(),
+    ) else {
         return Ok(Vec::new());
     };
     Ok(first.iter_days().take_while(|d| d <= last).collect())
@@ -500,21 +505,28 @@ pub async fn national(
     ))
 }
 
-/// The department file: one department, or all of them (those of the population table, and
-/// any other department of residence that has counts).
+/// The department file of one department. One at a time: a file holds a row a class a
+/// campaign day, so its size is bounded by the campaign (`MAX_ROWS`), where all departments at
+/// once would be a hundred times that.
 pub async fn departments(
     db: &impl ConnectionTrait,
     department: Option<&str>,
     class: Option<usize>,
 ) -> AppResult<Vec<vigie_shared::api::statistics::StatisticsRow>> {
-    let department = department
+    let Some(department) = department
         .map(|d| d.trim().to_ascii_uppercase())
-        .filter(|d| !d.is_empty());
-    if let Some(d) = &department
-        && (d == FRANCE
-            || d.len() < 2
-            || d.len() > 3
-            || !d.chars().all(|c| c.is_ascii_alphanumeric()))
+        .filter(|d| !d.is_empty())
+    else {
+        return Err(AppError::with_message(
+            vigie_shared::ErrorCode::InvalidInput,
+            "Précisez le département (dep=75, 2A, 971…) : les fichiers départementaux se \
+             téléchargent un département à la fois.",
+        ));
+    };
+    if department == FRANCE
+        || department.len() < 2
+        || department.len() > 3
+        || !department.chars().all(|c| c.is_ascii_alphanumeric())
     {
         return Err(AppError::with_message(
             vigie_shared::ErrorCode::InvalidInput,
@@ -522,27 +534,13 @@ pub async fn departments(
         ));
     }
     let days = calendar(db).await?;
-    let counts = read(db, department.as_deref()).await?;
-    let geos: BTreeSet<String> = match &department {
-        Some(d) => BTreeSet::from([d.clone()]),
-        None => population::departments()
-            .map(str::to_owned)
-            .chain(counts.keys().cloned())
-            .collect(),
-    };
-    let mut geos: Vec<String> = geos.into_iter().collect();
-    geos.sort_by_key(|g| (g.len(), g.clone()));
+    let counts = read(db, Some(&department)).await?;
     let empty = Counts::new();
-    Ok(geos
-        .iter()
-        .flat_map(|g| {
-            publish::file(
-                publish::Level::Department,
-                g,
-                &days,
-                counts.get(g).unwrap_or(&empty),
-                class,
-            )
-        })
-        .collect())
+    Ok(publish::file(
+        publish::Level::Department,
+        &department,
+        &days,
+        counts.get(&department).unwrap_or(&empty),
+        class,
+    ))
 }

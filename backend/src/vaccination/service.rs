@@ -29,19 +29,15 @@ use crate::{
     },
     error::{AppError, AppResult},
     idempotency,
-    injections::{CORRECTION_WINDOW, Catalogue, Names, catalogue, keep_revision, view, views},
+    injections::{
+        CAMPAIGN_START, CORRECTION_WINDOW, Catalogue, Names, catalogue, keep_revision, view, views,
+    },
     state::AppState,
     work::{DomainEvent, Injected},
 };
 
 /// Clock drift tolerated between a tablet and the server for "now".
 const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
-/// The first day of the COVID-19 vaccination campaign in France (Paris time): nothing is
-/// recorded before it, so a backdated entry cannot stretch the open-data calendar either.
-const CAMPAIGN_START: NaiveDate = match NaiveDate::from_ymd_opt(2020, 12, 27) {
-    Some(d) => d,
-    None => panic!("a valid date"),
-};
 /// The oldest birth date taken as plausible.
 const OLDEST_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     Some(d) => d,

@@ -78,6 +78,8 @@ pub async fn sweep_guards(state: &AppState) -> AppResult<u64> {
 pub struct Work {
     state: AppState,
     txn: DatabaseTransaction,
+    /// SQLite: this process's turn at the write lock, held until commit or rollback.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     now: DateTime<Utc>,
     actor: Actor,
     events: Vec<DomainEvent>,
@@ -112,6 +114,12 @@ impl Work {
     /// limits hold by subject locks and one-statement checks, and its audit events join the
     /// chain after the commit.
     pub async fn begin(state: &AppState, actor: Actor) -> AppResult<Self> {
+        // Writers of this process wait their turn here, woken the moment it comes, rather than
+        // in SQLite's busy handler, which sleeps in growing steps (1, 2, 5, 10… ms).
+        let turn = match &state.writer {
+            Some(w) => w.turn().await,
+            None => None,
+        };
         let txn = state.db.begin().await?;
         if state.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
             audit::take_write_lock(&txn).await?;
@@ -119,6 +127,7 @@ impl Work {
         Ok(Self {
             state: state.clone(),
             txn,
+            _turn: turn,
             now: read_clock(state),
             actor,
             events: Vec::new(),
@@ -130,10 +139,16 @@ impl Work {
         Self {
             state: state.clone(),
             txn: savepoint,
+            // The batch holds the turn.
+            _turn: None,
             now: read_clock(state),
             actor,
             events: Vec::new(),
         }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -246,7 +261,10 @@ impl Work {
         if !sqlite {
             // PostgreSQL: the chain's lock is taken only now, by a sealing transaction shared
             // with the writes committing at the same time, never by the write itself.
-            state.sealer.after_commit(&state.db).await?;
+            state
+                .sealer
+                .after_commit(&state.db, &state.audit_key)
+                .await?;
         }
         Ok(())
     }
@@ -257,7 +275,9 @@ impl Work {
     async fn release(self, seal: bool) -> AppResult<Vec<Delivered>> {
         let mut live = Vec::new();
         let reacted = match self.react(&mut live).await {
-            Ok(()) if seal => audit::seal_in(&self.txn).await.map(|_| ()),
+            Ok(()) if seal => audit::seal_in(&self.txn, &self.state.audit_key)
+                .await
+                .map(|_| ()),
             other => other,
         };
         if let Err(e) = reacted {

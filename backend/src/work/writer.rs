@@ -57,7 +57,14 @@ pub struct Writer {
     counts: Arc<Counts>,
     /// Idempotency keys this writer applied a write for lately.
     recent_keys: Arc<std::sync::Mutex<RecentKeys>>,
+    /// The process's turn at SQLite's write lock: batches and the writes that hold their own
+    /// transaction queue here.
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// Longer than this waiting for a turn, a write goes on and lets SQLite's busy handler order
+/// it (as with a write from another process): a stuck turn slows writes, never stops them.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Keys in two generations: a key is remembered from `KEY_MEMORY` to twice that, in constant
 /// time a write and in memory bounded by the writes of that span.
@@ -96,6 +103,8 @@ impl Writer {
         let (queue, incoming) = mpsc::unbounded_channel();
         let counts = Arc::new(Counts::default());
         let batches = counts.clone();
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let turns = gate.clone();
         let spawned = std::thread::Builder::new()
             .name("vigie-writer".into())
             .spawn(move || {
@@ -103,7 +112,7 @@ impl Writer {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(run(db, incoming, batches)),
+                    Ok(rt) => rt.block_on(run(db, incoming, batches, turns)),
                     // Without its runtime the writer stops: every write then fails, loudly.
                     Err(e) => tracing::error!(error = %e, "writer runtime not started"),
                 }
@@ -115,7 +124,13 @@ impl Writer {
             queue,
             counts,
             recent_keys: Arc::default(),
+            gate,
         }
+    }
+
+    /// Waits for this process's turn at the write lock (`None` after `TURN_WAIT`).
+    pub async fn turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        take_turn(&self.gate).await
     }
 
     /// Whether a write with this idempotency key went through this writer lately (and notes
@@ -198,10 +213,17 @@ where
     .await
 }
 
+async fn take_turn(gate: &Arc<tokio::sync::Mutex<()>>) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    tokio::time::timeout(TURN_WAIT, gate.clone().lock_owned())
+        .await
+        .ok()
+}
+
 async fn run(
     db: DatabaseConnection,
     mut incoming: mpsc::UnboundedReceiver<Request>,
     counts: Arc<Counts>,
+    gate: Arc<tokio::sync::Mutex<()>>,
 ) {
     while let Some(first) = incoming.recv().await {
         let mut batch = vec![first];
@@ -212,7 +234,10 @@ async fn run(
             }
         }
         let n = batch.len() as u64;
-        if apply(&db, batch).await {
+        let turn = take_turn(&gate).await;
+        let committed = apply(&db, batch).await;
+        drop(turn);
+        if committed {
             counts.batches.fetch_add(1, Ordering::Relaxed);
             counts.writes.fetch_add(n, Ordering::Relaxed);
         }
@@ -222,6 +247,7 @@ async fn run(
 /// One batch: every write in its savepoint, one commit, then the answers. True when committed.
 async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
     let streams = batch.first().map(|r| r.state.events.clone());
+    let chain_key = batch.first().map(|r| r.state.audit_key.clone());
     let mut live = Vec::new();
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -268,7 +294,9 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
     }
     // The batch holds the write lock already: its events take their place in the chain in the
     // same commit (what is not sealed here, the sealer task takes).
-    if let Err(e) = crate::audit::seal_in(&txn).await {
+    if let Some(key) = &chain_key
+        && let Err(e) = crate::audit::seal_in(&txn, key).await
+    {
         tracing::warn!(error = %e, "sealing in the batch failed");
     }
     let failed = txn

@@ -65,10 +65,7 @@ async fn link_and_sms_code_both_needed_then_a_passkey() {
         .find(|m| m.subject.contains("activation"))
         .expect("activation mail");
     assert_eq!(mail.recipient, "jean.martin@demo.vigie.example");
-    let sms = sms_outbox::Entity::find()
-        .all(&app.state.db)
-        .await
-        .expect("query");
+    let sms = app.sms_outbox().await;
     assert_eq!(sms.len(), 1);
     assert_eq!(sms[0].recipient, "+33612345678");
     let token = link_token(&mail.body);
@@ -140,10 +137,7 @@ async fn activation_expires_after_fifteen_minutes() {
         .into_iter()
         .find(|m| m.subject.contains("activation"))
         .expect("mail");
-    let sms = sms_outbox::Entity::find()
-        .all(&app.state.db)
-        .await
-        .expect("query");
+    let sms = app.sms_outbox().await;
     app.clock().advance(chrono::Duration::minutes(16));
     let r = phone
         .post(

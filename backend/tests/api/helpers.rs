@@ -74,6 +74,7 @@ impl TestApp {
         settings.public_url = Url::parse("http://localhost:0").expect("url");
         settings.database_url = SecretString::from(fresh_database(&dir).await);
         settings.dist_dir = dir.path().join("no-dist");
+        settings.vault.keys_file = dir.path().join("vigie.keys");
         settings.testing = true;
         configure(&mut settings);
         let kept = settings.clone();
@@ -117,6 +118,16 @@ impl TestApp {
             .database_url
             .expose_secret()
             .starts_with("postgres")
+    }
+
+    /// The settings this server started with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// This server's own directory (its SQLite file and vault keys).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub fn url(&self, path: &str) -> Url {
@@ -307,15 +318,13 @@ impl TestApp {
 
     /// The latest SMS code sent to this mobile.
     pub async fn last_sms_code(&self, mobile: &str) -> String {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-        use vigie_backend::entities::sms_outbox;
-        let sms = sms_outbox::Entity::find()
-            .filter(sms_outbox::Column::Recipient.eq(mobile))
-            .order_by_desc(sms_outbox::Column::CreatedAt)
-            .all(&self.state.db)
+        let sms: Vec<_> = self
+            .sms_outbox()
             .await
-            .expect("query");
-        let body = &sms.first().expect("an SMS was sent").body;
+            .into_iter()
+            .filter(|m| m.recipient == mobile)
+            .collect();
+        let body = &sms.last().expect("an SMS was sent").body;
         body.split(|c: char| !c.is_ascii_digit())
             .find(|w| w.len() == 6)
             .expect("a 6-digit code")
@@ -475,12 +484,44 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Number of messages in the mail outbox.
+    /// The mail outbox, oldest first, bodies opened as the gateway opens them (the rows hold
+    /// them sealed).
     pub async fn outbox(&self) -> Vec<vigie_backend::entities::mail_outbox::Model> {
-        use sea_orm::EntityTrait;
-        vigie_backend::entities::mail_outbox::Entity::find()
+        use sea_orm::{EntityTrait, QueryOrder};
+        use vigie_backend::entities::mail_outbox;
+        let mut mails = mail_outbox::Entity::find()
+            .order_by_asc(mail_outbox::Column::CreatedAt)
             .all(&self.state.db)
             .await
-            .expect("query")
+            .expect("query");
+        for m in &mut mails {
+            if !m.body.is_empty() {
+                m.body = self
+                    .state
+                    .vault
+                    .open_text(vigie_backend::vault::MAIL_BODY, &m.body)
+                    .expect("a mail body opens");
+            }
+        }
+        mails
+    }
+
+    /// The SMS outbox, oldest first, bodies opened.
+    pub async fn sms_outbox(&self) -> Vec<vigie_backend::entities::sms_outbox::Model> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        use vigie_backend::entities::sms_outbox;
+        let mut sms = sms_outbox::Entity::find()
+            .order_by_asc(sms_outbox::Column::CreatedAt)
+            .all(&self.state.db)
+            .await
+            .expect("query");
+        for m in &mut sms {
+            m.body = self
+                .state
+                .vault
+                .open_text(vigie_backend::vault::SMS_BODY, &m.body)
+                .expect("an SMS body opens");
+        }
+        sms
     }
 }

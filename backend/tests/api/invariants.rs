@@ -6,9 +6,7 @@ use std::{collections::BTreeMap, future::Future};
 
 use chrono::Duration;
 use reqwest::{Response, StatusCode};
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 use serde_json::{Value, json};
 use url::Url;
@@ -129,7 +127,7 @@ async fn audit_count(app: &TestApp, action: &str, subject: Option<String>) -> u6
 
 async fn chain_intact(app: &TestApp) {
     assert!(matches!(
-        vigie_backend::audit::verify(&app.state.db)
+        vigie_backend::audit::verify(&app.state.db, &app.state.audit_key)
             .await
             .expect("verify"),
         vigie_backend::audit::Verdict::Intact { .. }
@@ -554,12 +552,7 @@ async fn activation_secrets(app: &TestApp) -> (String, String) {
         .find(|m| m.subject.contains("activation"))
         .expect("activation mail");
     let token = link_token(&mail.body);
-    let sms = sms_outbox::Entity::find()
-        .order_by_desc(sms_outbox::Column::CreatedAt)
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("sms");
+    let sms = app.sms_outbox().await.pop().expect("sms");
     (token, sms_code(&sms.body))
 }
 

@@ -93,4 +93,9 @@ async fn exactly_one_mail_per_sign_in_reaches_the_smtp_relay() {
         sent.iter().all(|m| m.sent_at.is_some()),
         "outbox marks it sent"
     );
+    // Handed to the relay, the body (and the link it holds) leaves the database.
+    assert!(
+        sent.iter().all(|m| m.body.is_empty()),
+        "the body is wiped once relayed"
+    );
 }

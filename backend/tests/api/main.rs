@@ -14,6 +14,7 @@ mod mail;
 mod matrix;
 mod openapi;
 mod passkeys;
+mod secrets;
 mod security;
 mod sessions;
 mod statistics;

@@ -980,14 +980,14 @@ fn rows() -> Vec<Row> {
             "/api/statistics/departments",
             ALL_O,
             None,
-            fixed("/api/statistics/departments", json!(null)),
+            fixed("/api/statistics/departments?dep=77", json!(null)),
         ),
         row(
             M::GET,
             "/api/statistics/departments.csv",
             ALL_O,
             None,
-            fixed("/api/statistics/departments.csv", json!(null)),
+            fixed("/api/statistics/departments.csv?dep=77", json!(null)),
         ),
         row(
             M::GET,

@@ -2,7 +2,7 @@
 //! and (property) the aggregates equal a recount from the raw tables after any sequence of
 //! recordings, corrections and invalidations.
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use proptest::prelude::*;
 use reqwest::StatusCode;
@@ -170,13 +170,15 @@ async fn the_csv_files_have_the_vacsi_layout() {
     assert!(raw["rows"][0]["n_dose1"].is_null());
     assert!(raw["rows"][0].get("fra").is_none());
 
-    // Every department is in the all-departments file, whether it has counts or not.
-    let text = public_get(&h, "/api/statistics/departments.csv?clage_vacsi=0")
-        .await
-        .text()
-        .await
-        .expect("body");
-    assert_eq!(text.lines().count(), 1 + 103);
+    // Department files come one department at a time (each bounded by the campaign).
+    for path in [
+        "/api/statistics/departments.csv?clage_vacsi=0",
+        "/api/statistics/departments",
+    ] {
+        let e = api_error(public_get(&h, path).await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert!(e.message.contains("département"), "{}", e.message);
+    }
 
     let e = api_error(
         public_get(&h, "/api/statistics/national.csv?clage_vacsi=12").await,
@@ -184,6 +186,214 @@ async fn the_csv_files_have_the_vacsi_layout() {
     )
     .await;
     assert_eq!(e.code, ErrorCode::InvalidInput);
+}
+
+/// Open data is cacheable: `Cache-Control: public`, an `ETag`, `304` with no body for the
+/// version held, a new `ETag` once the counts move. Everything else of the API stays `no-store`.
+#[tokio::test]
+async fn public_files_are_cacheable_and_the_rest_is_not() {
+    let h = hall().await;
+    let birth = NaiveDate::from_ymd_opt(1960, 3, 1).expect("date");
+    let record = |serial| new_patient(&h, &h.lot, birth, "77", serial, None);
+    let _: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &record(1)).await).await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/api/statistics/national",
+        "/api/statistics/national.csv",
+        "/api/statistics/departments?dep=77",
+        "/api/statistics/departments.csv?dep=77",
+    ] {
+        let first = client.get(h.app.url(path)).send().await.expect("request");
+        assert_eq!(first.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            first.headers()["cache-control"],
+            "public, max-age=300",
+            "{path}"
+        );
+        let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+        assert!(etag.starts_with("W/\"") && etag.len() > 10, "{etag}");
+        let body = first.bytes().await.expect("body");
+        assert!(!body.is_empty());
+        // The version held: 304, nothing sent again.
+        let again = client
+            .get(h.app.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().expect("ascii"), etag);
+        assert!(again.bytes().await.expect("body").is_empty());
+        // Another version: the full file.
+        let other = client
+            .get(h.app.url(path))
+            .header("if-none-match", "\"autre\"")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(other.status(), StatusCode::OK);
+        assert_eq!(other.bytes().await.expect("body"), body);
+    }
+    let before = client
+        .get(h.app.url("/api/statistics/national"))
+        .send()
+        .await
+        .expect("request")
+        .headers()["etag"]
+        .clone();
+    for serial in 2..=12 {
+        let _: VaccinationRecorded =
+            ok_json(h.app.post("/api/vaccinations", &record(serial)).await).await;
+    }
+    let after = client
+        .get(h.app.url("/api/statistics/national"))
+        .header("if-none-match", before.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        after.status(),
+        StatusCode::OK,
+        "the counts moved: a new version"
+    );
+    assert_ne!(after.headers()["etag"], before);
+    // A signed-in answer is never cached.
+    let r = h.app.get("/api/session").await;
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
+
+/// The largest public files there can be: an injection on the campaign's first day and one
+/// today stretch the calendar to every campaign day. Each file holds exactly a row a class a
+/// day, stays under 16 MiB, and the server (the real binary, on the same database) serves them
+/// all with a peak resident memory under 256 MiB.
+#[tokio::test]
+async fn public_files_are_bounded_by_the_campaign() {
+    let h = hall().await;
+    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).expect("date");
+    let first_day = Paris
+        .with_ymd_and_hms(2020, 12, 27, 10, 0, 0)
+        .single()
+        .expect("time")
+        .with_timezone(&Utc);
+    for (serial, at) in [(1, Some(first_day)), (2, None)] {
+        let _: VaccinationRecorded = ok_json(
+            h.app
+                .post(
+                    "/api/vaccinations",
+                    &new_patient(&h, &h.lot, birth, "77", serial, at),
+                )
+                .await,
+        )
+        .await;
+    }
+    // A day before the campaign is refused: the calendar cannot start earlier.
+    let before = first_day - Duration::days(1);
+    let e = api_error(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &new_patient(&h, &h.lot, birth, "77", 3, Some(before)),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+
+    let today = Utc::now().with_timezone(&Paris).date_naive();
+    let days = (today - first_day.with_timezone(&Paris).date_naive()).num_days() + 1;
+    let rows = usize::try_from(15 * days).expect("rows");
+
+    let server = ServerProcess::start(&h.app).await;
+    const CEILING: usize = 16 << 20;
+    for (path, lines) in [
+        ("/api/statistics/national", None),
+        ("/api/statistics/national.csv", Some(1 + rows)),
+        ("/api/statistics/departments?dep=77", None),
+        ("/api/statistics/departments.csv?dep=77", Some(1 + rows)),
+    ] {
+        let r = reqwest::get(server.url(path)).await.expect("request");
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let body = r.bytes().await.expect("body");
+        assert!(body.len() < CEILING, "{path}: {} bytes", body.len());
+        match lines {
+            Some(n) => assert_eq!(
+                body.split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .count(),
+                n
+            ),
+            None => {
+                let file: StatisticsFile = serde_json::from_slice(&body).expect("json");
+                assert_eq!(file.rows.len(), rows, "{path}");
+            }
+        }
+        println!("{path}: {} rows, {} bytes", rows, body.len());
+    }
+    let peak = server.peak_rss_kib();
+    println!("server peak RSS: {peak} KiB");
+    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
+}
+
+/// The `vigie` binary serving the test's database (same vault keys), on a port of its own.
+struct ServerProcess {
+    child: std::process::Child,
+    base: url::Url,
+}
+
+impl ServerProcess {
+    async fn start(app: &crate::helpers::TestApp) -> Self {
+        use secrecy::ExposeSecret;
+        use std::io::BufRead;
+        let settings = app.settings();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+            .arg("serve")
+            .current_dir(app.dir())
+            .env_clear()
+            .env("DATABASE_URL", settings.database_url.expose_secret())
+            .env("VIGIE_LISTEN", "127.0.0.1:0")
+            .env("VIGIE_PUBLIC_URL", "http://localhost:0")
+            .env("VIGIE_DIST_DIR", app.dir().join("no-dist"))
+            .env("VIGIE_VAULT__KEYS_FILE", &settings.vault.keys_file)
+            .env("VIGIE_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("vigie starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let line = tokio::task::spawn_blocking(move || {
+            std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .find(|l| l.contains("écoute sur"))
+        })
+        .await
+        .expect("reader")
+        .expect("the server says where it listens");
+        let base = url::Url::parse(line.rsplit(' ').next().expect("url")).expect("url");
+        Self { child, base }
+    }
+
+    fn url(&self, path: &str) -> url::Url {
+        self.base.join(path).expect("path")
+    }
+
+    /// Peak resident set size so far (`VmHWM`), in KiB.
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,234 @@
+//! No usable secret at rest: after the flows that create links, codes and keys, the database
+//! (its files on SQLite, every row as text on PostgreSQL) holds none of them in clear; the
+//! vault's keys file can be rotated; a database started with the wrong keys refuses to start.
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use serde_json::json;
+use vigie_backend::{
+    Application,
+    demo::{CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, JEAN_MARTIN_RPPS},
+    entities::server_secret,
+    vault,
+};
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+
+use crate::helpers::{TestApp, national_id};
+
+/// Everything the database holds, as bytes to search: the SQLite files as they are on disk
+/// (free pages and the write-ahead log included), or every PostgreSQL row as JSON text.
+async fn database_bytes(app: &TestApp) -> Vec<u8> {
+    let db = &app.state.db;
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let mut all = Vec::new();
+            for name in ["vigie.db", "vigie.db-wal"] {
+                if let Ok(bytes) = std::fs::read(app.dir().join(name)) {
+                    all.extend(bytes);
+                }
+            }
+            assert!(all.len() > 4096, "the database files were read");
+            all
+        }
+        _ => {
+            let tables = db
+                .query_all_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+                ))
+                .await
+                .expect("tables");
+            let mut all = Vec::new();
+            for t in tables {
+                let table: String = t.try_get("", "tablename").expect("name");
+                let rows = db
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        format!("SELECT row_to_json(t)::text AS j FROM \"{table}\" t"),
+                    ))
+                    .await
+                    .expect("rows");
+                for r in rows {
+                    let j: String = r.try_get("", "j").expect("json");
+                    all.extend(j.into_bytes());
+                    all.push(b'\n');
+                }
+            }
+            assert!(!all.is_empty(), "rows were read");
+            all
+        }
+    }
+}
+
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn no_link_code_or_key_is_readable_in_the_database() {
+    let app = TestApp::spawn().await;
+    // Activation: a mail with a link, an SMS with a code.
+    let _phone = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    // A sign-in: its mail carries a « Ce n'est pas moi » link.
+    let mut passkey = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut passkey).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut passkey).await;
+    // A structure account's password step: an SMS code.
+    let r = crate::accounts::password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // A second activation, left unused: its link and code are live secrets.
+    let r = app
+        .device()
+        .post(
+            "/api/activation",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The secrets, as their recipients (and only they) read them.
+    let mails = app.outbox().await;
+    let sms = app.sms_outbox().await;
+    let activation_link = mails
+        .iter()
+        .rev()
+        .find(|m| m.subject.contains("activation"))
+        .and_then(|m| m.body.lines().find(|l| l.contains("#lien=")))
+        .expect("an activation link")
+        .trim()
+        .to_owned();
+    let report_token = app.report_token().await;
+    let activation_code = sms
+        .iter()
+        .rev()
+        .find(|m| m.body.contains("code d'activation"))
+        .expect("an activation code")
+        .body
+        .clone();
+    let sign_in_code = app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await;
+    let (dcc_key, _) = app.state.dcc.to_der();
+    let decoy_key = *app.state.decoy_key;
+    assert!(activation_link.len() > 40 && report_token.len() > 20 && sign_in_code.len() == 6);
+
+    let stored = database_bytes(&app).await;
+    // The flows did write to these files: the recipients' addresses are there in clear.
+    assert!(holds(&stored, b"jean.martin@demo.vigie.example"));
+    let token = activation_link.split("#lien=").nth(1).expect("token");
+    for (what, needle) in [
+        ("activation link token", token.as_bytes().to_vec()),
+        ("report token", report_token.as_bytes().to_vec()),
+        ("activation SMS", activation_code.as_bytes().to_vec()),
+        (
+            "sign-in SMS",
+            format!("code de connexion est {sign_in_code}").into_bytes(),
+        ),
+        ("certificate signing key", dcc_key.clone()),
+        (
+            "certificate signing key (base64)",
+            STANDARD.encode(&dcc_key).into_bytes(),
+        ),
+        ("decoy key", decoy_key.to_vec()),
+        ("decoy key (hex)", hex::encode(decoy_key).into_bytes()),
+    ] {
+        assert!(!holds(&stored, &needle), "{what} readable in the database");
+    }
+    // Every server secret is sealed.
+    let secrets = server_secret::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("secrets");
+    assert!(secrets.len() >= 5, "{secrets:?}");
+    for s in secrets {
+        assert!(vault::is_sealed(&s.value), "{} stored in clear", s.name);
+    }
+}
+
+#[tokio::test]
+async fn rotating_the_vault_keys_reseals_everything_and_drops_the_old_key() {
+    let app = TestApp::spawn().await;
+    // Something sealed in the outbox.
+    let r = app
+        .device()
+        .post(
+            "/api/activation",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let before = app.outbox().await;
+    let settings = app.settings().vault.clone();
+    let old_id = app.state.vault.sealing_key_id().to_owned();
+    let (new_id, resealed) = vault::rotate_file(&settings, &app.state.db)
+        .await
+        .expect("rotated");
+    assert_ne!(new_id, old_id);
+    // The canary, the decoy, audit and certificate keys, the certificate, a mail and an SMS.
+    assert!(resealed >= 7, "{resealed}");
+    let keys = std::fs::read_to_string(&settings.keys_file).expect("keys file");
+    let lines: Vec<&str> = keys.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines.len(), 1, "the old key left the file");
+
+    // The old key alone opens nothing any more; the new file opens everything.
+    let rotated = vault::load(&settings).expect("new keys");
+    assert_eq!(rotated.sealing_key_id(), new_id);
+    let mail = vigie_backend::entities::mail_outbox::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("mails");
+    assert_eq!(mail.len(), before.len());
+    for (sealed, opened) in mail.iter().zip(&before) {
+        assert!(
+            app.state
+                .vault
+                .open_text(vault::MAIL_BODY, &sealed.body)
+                .is_err()
+        );
+        assert_eq!(
+            rotated
+                .open_text(vault::MAIL_BODY, &sealed.body)
+                .expect("opens"),
+            opened.body
+        );
+    }
+    // A server started on the rotated file signs with the same certificate key as before.
+    let mut again = app.settings().clone();
+    again.listen = "127.0.0.1:0".parse().expect("addr");
+    let second = Application::build(again).await.expect("starts on new keys");
+    assert_eq!(second.state.dcc.kid(), app.state.dcc.kid());
+    assert_eq!(*second.state.decoy_key, *app.state.decoy_key);
+}
+
+#[tokio::test]
+async fn a_server_with_the_wrong_keys_refuses_to_start() {
+    let app = TestApp::spawn().await;
+    let mut wrong = app.settings().clone();
+    wrong.listen = "127.0.0.1:0".parse().expect("addr");
+    wrong.vault.keys_file = app.dir().join("other.keys");
+    let err = Application::build(wrong)
+        .await
+        .err()
+        .expect("refused to start");
+    assert!(
+        format!("{err:#}").contains("vault keys do not open"),
+        "{err:#}"
+    );
+    // The right keys given in the environment form work too.
+    let mut from_env = app.settings().clone();
+    from_env.listen = "127.0.0.1:0".parse().expect("addr");
+    let file = std::fs::read_to_string(&from_env.vault.keys_file).expect("keys");
+    let key = file
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .expect("a key")
+        .to_owned();
+    from_env.vault.keys_file = app.dir().join("absent.keys");
+    from_env.vault.keys = Some(secrecy::SecretString::from(key));
+    Application::build(from_env)
+        .await
+        .expect("starts with the keys from the environment");
+    assert!(
+        !app.dir().join("absent.keys").exists(),
+        "no file created when the environment gives the keys"
+    );
+}
