@@ -4,7 +4,7 @@
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use chrono::{DateTime, Utc};
-use cookie::{Cookie, SameSite};
+
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -12,14 +12,13 @@ use uuid::Uuid;
 use vigie_shared::ErrorCode;
 
 use crate::{
-    auth::{session, tokens},
+    auth::tokens,
     config::Settings,
     entities::{approver_device, professional},
     error::{AppError, AppResult},
+    http::cookies::{self, Jar},
     state::AppState,
 };
-
-pub const COOKIE: &str = "vigie_approver";
 
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -42,14 +41,14 @@ pub async fn create(
     Ok(token)
 }
 
+/// The `Set-Cookie` value of an activated phone: kept 400 days (the longest a browser keeps one).
 pub fn cookie_for(settings: &Settings, token: &str) -> String {
-    let mut c = Cookie::new(COOKIE, token.to_owned());
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/");
-    c.set_secure(!session::is_local(settings));
-    c.set_max_age(cookie::time::Duration::days(400));
-    c.to_string()
+    cookies::set(
+        settings,
+        Jar::Approver,
+        token,
+        Some(cookie::time::Duration::days(400)),
+    )
 }
 
 /// An activated phone and its professional.
@@ -66,7 +65,7 @@ impl FromRequestParts<AppState> for Approver {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = session::cookie_value(&parts.headers, COOKIE)
+        let token = cookies::read(&parts.headers, &state.settings, Jar::Approver)
             .ok_or(AppError::code(ErrorCode::NotApproverDevice))?;
         let device = approver_device::Entity::find()
             .filter(approver_device::Column::TokenHash.eq(tokens::hash(&token)))

@@ -3,37 +3,37 @@
 
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
-use cookie::{Cookie, SameSite};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter,
 };
 use uuid::Uuid;
 
-use crate::{auth::tokens, config::Settings, entities::terminal, error::AppResult};
+use crate::{
+    auth::tokens,
+    config::Settings,
+    entities::terminal,
+    error::AppResult,
+    http::cookies::{self, Jar},
+};
 
-pub const COOKIE: &str = "vigie_terminal";
-
-pub fn token_from(headers: &HeaderMap) -> Option<String> {
-    crate::auth::session::cookie_value(headers, COOKIE)
-}
-
+/// The `Set-Cookie` value of a terminal: kept 400 days, so a hall's tablet stays known.
 pub fn cookie_for(settings: &Settings, token: &str) -> String {
-    let mut c = Cookie::new(COOKIE, token.to_owned());
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/");
-    c.set_secure(!crate::auth::session::is_local(settings));
-    c.set_max_age(cookie::time::Duration::days(400));
-    c.to_string()
+    cookies::set(
+        settings,
+        Jar::Terminal,
+        token,
+        Some(cookie::time::Duration::days(400)),
+    )
 }
 
 /// The terminal this request comes from, if its cookie is known.
 pub async fn find(
     db: &impl ConnectionTrait,
+    settings: &Settings,
     headers: &HeaderMap,
 ) -> AppResult<Option<terminal::Model>> {
-    let Some(token) = token_from(headers) else {
+    let Some(token) = cookies::read(headers, settings, Jar::Terminal) else {
         return Ok(None);
     };
     Ok(terminal::Entity::find()
@@ -52,14 +52,22 @@ pub async fn asking(
     label: Option<&str>,
 ) -> AppResult<(terminal::Model, Option<[(header::HeaderName, String); 1]>)> {
     let fallback = describe(headers);
-    let (terminal, new_cookie) =
-        find_or_create(&state.db, state.now(), headers, label, &fallback).await?;
+    let (terminal, new_cookie) = find_or_create(
+        &state.db,
+        &state.settings,
+        state.now(),
+        headers,
+        label,
+        &fallback,
+    )
+    .await?;
     let set_cookie = new_cookie.map(|t| [(header::SET_COOKIE, cookie_for(&state.settings, &t))]);
     Ok((terminal, set_cookie))
 }
 
 pub async fn find_or_create(
     db: &impl ConnectionTrait,
+    settings: &Settings,
     now: DateTime<Utc>,
     headers: &HeaderMap,
     label: Option<&str>,
@@ -68,7 +76,7 @@ pub async fn find_or_create(
     let label = label
         .map(|l| l.trim().chars().take(60).collect::<String>())
         .filter(|l| !l.is_empty());
-    if let Some(t) = find(db, headers).await? {
+    if let Some(t) = find(db, settings, headers).await? {
         let mut active = t.into_active_model();
         active.last_seen_at = Set(now);
         if let Some(label) = label {

@@ -6,7 +6,6 @@ use axum::{
     http::{HeaderMap, header, request::Parts},
 };
 use chrono::{DateTime, Duration, Utc};
-use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType,
@@ -23,10 +22,9 @@ use crate::{
     config::Settings,
     entities::{professional, session, staff_member, structure, structure_account},
     error::{AppError, AppResult},
+    http::cookies::{self, Jar},
     state::AppState,
 };
-
-pub const COOKIE: &str = "vigie_session";
 
 /// Where a request came from, recorded with the session.
 #[derive(Debug, Clone, Default)]
@@ -145,47 +143,13 @@ pub async fn rotate(db: &impl ConnectionTrait, id: Uuid) -> AppResult<String> {
     Ok(token)
 }
 
-/// The `Set-Cookie` value for a new session: HttpOnly, SameSite=Strict, Secure unless on localhost.
+/// The `Set-Cookie` value for a new session (until the browser closes).
 pub fn cookie_for(settings: &Settings, token: &str) -> String {
-    let mut c = Cookie::new(COOKIE, token.to_owned());
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/");
-    c.set_secure(!is_local(settings));
-    c.to_string()
+    cookies::set(settings, Jar::Session, token, None)
 }
 
 pub fn clearing_cookie(settings: &Settings) -> String {
-    let mut c = Cookie::new(COOKIE, "");
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/");
-    c.set_secure(!is_local(settings));
-    c.set_max_age(cookie::time::Duration::ZERO);
-    c.to_string()
-}
-
-pub fn is_local(settings: &Settings) -> bool {
-    matches!(
-        settings.public_url.host_str(),
-        Some("localhost" | "127.0.0.1" | "[::1]")
-    )
-}
-
-/// The value of one cookie of the request.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
-fn token_from(headers: &HeaderMap) -> Option<String> {
-    cookie_value(headers, COOKIE)
+    cookies::clear(settings, Jar::Session)
 }
 
 pub fn client_info(parts: &Parts, state: &AppState) -> ClientInfo {
@@ -393,7 +357,8 @@ async fn principal_of(
 
 /// Looks the session up and checks both limits. `touch` records activity (pushes the idle limit).
 pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> AppResult<Current> {
-    let token = token_from(headers).ok_or(AppError::code(ErrorCode::Unauthenticated))?;
+    let token = cookies::read(headers, &state.settings, Jar::Session)
+        .ok_or(AppError::code(ErrorCode::Unauthenticated))?;
     let now = state.now();
     // The session and, for a professional's, the professional: one query.
     let found = session::Entity::find()

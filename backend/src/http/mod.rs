@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod client;
+pub mod cookies;
 pub mod json;
 pub mod qr;
 pub mod security;

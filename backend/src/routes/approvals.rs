@@ -30,7 +30,7 @@ async fn this_terminal(
     state: &AppState,
     headers: &HeaderMap,
 ) -> AppResult<crate::entities::terminal::Model> {
-    terminal::find(&state.db, headers)
+    terminal::find(&state.db, &state.settings, headers)
         .await?
         .ok_or(AppError::code(ErrorCode::NotFound))
 }

@@ -327,6 +327,59 @@ async fn hsts_only_when_served_over_https() {
     );
 }
 
+/// Over HTTPS the cookies are `__Host-` (Secure, Path=/, no Domain) and only that name is
+/// read: a cookie planted under the plain name (by a sibling subdomain) is not a terminal.
+#[tokio::test]
+async fn over_https_cookies_are_host_only_and_a_planted_one_is_ignored() {
+    let app = TestApp::spawn_with(|s| {
+        s.public_url = url::Url::parse("https://localhost:0").expect("url");
+    })
+    .await;
+    let port = app.base.port().expect("port");
+    let origin = format!("https://localhost:{port}");
+    let at = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let client = reqwest::Client::new();
+    let r = client
+        .post(at("/api/approvals"))
+        .header("origin", &origin)
+        .json(&json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK);
+    let set = r.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(set.starts_with("__Host-vigie_terminal="), "{set}");
+    assert!(set.contains("; Secure") && set.contains("Path=/") && !set.contains("Domain"));
+    let token = set
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .expect("token");
+    let created: ApprovalCreated = r.json().await.expect("json");
+    let state_with = |cookie: String| {
+        client
+            .get(at(&format!("/api/approvals/{}", created.approval_id)))
+            .header("cookie", cookie)
+            .send()
+    };
+    let r = state_with(format!("__Host-vigie_terminal={token}"))
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::OK, "the terminal's own cookie");
+    let r = state_with(format!("vigie_terminal={token}"))
+        .await
+        .expect("request");
+    assert_eq!(
+        api_error(r, StatusCode::NOT_FOUND).await.code,
+        ErrorCode::NotFound,
+        "the plain name is not read over HTTPS"
+    );
+}
+
 /// Expired ceremonies, old SMS and sent mails are swept — each one step after its keeping time,
 /// not one step before.
 #[tokio::test]
