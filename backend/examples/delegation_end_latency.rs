@@ -35,9 +35,8 @@ fn with_cookie(token: &str, base: &Url) -> reqwest::Client {
     );
     headers.insert(
         reqwest::header::COOKIE,
-        format!("{}={token}", session::COOKIE)
-            .parse()
-            .expect("cookie"),
+        // The plain name: the benchmark serves plain HTTP on localhost.
+        format!("vigie_session={token}").parse().expect("cookie"),
     );
     reqwest::Client::builder()
         .default_headers(headers)

@@ -243,6 +243,7 @@ struct Ids {
 /// until the database holds `target` injections. Returns the number of patients seeded so far.
 async fn seed(
     db: &DatabaseConnection,
+    fingerprint: &vigie_backend::vault::Fingerprint,
     ids: &Ids,
     mut next_patient: u64,
     target: u64,
@@ -265,7 +266,8 @@ async fn seed(
             let patient_id = Uuid::new_v4();
             patients.push(patient::ActiveModel {
                 id: Set(patient_id),
-                nir: Set(nir),
+                nir_key: Set(fingerprint.of(&nir)),
+                nir_masked: Set(vigie_backend::vaccination::service::mask_nir(&nir)),
                 family_name: Set(format!("SEED{k}")),
                 given_names: Set("Dominique".into()),
                 birth_date: Set(birth),
@@ -724,7 +726,7 @@ async fn main() -> anyhow::Result<()> {
     let mut patients = 0;
     for size in [small, large] {
         let t = Instant::now();
-        patients = seed(&state.db, &ids, patients, size).await?;
+        patients = seed(&state.db, &state.nir_fingerprint, &ids, patients, size).await?;
         let total = injection::Entity::find().count(&state.db).await?;
         println!(
             "seeded to {total} injections ({patients} seeded patients) in {:.1} s",

@@ -84,7 +84,8 @@ fn seeded(k: u64, f: &Fixture) -> (patient::ActiveModel, injection::ActiveModel,
     let now = Utc::now();
     let p = patient::Model {
         id,
-        nir: format!("B{k:014}"),
+        nir_key: format!("B{k:014}"),
+        nir_masked: "B *** **".into(),
         family_name: "BANC".into(),
         given_names: "Essai".into(),
         birth_date: birth,
@@ -127,7 +128,8 @@ fn seeded(k: u64, f: &Fixture) -> (patient::ActiveModel, injection::ActiveModel,
     };
     let pm = patient::ActiveModel {
         id: Set(p.id),
-        nir: Set(p.nir.clone()),
+        nir_key: Set(p.nir_key.clone()),
+        nir_masked: Set(p.nir_masked.clone()),
         family_name: Set(p.family_name.clone()),
         given_names: Set(p.given_names.clone()),
         birth_date: Set(p.birth_date),

@@ -53,6 +53,10 @@ impl Application {
         let webauthn = auth::webauthn::build(&settings.public_url)?;
         let decoy_key = crate::vault::server_key(&db, &vault, "decoy_credentials").await?;
         let audit_key = Arc::new(crate::audit::ChainKey::load(&db, &vault).await?);
+        let nir_fingerprint = Arc::new(crate::vault::Fingerprint::new(
+            crate::vault::server_key(&db, &vault, "nir_fingerprint").await?,
+        ));
+        crate::vaccination::patients::forget_stored_nirs(&db, &nir_fingerprint).await?;
         let dcc = crate::certificates::load_or_create(&db, &vault, chrono::Utc::now()).await?;
         let events = crate::events::Events::start(db.clone()).await?;
         let vault = Arc::new(vault);
@@ -76,6 +80,7 @@ impl Application {
             decoy_key: Arc::new(decoy_key),
             vault,
             audit_key: audit_key.clone(),
+            nir_fingerprint,
             dcc: Arc::new(dcc),
         };
         tokio::spawn(sweep_expired_approvals(state.clone()));

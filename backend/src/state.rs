@@ -15,6 +15,8 @@ pub struct AppState {
     pub events: crate::events::Events,
     /// Seals secrets at rest (keys outside the database).
     pub vault: Arc<crate::vault::Vault>,
+    /// Finds patients by NIR without storing it.
+    pub nir_fingerprint: Arc<crate::vault::Fingerprint>,
     /// The audit chain's key.
     pub audit_key: Arc<crate::audit::ChainKey>,
     /// Key for deriving the decoy credentials shown for unknown identifiers.

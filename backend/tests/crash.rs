@@ -556,11 +556,22 @@ async fn acknowledged_vaccinations_survive_a_kill() {
     );
 
     // The writes cut short were all-or-nothing: retried with their keys, each exists once.
+    // Patients are found by their NIR's keyed fingerprint, as the server finds them.
+    let vault = vigie_backend::vault::load(&vigie_backend::vault::VaultSettings {
+        keys_file: files.root.join("vigie.keys"),
+        keys: None,
+    })
+    .expect("the server's vault keys");
+    let fingerprint = vigie_backend::vault::Fingerprint::new(
+        vigie_backend::vault::server_key(&db, &vault, "nir_fingerprint")
+            .await
+            .expect("fingerprint key"),
+    );
     for body in &cut_short {
         let answer: VaccinationRecorded = server.post_ok(&c, "/api/vaccinations", body).await;
         let nir = body["patient"]["nir"].as_str().expect("nir");
         let p = patient::Entity::find()
-            .filter(patient::Column::Nir.eq(nir))
+            .filter(patient::Column::NirKey.eq(fingerprint.of(nir)))
             .all(&db)
             .await
             .expect("patient");

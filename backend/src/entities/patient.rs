@@ -1,4 +1,5 @@
-//! A vaccinated person, found by NIR (never in a URL or a log) or by name + birth date.
+//! A vaccinated person, found by NIR (never in a URL, a log or the database: only its keyed
+//! fingerprint is stored) or by name + birth date.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub nir: String,
+    /// Keyed fingerprint of the NIR (`vault::Fingerprint`): finds the patient, reveals nothing.
+    #[sea_orm(column_name = "nir")]
+    pub nir_key: String,
+    /// The NIR as screens show it: "2 55 08 14 168 *** **".
+    pub nir_masked: String,
     pub family_name: String,
     pub given_names: String,
     pub birth_date: Date,

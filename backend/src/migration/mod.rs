@@ -14,6 +14,7 @@ mod m20261129_000008_audit_pending;
 mod m20261129_000009_lot_unique;
 mod m20261129_000010_account_factor;
 mod m20261129_000011_freeze_refusals;
+mod m20261129_000012_patient_privacy;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_lot_unique::Migration),
             Box::new(m20261129_000010_account_factor::Migration),
             Box::new(m20261129_000011_freeze_refusals::Migration),
+            Box::new(m20261129_000012_patient_privacy::Migration),
         ]
     }
 }

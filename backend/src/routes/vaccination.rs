@@ -79,7 +79,8 @@ pub async fn context(
 /// Finds a patient by full NIR (in the body, never the URL); opens the file for this session.
 #[utoipa::path(post, path = "/api/patients/lookup", tag = "vaccination",
     request_body = PatientLookup,
-    responses((status = 200, body = PatientLookupResult), (status = 400, description = "NIR mal formé", body = ApiError)))]
+    responses((status = 200, body = PatientLookupResult), (status = 400, description = "NIR mal formé", body = ApiError),
+        (status = 429, description = "Plus de 120 recherches par NIR en une heure", body = ApiError)))]
 pub async fn lookup(
     State(state): State<AppState>,
     actor: Actor,
@@ -209,9 +210,12 @@ pub async fn certificate(
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<CertificateView>> {
     Ok(Json(
-        certificates::bilan(&state, service::file(&state, &actor, id).await?)
-            .await?
-            .certificate,
+        certificates::bilan(
+            &state,
+            service::read(&state, &actor, id, "certificate").await?,
+        )
+        .await?
+        .certificate,
     ))
 }
 
@@ -224,7 +228,7 @@ pub async fn recap_pdf(
     actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<impl IntoResponse> {
-    let file = service::file(&state, &actor, id).await?;
+    let file = service::read(&state, &actor, id, "recap").await?;
     let pdf = certificates::recap_pdf(&state, &actor, file).await?;
     Ok((
         [

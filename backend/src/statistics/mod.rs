@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Europe::Paris;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, OnConflict},
 };
 use uuid::Uuid;
@@ -260,7 +260,21 @@ pub async fn invalidated(db: &impl ConnectionTrait, before: &injection::Model) -
 /// The detailed counts recomputed from the raw tables (valid injections and their patients);
 /// cells that count nothing are absent.
 pub async fn recount(db: &impl ConnectionTrait) -> AppResult<BTreeMap<Cell, [i64; 3]>> {
+    // Only the columns counted: the backfill of migration 5 runs before later ones add others.
+    #[derive(sea_orm::FromQueryResult)]
+    struct Person {
+        id: Uuid,
+        birth_date: NaiveDate,
+        residence_department: String,
+    }
     let patients: std::collections::HashMap<Uuid, (NaiveDate, String)> = patient::Entity::find()
+        .select_only()
+        .columns([
+            patient::Column::Id,
+            patient::Column::BirthDate,
+            patient::Column::ResidenceDepartment,
+        ])
+        .into_model::<Person>()
         .all(db)
         .await?
         .into_iter()

@@ -2,5 +2,6 @@
 
 pub mod catalogue;
 pub mod lots;
+pub mod patients;
 pub mod rules;
 pub mod service;

@@ -174,7 +174,7 @@ pub async fn file_of(db: &impl ConnectionTrait, p: patient::Model) -> AppResult<
     let injections = views(db, injections_of(db, p.id).await?).await?;
     Ok(PatientFile {
         id: p.id,
-        nir_masked: mask_nir(&p.nir),
+        nir_masked: p.nir_masked,
         family_name: p.family_name,
         given_names: p.given_names,
         birth_date: p.birth_date,
@@ -185,25 +185,82 @@ pub async fn file_of(db: &impl ConnectionTrait, p: patient::Model) -> AppResult<
     })
 }
 
-/// The patient with this NIR, across structures; opens the file for this session (audited).
+/// Patient look-ups (by NIR) one person may make in an hour: a busy hall's vaccinator looks up
+/// a patient every minute or two; hundreds an hour is someone harvesting files.
+pub const LOOKUPS_PER_HOUR: i32 = 120;
+
+/// The patient with this NIR, across structures; opens the file for this session. Every
+/// look-up is audited (a miss under the NIR's keyed fingerprint) and counted against
+/// `LOOKUPS_PER_HOUR` for the person typing; the first refusal of the hour opens an incident.
 pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Option<PatientFile>> {
-    let Some(p) = patient::Entity::find()
-        .filter(patient::Column::Nir.eq(nir.as_str()))
+    let nir_key = state.nir_fingerprint.of(nir.as_str());
+    let found = patient::Entity::find()
+        .filter(patient::Column::NirKey.eq(nir_key.as_str()))
         .one(&state.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let (patient, who) = (p.id, actor.clone());
-    crate::work::write(state, actor.acting(), move |work| {
+        .await?;
+    let (patient, who) = (found.as_ref().map(|p| p.id), actor.clone());
+    let allowed = crate::work::write(state, actor.acting(), move |work| {
         Box::pin(async move {
-            grant(work.db(), work.now(), &who, patient).await?;
-            work.emit(DomainEvent::PatientLookedUp { patient });
-            Ok(())
+            let typist = who.staff_member_id.unwrap_or(who.professional_id);
+            let hour = Duration::hours(1);
+            let quota = format!("patient_lookup:{typist}");
+            if !work.take_quota(&quota, hour, LOOKUPS_PER_HOUR).await? {
+                let alert = format!("patient_lookup_incident:{typist}");
+                let incident = if work.take_quota(&alert, hour, 1).await? {
+                    Some(
+                        crate::incident::open(
+                            work.db(),
+                            work.now(),
+                            crate::incident::Concerning::Professional(who.professional_id),
+                            None,
+                            "patient_lookup_flood",
+                        )
+                        .await?,
+                    )
+                } else {
+                    None
+                };
+                work.emit(DomainEvent::PatientLookupsExceeded { incident });
+                return Ok(false);
+            }
+            match patient {
+                Some(patient) => {
+                    grant(work.db(), work.now(), &who, patient).await?;
+                    work.emit(DomainEvent::PatientLookedUp { patient });
+                }
+                None => work.emit(DomainEvent::PatientLookupMissed { nir_key }),
+            }
+            Ok(true)
         })
     })
     .await?;
-    Ok(Some(file_of(&state.db, p).await?))
+    if !allowed {
+        return Err(AppError::with_message(
+            ErrorCode::RateLimited,
+            "Trop de recherches de patients par NIR en une heure : réessayez plus tard. \
+             L'équipe de sécurité est prévenue.",
+        ));
+    }
+    match found {
+        Some(p) => Ok(Some(file_of(&state.db, p).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Audits a read of patient data (`what`: file, certificate, recap).
+async fn audit_read(
+    state: &AppState,
+    actor: &Actor,
+    patient: Uuid,
+    what: &'static str,
+) -> AppResult<()> {
+    crate::work::write(state, actor.acting(), move |work| {
+        Box::pin(async move {
+            work.emit(DomainEvent::PatientRead { patient, what });
+            Ok(())
+        })
+    })
+    .await
 }
 
 async fn grant(
@@ -243,7 +300,7 @@ pub async fn search(
         .all(&state.db)
         .await?;
     let structures = actor.structures(&state.db).await?;
-    let mut out = Vec::new();
+    let mut out: Vec<PatientSummary> = Vec::new();
     for p in candidates {
         if !p
             .family_name
@@ -255,19 +312,39 @@ pub async fn search(
         if access::can_see_from(&state.db, actor, &structures, p.id).await? {
             out.push(PatientSummary {
                 id: p.id,
-                nir_masked: mask_nir(&p.nir),
+                nir_masked: p.nir_masked,
                 family_name: p.family_name,
                 given_names: p.given_names,
                 birth_date: p.birth_date,
             });
         }
     }
+    let found = out.len();
+    crate::work::write(state, actor.acting(), move |work| {
+        Box::pin(async move {
+            work.emit(DomainEvent::PatientsSearched { found });
+            Ok(())
+        })
+    })
+    .await?;
     Ok(out)
 }
 
-/// A patient's file, if I may see it (else: not found, as if it did not exist).
+/// A patient's file, if I may see it (else: not found, as if it did not exist); audited.
 pub async fn file(state: &AppState, actor: &Actor, patient_id: Uuid) -> AppResult<PatientFile> {
+    read(state, actor, patient_id, "file").await
+}
+
+/// The file, read for `what` (the file itself, the certificate, the printable recap): audited
+/// as such.
+pub async fn read(
+    state: &AppState,
+    actor: &Actor,
+    patient_id: Uuid,
+    what: &'static str,
+) -> AppResult<PatientFile> {
     let p = visible_patient(&state.db, actor, patient_id).await?;
+    audit_read(state, actor, p.id, what).await?;
     file_of(&state.db, p).await
 }
 
@@ -532,7 +609,8 @@ pub async fn record(
                     let new_id = Uuid::new_v4();
                     let p = patient::Entity::insert(patient::ActiveModel {
                         id: Set(new_id),
-                        nir: Set(nir.as_str().to_owned()),
+                        nir_key: Set(work.state().nir_fingerprint.of(nir.as_str())),
+                        nir_masked: Set(mask_nir(nir.as_str())),
                         family_name: Set(
                             clean_name(&new.family_name, "Nom de famille")?.to_uppercase()
                         ),
@@ -545,8 +623,8 @@ pub async fn record(
                         updated_at: Set(now),
                     })
                     .on_conflict(
-                        sea_orm::sea_query::OnConflict::column(patient::Column::Nir)
-                            .update_column(patient::Column::Nir)
+                        sea_orm::sea_query::OnConflict::column(patient::Column::NirKey)
+                            .update_column(patient::Column::NirKey)
                             .to_owned(),
                     )
                     .exec_with_returning(txn)

@@ -159,6 +159,35 @@ impl Vault {
     }
 }
 
+/// A keyed fingerprint (HMAC-SHA-256): finds a row by a value without storing the value. A
+/// NIR has few enough possibilities that a plain hash of it could be reversed by trying them
+/// all; without the key (sealed by the vault), this cannot.
+pub struct Fingerprint {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprint")
+    }
+}
+
+impl Fingerprint {
+    pub fn new(key: [u8; 32]) -> Self {
+        Self { key }
+    }
+
+    /// 64 hex characters.
+    pub fn of(&self, value: &str) -> String {
+        use hmac::Mac;
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&self.key) else {
+            unreachable!("HMAC takes a key of any length")
+        };
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
 /// True when the value has the form of a sealed value.
 pub fn is_sealed(value: &[u8]) -> bool {
     value.starts_with(format!("{PREFIX}.").as_bytes())

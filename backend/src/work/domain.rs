@@ -193,6 +193,14 @@ pub enum DomainEvent {
     },
     /// A patient's file was opened by typing the full NIR (the person is there).
     PatientLookedUp { patient: Uuid },
+    /// A NIR typed matched nobody: kept under its keyed fingerprint, never the NIR.
+    PatientLookupMissed { nir_key: String },
+    /// A patient's data was read: the file, the certificate or the printable recap.
+    PatientRead { patient: Uuid, what: &'static str },
+    /// A search by name and birth date (the name typed is not kept; the number found is).
+    PatientsSearched { found: usize },
+    /// Look-ups past the hourly limit: refused; the first refusal of the hour opens an incident.
+    PatientLookupsExceeded { incident: Option<Uuid> },
     /// The author corrected an injection within its window.
     InjectionCorrected {
         before: Box<injection::Model>,
@@ -453,6 +461,17 @@ impl DomainEvent {
                 });
             }
             Self::PatientLookedUp { patient } => e.subject = by(*patient),
+            Self::PatientLookupMissed { nir_key } => e.subject = Some(nir_key.clone()),
+            Self::PatientRead { patient, what } => {
+                e.subject = by(*patient);
+                e.details = serde_json::json!({ "what": what });
+            }
+            Self::PatientsSearched { found } => {
+                e.details = serde_json::json!({ "found": found });
+            }
+            Self::PatientLookupsExceeded { incident } => {
+                e.details = serde_json::json!({ "incident": incident });
+            }
             Self::InjectionCorrected { after, .. } => {
                 e.subject = by(after.id);
                 e.details = serde_json::json!({ "version": after.version });
@@ -534,6 +553,10 @@ impl DomainEvent {
             Self::ActivationVerified { .. } => "activation.verified",
             Self::VaccinationRecorded { .. } => "vaccination.recorded",
             Self::PatientLookedUp { .. } => "patient.looked_up",
+            Self::PatientLookupMissed { .. } => "patient.lookup_missed",
+            Self::PatientRead { .. } => "patient.read",
+            Self::PatientsSearched { .. } => "patient.searched",
+            Self::PatientLookupsExceeded { .. } => "patient.lookups_exceeded",
             Self::InjectionCorrected { .. } => "injection.corrected",
             Self::InjectionInvalidated { .. } => "injection.invalidated",
             Self::AdverseEffectDeclared { .. } => "adverse_effect.declared",

@@ -203,6 +203,44 @@ impl Work {
         Ok(r.rows_affected == 1)
     }
 
+    /// Spends one use of `subject`'s quota: at most `max` a fixed window of `window`, in one
+    /// statement (parallel callers cannot both take the last use). False when none is left.
+    pub async fn take_quota(
+        &self,
+        subject: &str,
+        window: chrono::Duration,
+        max: i32,
+    ) -> AppResult<bool> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.txn.get_database_backend();
+        let sql = "INSERT INTO quota (subject, window_start, used) VALUES ($1, $2, 1) \
+             ON CONFLICT (subject) DO UPDATE SET \
+             used = CASE WHEN quota.window_start <= $3 THEN 1 ELSE quota.used + 1 END, \
+             window_start = CASE WHEN quota.window_start <= $3 THEN excluded.window_start \
+                                 ELSE quota.window_start END \
+             WHERE quota.window_start <= $3 OR quota.used < $4";
+        let sql = if backend == sea_orm::DbBackend::Sqlite {
+            // SQLite numbers its parameters `?N`.
+            sql.replace('$', "?")
+        } else {
+            sql.to_owned()
+        };
+        let r = self
+            .txn
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    subject.into(),
+                    self.now.into(),
+                    (self.now - window).into(),
+                    max.into(),
+                ],
+            ))
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     /// Marks a single-use secret used (`used_at` from NULL to now), in one statement. False
     /// when it was already used (or no row matched).
     pub async fn take_once<E: EntityTrait>(

@@ -1193,3 +1193,114 @@ async fn an_account_gets_five_sms_codes_an_hour_whatever_the_parallel_sign_ins()
     assert_eq!(r.status(), StatusCode::OK, "61 minutes later");
     chain_intact(&app).await;
 }
+
+/// Patient look-ups by NIR: `LOOKUPS_PER_HOUR` for one person in an hour whatever the parallel
+/// requests (spread over two instances on PostgreSQL); the rest get 429, one incident opens,
+/// and every attempt is audited — misses under the NIR's keyed fingerprint, never the NIR.
+/// The hour is tested on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn patient_lookups_are_capped_per_person_and_a_flood_opens_one_incident() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut h = hall().await;
+    let urls = h.app.instances().await;
+    let max =
+        usize::try_from(vigie_backend::vaccination::service::LOOKUPS_PER_HOUR).expect("positive");
+    let over = 30;
+    let answers = fire(
+        (0..max + over)
+            .map(|i| {
+                let url = pick(&urls, i).join("/api/patients/lookup").expect("url");
+                let (client, body) = (h.app.client.clone(), json!({ "nir": nir(i) }));
+                async move { client.post(url).json(&body).send().await.expect("request") }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, max),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                over
+            )
+        ])
+    );
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.status == StatusCode::OK)
+            .all(|a| a.body["patient"].is_null()),
+        "nobody has these NIRs"
+    );
+    assert_eq!(
+        audit_count(&h.app, "patient.lookup_missed", None).await,
+        max as u64
+    );
+    assert_eq!(
+        audit_count(&h.app, "patient.lookups_exceeded", None).await,
+        over as u64
+    );
+    let incidents = incident::Entity::find()
+        .filter(incident::Column::Kind.eq("patient_lookup_flood"))
+        .all(&h.app.state.db)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    let jean = h.app.professional_id(JEAN_MARTIN_RPPS).await;
+    assert_eq!(incidents[0].professional_id, Some(jean));
+    // The audit names fingerprints, never a NIR.
+    let missed = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("patient.lookup_missed"))
+        .all(&h.app.state.db)
+        .await
+        .expect("events");
+    for e in &missed {
+        let subject = e.subject.as_deref().expect("a fingerprint");
+        assert_eq!(subject.len(), 64);
+        assert!((0..max + over).all(|i| !subject.contains(&nir(i)[..10])));
+        assert_eq!(
+            Some(subject.to_owned()),
+            (0..max + over)
+                .map(|i| h.app.state.nir_fingerprint.of(&nir(i)))
+                .find(|f| f == subject),
+            "the fingerprint of one of the NIRs typed"
+        );
+    }
+    chain_intact(&h.app).await;
+
+    // The window: still closed one second before the hour, open one second after.
+    let db = &h.app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "SELECT window_start FROM quota WHERE subject = $1",
+                _ => "SELECT window_start FROM quota WHERE subject = ?",
+            },
+            [format!("patient_lookup:{jean}").into()],
+        ))
+        .await
+        .expect("query")
+        .expect("the quota row");
+    let start: chrono::DateTime<chrono::Utc> = row.try_get("", "window_start").expect("start");
+    let lookup = |h: &crate::vaccination::Hall| {
+        let client = h.app.client.clone();
+        let url = h.app.url("/api/patients/lookup");
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "nir": nir(999) }))
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    h.later(start + Duration::hours(1) - Duration::seconds(1) - h.app.state.now())
+        .await;
+    assert_eq!(lookup(&h).await, StatusCode::TOO_MANY_REQUESTS);
+    h.later(Duration::seconds(2)).await;
+    assert_eq!(lookup(&h).await, StatusCode::OK);
+}

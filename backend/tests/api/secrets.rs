@@ -4,7 +4,7 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Statement};
 use serde_json::json;
 use vigie_backend::{
     Application,
@@ -230,5 +230,125 @@ async fn a_server_with_the_wrong_keys_refuses_to_start() {
     assert!(
         !app.dir().join("absent.keys").exists(),
         "no file created when the environment gives the keys"
+    );
+}
+
+/// The patient's NIR is not stored: after a vaccination of a new patient, the database holds
+/// neither the NIR nor its digits grouped; the file still opens by NIR (through its keyed
+/// fingerprint) and shows the masked form; the look-up and the reads are audited.
+#[tokio::test]
+async fn a_patient_s_nir_is_not_readable_in_the_database() {
+    use vigie_shared::api::vaccination::{PatientLookupResult, VaccinationRecorded};
+    let h = crate::vaccination::hall().await;
+    let body = crate::vaccination::first_dose(&h, uuid::Uuid::new_v4());
+    let nir = body["patient"]["nir"].as_str().expect("nir").to_owned();
+    let recorded: VaccinationRecorded =
+        crate::helpers::ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    let found: PatientLookupResult = crate::helpers::ok_json(
+        h.app
+            .post("/api/patients/lookup", &json!({ "nir": nir }))
+            .await,
+    )
+    .await;
+    let file = found.patient.expect("found by NIR");
+    assert_eq!(file.id, recorded.patient_id);
+    assert_eq!(
+        file.nir_masked,
+        format!(
+            "{} {} {} {} {} *** **",
+            &nir[0..1],
+            &nir[1..3],
+            &nir[3..5],
+            &nir[5..7],
+            &nir[7..10]
+        )
+    );
+    let r = h
+        .app
+        .get(&format!(
+            "/api/patients/{}/certificate",
+            recorded.patient_id
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let stored = database_bytes(&h.app).await;
+    assert!(
+        holds(&stored, file.nir_masked.as_bytes()),
+        "the masked form is there"
+    );
+    assert!(!holds(&stored, nir.as_bytes()), "the NIR is readable");
+    assert!(
+        !holds(&stored, &nir.as_bytes()[..13]),
+        "the NIR without its key is readable"
+    );
+    // Audited: the look-up and the certificate read, under the patient's id.
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use vigie_backend::entities::audit_event;
+    vigie_backend::audit::seal(&h.app.state.db, &h.app.state.audit_key)
+        .await
+        .expect("seal");
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Subject.eq(recorded.patient_id.to_string()))
+        .all(&h.app.state.db)
+        .await
+        .expect("events");
+    let actions: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.details.as_str()))
+        .collect();
+    assert!(
+        actions.contains(&("patient.looked_up", "null")),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("patient.read", r#"{"what":"certificate"}"#)),
+        "{actions:?}"
+    );
+}
+
+/// A patient stored by an earlier version (NIR in clear) is converted at the next start: the
+/// NIR becomes its fingerprint and its masked form, and the file opens by NIR as before.
+#[tokio::test]
+async fn a_nir_stored_in_clear_by_an_earlier_version_is_forgotten_at_start() {
+    use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
+    use vigie_backend::entities::patient;
+    let app = TestApp::spawn().await;
+    let nir = "255081416802538";
+    let id = uuid::Uuid::new_v4();
+    let now = app.state.now();
+    patient::Entity::insert(patient::ActiveModel {
+        id: Set(id),
+        nir_key: Set(nir.into()),
+        nir_masked: Set(String::new()),
+        family_name: Set("ANCIEN".into()),
+        given_names: Set("Dossier".into()),
+        birth_date: Set(chrono::NaiveDate::from_ymd_opt(1955, 8, 14).expect("date")),
+        sex: Set(vigie_shared::Sex::Female),
+        residence_department: Set("75".into()),
+        esms_finess: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&app.state.db)
+    .await
+    .expect("legacy row");
+    let mut again = app.settings().clone();
+    again.listen = "127.0.0.1:0".parse().expect("addr");
+    Application::build(again).await.expect("restarts");
+    let row = patient::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.nir_key, app.state.nir_fingerprint.of(nir));
+    assert_eq!(row.nir_masked, "2 55 08 14 168 *** **");
+    assert_eq!(
+        patient::Entity::find()
+            .filter(patient::Column::NirKey.eq(nir))
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        0
     );
 }
