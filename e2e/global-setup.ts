@@ -1,4 +1,4 @@
-// Starts `target/release/vigie serve --demo` with a fresh SQLite file in a temporary folder on
+// Starts `target/release/vigie-testing serve --demo` with a fresh SQLite file in a temporary folder on
 // a free port, waits for /api/health, and hands the address to the tests through the env.
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
-export const VIGIE_BIN = join(ROOT, 'target', 'release', 'vigie');
+// The release program with the test-only routes (clock, enrolment link): see scripts/test.sh.
+export const VIGIE_BIN = join(ROOT, 'target', 'release', 'vigie-testing');
 
 function freePort(): Promise<number> {
   return new Promise((ok, ko) => {

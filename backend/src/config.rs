@@ -42,7 +42,8 @@ pub struct Settings {
     /// Reverse proxies (CIDR networks) whose `Forwarded` / `X-Forwarded-For` say who the client
     /// is. Empty (the default): the socket's peer is the client, headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Lets tests move the server clock (`/api/testing/clock`). Never on in production.
+    /// Lets tests move the server clock (the test-only routes of a `testing` build). Never on in
+    /// production.
     pub testing: bool,
 }
 

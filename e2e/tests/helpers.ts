@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect } from '@playwright/test';
 import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
 
-const VIGIE_BIN = resolve(__dirname, '..', '..', 'target', 'release', 'vigie');
+const VIGIE_BIN = resolve(__dirname, '..', '..', 'target', 'release', 'vigie-testing');
 
 /** A single-use activation link, as the operator's `vigie enrol` prints it. */
 export function enrolmentLinkFromCli(nationalId: string): string {

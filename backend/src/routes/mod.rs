@@ -24,6 +24,8 @@ pub mod sessions;
 pub mod statistics;
 pub mod structures;
 pub mod supervision;
+/// Only in a test build (`--features testing`): the release `vigie` has no such route.
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod vaccination;
 
@@ -39,7 +41,7 @@ pub struct ApiDoc;
 
 /// The API routes and their OpenAPI document.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(passkeys::registration_start))
         .routes(routes!(passkeys::registration_finish))
@@ -48,8 +50,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(session::current))
         .routes(routes!(session::keep_alive))
         .routes(routes!(session::logout))
-        .routes(routes!(testing::advance_clock))
-        .routes(routes!(testing::enrolment))
         .routes(routes!(approvals::create))
         .routes(routes!(approvals::status))
         .routes(routes!(approvals::follow))
@@ -116,7 +116,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(supervision::sessions))
         .routes(routes!(supervision::follow))
         .routes(routes!(supervision::end))
-        .routes(routes!(supervision::contest))
+        .routes(routes!(supervision::contest));
+    #[cfg(feature = "testing")]
+    let api = api
+        .routes(routes!(testing::advance_clock))
+        .routes(routes!(testing::enrolment));
+    api
 }
 
 pub fn router() -> Router<AppState> {

@@ -1,4 +1,5 @@
-//! Test-only control of the server clock, refused unless the `testing` setting is on.
+//! Test-only control of the server clock: compiled only with the `testing` feature (the
+//! `vigie-testing` binary of the browser tests), and refused unless the `testing` setting is on.
 
 use axum::{Json, extract::State};
 use serde::{Deserialize, Serialize};
