@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod certificates;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -288,7 +288,6 @@ pub async fn recount(db: &impl ConnectionTrait) -> AppResult<BTreeMap<Cell, [i64
         dose: Counted,
     }
     use injection::Column as C;
-    use sea_orm::QuerySelect;
     for i in injection::Entity::find()
         .select_only()
         .columns([
