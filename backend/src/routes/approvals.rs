@@ -1,8 +1,9 @@
 //! Terminal side of push approval: ask, follow live, cancel, then claim the session.
 
+use crate::http::params::ApiPath;
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, header},
     response::{IntoResponse, Sse},
 };
@@ -65,7 +66,7 @@ pub async fn create(
 pub async fn status(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ApprovalState>> {
     let terminal = this_terminal(&state, &headers).await?;
     Ok(Json(
@@ -80,7 +81,7 @@ pub async fn status(
 pub async fn follow(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     address: crate::http::client::ClientAddress,
 ) -> AppResult<Sse<live::Stream>> {
     let terminal = this_terminal(&state, &headers).await?;
@@ -102,7 +103,7 @@ pub async fn follow(
 pub async fn cancel(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ApprovalState>> {
     let terminal = this_terminal(&state, &headers).await?;
     Ok(Json(service::cancel(&state, id, &terminal).await?))
@@ -116,7 +117,7 @@ pub async fn claim(
     State(state): State<AppState>,
     headers: HeaderMap,
     Client(client): Client,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<impl IntoResponse> {
     let terminal = this_terminal(&state, &headers).await?;
     // A delegated request upgrades the tablet's staff session that asked for it.

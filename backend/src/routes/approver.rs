@@ -1,11 +1,8 @@
 //! Phone side (the approver app): pending requests live, the code, PIN/biometrics,
 //! "Quitter l'authentification" and "Ce n'est pas moi".
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    response::Sse,
-};
+use crate::http::params::ApiPath;
+use axum::{Json, extract::State, response::Sse};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError,
@@ -57,7 +54,7 @@ pub async fn follow(
 pub async fn code(
     State(state): State<AppState>,
     approver: Approver,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<CodeEntry>,
 ) -> AppResult<Json<ApprovalChallenge>> {
     Ok(Json(
@@ -72,7 +69,7 @@ pub async fn code(
 pub async fn approve(
     State(state): State<AppState>,
     approver: Approver,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ApprovalConfirm>,
 ) -> AppResult<Json<ApprovalState>> {
     Ok(Json(service::approve(&state, &approver, id, body).await?))
@@ -85,7 +82,7 @@ pub async fn approve(
 pub async fn refuse(
     State(state): State<AppState>,
     approver: Approver,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ApprovalState>> {
     Ok(Json(service::refuse(&state, &approver, id).await?))
 }
@@ -97,7 +94,7 @@ pub async fn refuse(
 pub async fn report(
     State(state): State<AppState>,
     approver: Approver,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ApprovalState>> {
     Ok(Json(service::report(&state, &approver, id).await?))
 }

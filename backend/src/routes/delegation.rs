@@ -1,9 +1,10 @@
 //! Délégation de saisie: staff passkeys and sign-in, the delegated request from the tablet,
 //! and the professional's choice of delegates ("Mes paramètres").
 
+use crate::http::params::ApiPath;
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, header},
     response::IntoResponse,
 };
@@ -142,7 +143,7 @@ pub async fn delegates_list(
 pub async fn delegate_authorise(
     State(state): State<AppState>,
     me: SignedIn,
-    Path(staff_id): Path<Uuid>,
+    ApiPath(staff_id): ApiPath<Uuid>,
 ) -> AppResult<Json<DelegateChoice>> {
     Ok(Json(
         delegates::authorise(&state, &me.professional, staff_id).await?,
@@ -156,7 +157,7 @@ pub async fn delegate_authorise(
 pub async fn delegate_withdraw(
     State(state): State<AppState>,
     me: SignedIn,
-    Path(staff_id): Path<Uuid>,
+    ApiPath(staff_id): ApiPath<Uuid>,
 ) -> AppResult<Json<DelegateChoice>> {
     Ok(Json(
         delegates::withdraw(&state, &me.professional, staff_id).await?,

@@ -1,9 +1,7 @@
 //! A structure's vaccine lots: its structure account (manager) and its professionals.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use crate::http::params::ApiPath;
+use axum::{Json, extract::State};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError,
@@ -21,7 +19,7 @@ use crate::{
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<LotView>>> {
     Ok(Json(lots::list(&state, &current.principal, id).await?))
 }
@@ -32,7 +30,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<NewLot>,
 ) -> AppResult<Json<LotView>> {
     Ok(Json(
@@ -47,7 +45,7 @@ pub async fn create(
 pub async fn set_active(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<LotActivation>,
 ) -> AppResult<Json<LotView>> {
     Ok(Json(

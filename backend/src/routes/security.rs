@@ -1,8 +1,9 @@
 //! Security officers: open incidents, frozen identities (unfreeze with a reason).
 
+use crate::http::params::ApiPath;
 use axum::{
     Json,
-    extract::{FromRequestParts, Path, State},
+    extract::{FromRequestParts, State},
     http::request::Parts,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
@@ -116,7 +117,7 @@ pub async fn incidents(
 pub async fn close_incident(
     State(state): State<AppState>,
     SecurityOfficer(officer): SecurityOfficer,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<Reason>,
 ) -> AppResult<Json<Incident>> {
     let now = state.now();
@@ -180,7 +181,7 @@ pub async fn freezes(
 pub async fn lift_freeze(
     State(state): State<AppState>,
     SecurityOfficer(officer): SecurityOfficer,
-    Path(national_id): Path<String>,
+    ApiPath(national_id): ApiPath<String>,
     ApiJson(body): ApiJson<Reason>,
 ) -> AppResult<axum::http::StatusCode> {
     let now = state.now();

@@ -1,9 +1,10 @@
 //! "Mes sessions": list my sessions, end any of them (it takes effect on that device at once),
 //! and the sign-in mail's "Ce n'est pas moi" link.
 
+use crate::http::params::ApiPath;
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode, header},
     response::Sse,
 };
@@ -91,7 +92,7 @@ pub async fn list(
 pub async fn end(
     State(state): State<AppState>,
     Authenticated(signed_in): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
     let row = session_row::Entity::find()
         .filter(session_row::Column::Id.eq(id))

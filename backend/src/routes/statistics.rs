@@ -2,8 +2,9 @@
 //! CSV (`;`, UTF-8) and JSON. Small counts suppressed: see `statistics::publish`. Files are
 //! cacheable (`Cache-Control`, `ETag`, `304`) and bounded: a row a class a campaign day.
 
+use crate::http::params::ApiQuery;
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -118,7 +119,7 @@ fn json(
 pub async fn national(
     State(state): State<AppState>,
     asked: HeaderMap,
-    Query(f): Query<Filters>,
+    ApiQuery(f): ApiQuery<Filters>,
 ) -> AppResult<Response> {
     let class = statistics::parse_class(f.clage_vacsi.as_deref())?;
     json(
@@ -138,7 +139,7 @@ pub async fn national(
 pub async fn national_csv(
     State(state): State<AppState>,
     asked: HeaderMap,
-    Query(f): Query<Filters>,
+    ApiQuery(f): ApiQuery<Filters>,
 ) -> AppResult<Response> {
     let class = statistics::parse_class(f.clage_vacsi.as_deref())?;
     let rows = statistics::national(&state.db, class).await?;
@@ -154,7 +155,7 @@ pub async fn national_csv(
 pub async fn departments(
     State(state): State<AppState>,
     asked: HeaderMap,
-    Query(f): Query<Filters>,
+    ApiQuery(f): ApiQuery<Filters>,
 ) -> AppResult<Response> {
     let class = statistics::parse_class(f.clage_vacsi.as_deref())?;
     json(
@@ -174,7 +175,7 @@ pub async fn departments(
 pub async fn departments_csv(
     State(state): State<AppState>,
     asked: HeaderMap,
-    Query(f): Query<Filters>,
+    ApiQuery(f): ApiQuery<Filters>,
 ) -> AppResult<Response> {
     let class = statistics::parse_class(f.clage_vacsi.as_deref())?;
     let rows = statistics::departments(&state.db, f.dep.as_deref(), class).await?;

@@ -1,10 +1,7 @@
 //! Structures and their staff, for their managers (structure account or manager professional).
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-};
+use crate::http::params::ApiPath;
+use axum::{Json, extract::State, http::StatusCode};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError,
@@ -40,7 +37,7 @@ pub async fn managed(
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<StructureDetails>> {
     Ok(Json(structures::get(&state, &current.principal, id).await?))
 }
@@ -53,7 +50,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<StructureUpdate>,
 ) -> AppResult<Json<StructureDetails>> {
     Ok(Json(
@@ -68,7 +65,7 @@ pub async fn update(
 pub async fn staff_list(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<StaffView>>> {
     Ok(Json(staff::list(&state, &current.principal, id).await?))
 }
@@ -81,7 +78,7 @@ pub async fn staff_list(
 pub async fn staff_declare(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<StaffDeclaration>,
 ) -> AppResult<(StatusCode, Json<StaffEnrolment>)> {
     Ok((
@@ -97,7 +94,7 @@ pub async fn staff_declare(
 pub async fn staff_withdraw(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path((id, staff_id)): Path<(Uuid, Uuid)>,
+    ApiPath((id, staff_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<StaffView>> {
     Ok(Json(
         staff::withdraw(&state, &current.principal, id, staff_id).await?,
@@ -112,7 +109,7 @@ pub async fn staff_withdraw(
 pub async fn staff_enrolment(
     State(state): State<AppState>,
     Authenticated(current): Authenticated,
-    Path((id, staff_id)): Path<(Uuid, Uuid)>,
+    ApiPath((id, staff_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<StaffEnrolment>> {
     Ok(Json(
         staff::new_enrolment(&state, &current.principal, id, staff_id).await?,

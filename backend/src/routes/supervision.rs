@@ -1,12 +1,8 @@
 //! The supervising professional: delegated sessions under my authority, live; end one; contest
 //! an entry.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::StatusCode,
-    response::Sse,
-};
+use crate::http::params::ApiPath;
+use axum::{Json, extract::State, http::StatusCode, response::Sse};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError,
@@ -52,7 +48,7 @@ pub async fn follow(
 pub async fn end(
     State(state): State<AppState>,
     me: SignedIn,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<StatusCode> {
     supervision::end(&state, &me.professional, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -65,7 +61,7 @@ pub async fn end(
 pub async fn contest(
     State(state): State<AppState>,
     me: SignedIn,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<EntryContest>,
 ) -> AppResult<Json<DelegatedEntry>> {
     Ok(Json(

@@ -1,12 +1,8 @@
 //! Recording vaccinations (professionals; delegates join with the delegation issue). NIRs travel
 //! only in POST bodies; patients are addressed by an opaque id.
 
-use axum::{
-    Json,
-    extract::{Path, State},
-    http::header,
-    response::IntoResponse,
-};
+use crate::http::params::ApiPath;
+use axum::{Json, extract::State, http::header, response::IntoResponse};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError,
@@ -111,7 +107,7 @@ pub async fn search(
 pub async fn patient(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<PatientFile>> {
     Ok(Json(service::file(&state, &actor, id).await?))
 }
@@ -151,7 +147,7 @@ pub async fn record(
 pub async fn correct(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<InjectionCorrection>,
 ) -> AppResult<Json<InjectionView>> {
     Ok(Json(service::correct(&state, &actor, id, body).await?))
@@ -164,7 +160,7 @@ pub async fn correct(
 pub async fn invalidate(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<InjectionInvalidation>,
 ) -> AppResult<Json<InjectionView>> {
     Ok(Json(
@@ -179,7 +175,7 @@ pub async fn invalidate(
 pub async fn revisions(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<InjectionRevisionView>>> {
     Ok(Json(service::revisions(&state, &actor, id).await?))
 }
@@ -192,7 +188,7 @@ pub async fn revisions(
 pub async fn adverse_effect(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<AdverseEffectDeclaration>,
 ) -> AppResult<Json<AdverseEffectRecorded>> {
     Ok(Json(
@@ -207,7 +203,7 @@ pub async fn adverse_effect(
 pub async fn certificate(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<CertificateView>> {
     Ok(Json(
         certificates::bilan(
@@ -226,7 +222,7 @@ pub async fn certificate(
 pub async fn recap_pdf(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<impl IntoResponse> {
     let file = service::read(&state, &actor, id, "recap").await?;
     let pdf = certificates::recap_pdf(&state, &actor, file).await?;

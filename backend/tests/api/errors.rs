@@ -169,3 +169,39 @@ async fn the_test_clock_refuses_absurd_moves_and_the_server_keeps_working() {
     let r = app.get("/api/statistics/departments?dep=77").await;
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// An id in the address that is not a UUID, or a query parameter of the wrong type, is a JSON
+/// 400 `invalid_input` in French — never axum's plain-text refusal.
+#[tokio::test]
+async fn a_malformed_id_or_query_in_the_address_is_a_json_400() {
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    let app = TestApp::spawn().await;
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(vigie_backend::demo::JEAN_MARTIN_RPPS, &mut key)
+        .await;
+    app.sign_in(vigie_backend::demo::JEAN_MARTIN_RPPS, &mut key)
+        .await;
+    for path in [
+        "/api/patients/not-a-uuid",
+        "/api/patients/123/certificate",
+        "/api/injections/%E2%80%AE/revisions",
+        "/api/approvals/00000000-0000-0000-0000-00000000000g",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(
+            r.headers()["content-type"].to_str().expect("ascii"),
+            "application/json",
+            "{path}"
+        );
+        let e = api_error(r, StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{path}");
+        assert!(e.message.contains("Identifiant invalide"), "{}", e.message);
+    }
+    let r = app
+        .post("/api/sessions/pas-un-uuid/end", &serde_json::json!({}))
+        .await;
+    assert_eq!(
+        api_error(r, StatusCode::BAD_REQUEST).await.code,
+        ErrorCode::InvalidInput
+    );
+}
