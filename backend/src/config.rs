@@ -36,6 +36,8 @@ pub struct Settings {
     /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
     /// hall shares one address: size it to the hall).
     pub push_requests_per_ip_per_10_min: u64,
+    /// Patient look-ups by NIR one person may make in an hour (past it: 429 and an incident).
+    pub patient_lookups_per_hour: i32,
     /// Live event streams one client address may hold open on one instance (a hall's tablets
     /// and phones share one address).
     pub streams_per_address: usize,
@@ -92,6 +94,7 @@ impl Default for Settings {
             vault: crate::vault::VaultSettings::default(),
             push_requests_per_ip_per_10_min: 60,
             streams_per_address: 256,
+            patient_lookups_per_hour: 120,
             trusted_proxies: Vec::new(),
             session: SessionSettings {
                 idle_minutes: 60,

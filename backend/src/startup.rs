@@ -67,6 +67,9 @@ impl Application {
         ));
         let writer = (db.get_database_backend() == sea_orm::DbBackend::Sqlite)
             .then(|| crate::work::Writer::start(db.clone()));
+        if writer.is_some() {
+            tokio::spawn(db::checkpoint_in_background(db.clone()));
+        }
         let catalogue = Arc::new(crate::injections::catalogue(&db).await?);
         let state = AppState {
             catalogue,

@@ -185,13 +185,11 @@ pub async fn file_of(db: &impl ConnectionTrait, p: patient::Model) -> AppResult<
     })
 }
 
-/// Patient look-ups (by NIR) one person may make in an hour: a busy hall's vaccinator looks up
-/// a patient every minute or two; hundreds an hour is someone harvesting files.
-pub const LOOKUPS_PER_HOUR: i32 = 120;
-
 /// The patient with this NIR, across structures; opens the file for this session. Every
-/// look-up is audited (a miss under the NIR's keyed fingerprint) and counted against
-/// `LOOKUPS_PER_HOUR` for the person typing; the first refusal of the hour opens an incident.
+/// look-up is audited (a miss under the NIR's keyed fingerprint) and counted against the
+/// `patient_lookups_per_hour` setting for the person typing (a busy hall's vaccinator looks up a
+/// patient every minute or two; hundreds an hour is someone harvesting files); the first
+/// refusal of the hour opens an incident.
 pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Option<PatientFile>> {
     let nir_key = state.nir_fingerprint.of(nir.as_str());
     let found = patient::Entity::find()
@@ -199,12 +197,13 @@ pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Opt
         .one(&state.db)
         .await?;
     let (patient, who) = (found.as_ref().map(|p| p.id), actor.clone());
+    let most = state.settings.patient_lookups_per_hour;
     let allowed = crate::work::write(state, actor.acting(), move |work| {
         Box::pin(async move {
             let typist = who.staff_member_id.unwrap_or(who.professional_id);
             let hour = Duration::hours(1);
             let quota = format!("patient_lookup:{typist}");
-            if !work.take_quota(&quota, hour, LOOKUPS_PER_HOUR).await? {
+            if !work.take_quota(&quota, hour, most).await? {
                 let alert = format!("patient_lookup_incident:{typist}");
                 let incident = if work.take_quota(&alert, hour, 1).await? {
                     Some(

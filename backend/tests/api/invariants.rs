@@ -1194,7 +1194,7 @@ async fn an_account_gets_five_sms_codes_an_hour_whatever_the_parallel_sign_ins()
     chain_intact(&app).await;
 }
 
-/// Patient look-ups by NIR: `LOOKUPS_PER_HOUR` for one person in an hour whatever the parallel
+/// Patient look-ups by NIR: `patient_lookups_per_hour` (120) for one person in an hour whatever the parallel
 /// requests (spread over two instances on PostgreSQL); the rest get 429, one incident opens,
 /// and every attempt is audited — misses under the NIR's keyed fingerprint, never the NIR.
 /// The hour is tested on both sides.
@@ -1203,8 +1203,8 @@ async fn patient_lookups_are_capped_per_person_and_a_flood_opens_one_incident() 
     use sea_orm::{ConnectionTrait, Statement};
     let mut h = hall().await;
     let urls = h.app.instances().await;
-    let max =
-        usize::try_from(vigie_backend::vaccination::service::LOOKUPS_PER_HOUR).expect("positive");
+    let max = usize::try_from(h.app.settings().patient_lookups_per_hour).expect("positive");
+    assert_eq!(max, 120, "the default");
     let over = 30;
     let answers = fire(
         (0..max + over)
