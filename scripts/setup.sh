@@ -55,4 +55,12 @@ if [ -f e2e/package-lock.json ]; then
     echo "$want" > e2e/node_modules/.vigie-stamp
   fi
 fi
+# schemathesis (the OpenAPI checker of scripts/schemathesis.sh), in a virtual environment of its own.
+SCHEMATHESIS_VERSION=4.32.5
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv"
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+fi
 log "tools ready"

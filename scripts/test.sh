@@ -21,5 +21,7 @@ grep -q "/api/testing/" target/release/vigie-testing || {
   echo "[test] FAILED: the check above would not see test-only routes" >&2
   exit 1
 }
+echo "[test] OpenAPI document against the release server (schemathesis)" >&2
+bash scripts/schemathesis.sh
 echo "[test] browser tests (headless Chromium)" >&2
 (cd e2e && npx playwright test)

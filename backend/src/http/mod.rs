@@ -5,6 +5,7 @@ pub mod agent;
 pub mod client;
 pub mod cookies;
 pub mod json;
+pub mod openapi;
 pub mod params;
 pub mod qr;
 pub mod security;

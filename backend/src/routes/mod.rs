@@ -120,12 +120,14 @@ pub fn api() -> OpenApiRouter<AppState> {
     #[cfg(feature = "testing")]
     let api = api
         .routes(routes!(testing::advance_clock))
-        .routes(routes!(testing::enrolment));
+        .routes(routes!(testing::enrolment))
+        .routes(routes!(testing::session));
     api
 }
 
 pub fn router() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+    let (router, mut doc) = api().split_for_parts();
+    crate::http::openapi::complete_refusals(&mut doc);
     let doc = std::sync::Arc::new(doc);
     router
         .route(

@@ -18,14 +18,25 @@ use crate::{
     statistics::{self, population, publish::Level},
 };
 
-/// Filters of the files.
+/// Filters of the national files.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Filters {
     /// Age class: `0` (all ages), `04`, `09`, `11`, `17`, `24`, `29`, `39`, `49`, `59`, `64`,
     /// `69`, `74`, `79`, `80`. All when absent.
+    #[param(pattern = "^(0|04|09|11|17|24|29|39|49|59|64|69|74|79|80)$")]
     pub clage_vacsi: Option<String>,
-    /// Department (`75`, `2A`, `971`…): required by the department files, one at a time.
+}
+
+/// Filters of the department files: the department is required.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DepartmentFilters {
+    /// Age class, as in the national files. All when absent.
+    #[param(pattern = "^(0|04|09|11|17|24|29|39|49|59|64|69|74|79|80)$")]
+    pub clage_vacsi: Option<String>,
+    /// Department (`75`, `2A`, `971`…): one department a file.
+    #[param(required = true, pattern = "^([0-9]{2}|2[AB]|9[78][0-9])$")]
     pub dep: Option<String>,
 }
 
@@ -147,7 +158,7 @@ pub async fn national_csv(
 }
 
 /// Department file as JSON (`dep`), for the department asked (required).
-#[utoipa::path(get, path = "/api/statistics/departments", tag = "open data", params(Filters),
+#[utoipa::path(get, path = "/api/statistics/departments", tag = "open data", params(DepartmentFilters),
     responses(
         (status = 200, body = StatisticsFile, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
@@ -155,7 +166,7 @@ pub async fn national_csv(
 pub async fn departments(
     State(state): State<AppState>,
     asked: HeaderMap,
-    ApiQuery(f): ApiQuery<Filters>,
+    ApiQuery(f): ApiQuery<DepartmentFilters>,
 ) -> AppResult<Response> {
     let class = statistics::parse_class(f.clage_vacsi.as_deref())?;
     json(
@@ -166,7 +177,7 @@ pub async fn departments(
 }
 
 /// Department file as CSV: `dep;clage_vacsi;jour;n_dose1;…;couv_rappel`.
-#[utoipa::path(get, path = "/api/statistics/departments.csv", tag = "open data", params(Filters),
+#[utoipa::path(get, path = "/api/statistics/departments.csv", tag = "open data", params(DepartmentFilters),
     responses(
         (status = 200, content_type = "text/csv", body = String,
             headers(("ETag" = String), ("Cache-Control" = String))),
@@ -175,7 +186,7 @@ pub async fn departments(
 pub async fn departments_csv(
     State(state): State<AppState>,
     asked: HeaderMap,
-    ApiQuery(f): ApiQuery<Filters>,
+    ApiQuery(f): ApiQuery<DepartmentFilters>,
 ) -> AppResult<Response> {
     let class = statistics::parse_class(f.clage_vacsi.as_deref())?;
     let rows = statistics::departments(&state.db, f.dep.as_deref(), class).await?;

@@ -106,3 +106,45 @@ pub async fn enrolment(
         link: link.to_string(),
     }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestSession {
+    /// The `Cookie` header value that carries the session.
+    pub cookie: String,
+}
+
+/// Opens a professional's session without a ceremony, for tools that explore the API signed
+/// in (schemathesis). Test builds only; 404 outside test mode.
+#[utoipa::path(post, path = "/api/testing/session", tag = "tests",
+    request_body = EnrolmentRequest,
+    responses(
+        (status = 200, body = TestSession),
+        (status = 404, description = "Hors mode test, ou identifiant inconnu", body = ApiError),
+    ))]
+pub async fn session(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<EnrolmentRequest>,
+) -> AppResult<Json<TestSession>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if !state.settings.testing {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let p = crate::entities::professional::Entity::find()
+        .filter(crate::entities::professional::Column::NationalId.eq(body.national_id.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::code(ErrorCode::NotFound))?;
+    let opened = crate::auth::session::open(
+        &state.db,
+        &state.settings,
+        state.now(),
+        p.id,
+        "passkey",
+        crate::auth::session::ClientInfo::default(),
+    )
+    .await?;
+    let name = crate::http::cookies::Jar::Session.name(&state.settings);
+    Ok(Json(TestSession {
+        cookie: format!("{name}={}", opened.token),
+    }))
+}

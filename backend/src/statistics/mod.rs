@@ -481,16 +481,12 @@ async fn calendar(db: &impl ConnectionTrait) -> AppResult<Vec<NaiveDate>> {
 
 /// Which age classes a file holds: all, or one (`0` = all ages, `04`…`80`).
 pub fn parse_class(s: Option<&str>) -> AppResult<Option<usize>> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
+    match s.map(str::trim) {
         None => Ok(None),
-        Some(s) => s
-            .parse::<u8>()
-            .ok()
-            .and_then(|n| {
-                vigie_shared::api::statistics::AGE_CLASSES
-                    .iter()
-                    .position(|c| c.parse::<u8>() == Ok(n))
-            })
+        // As written in the files (`04`, not `4`): the documented values only.
+        Some(s) => vigie_shared::api::statistics::AGE_CLASSES
+            .iter()
+            .position(|c| *c == s)
             .map(Some)
             .ok_or_else(|| {
                 AppError::with_message(

@@ -19,6 +19,7 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/session/logout"),
         ("post", "/api/testing/clock"),
         ("post", "/api/testing/enrolment"),
+        ("post", "/api/testing/session"),
         ("post", "/api/approvals"),
         ("get", "/api/approvals/{id}"),
         ("get", "/api/approvals/{id}/events"),
