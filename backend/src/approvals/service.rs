@@ -78,20 +78,34 @@ pub struct Delegated {
 
 /// Terminal: a new request. Unknown, frozen or not-yet-activated identities get a request that
 /// looks the same and simply expires: the terminal cannot tell them apart.
+///
+/// The asking terminal is found (or created, with its new cookie token returned) in the same
+/// unit of work: one transaction, one durable commit for the whole request.
 pub async fn create(
     state: &AppState,
     national_id: &NationalId,
-    terminal: &terminal::Model,
+    asking: super::terminal::Asking<'_>,
     ip: &str,
     delegated: Option<Delegated>,
-) -> AppResult<ApprovalCreated> {
-    let mut actor = Actor::terminal(terminal.id);
+) -> AppResult<(ApprovalCreated, Option<String>)> {
+    let mut actor = Actor::default();
     if let Some(d) = &delegated {
         actor.id = Some(d.staff_member_id);
         actor.session = Some(d.requester_session_id);
     }
     let mut work = Work::begin(state, actor).await?;
     let now = work.now();
+    let (terminal, new_token) = super::terminal::find_or_create(
+        work.db(),
+        &state.settings,
+        now,
+        asking.headers,
+        asking.label,
+        &super::terminal::describe(asking.headers),
+    )
+    .await?;
+    work.from_terminal(terminal.id);
+    let terminal = &terminal;
     // The identity's and the address's limits are counted alone: parallel requests queue here.
     work.guard(Subject::PushIdentity(national_id.as_str()))
         .await?;
@@ -170,12 +184,15 @@ pub async fn create(
         delegate: row.staff_member_id,
     });
     work.commit().await?;
-    Ok(ApprovalCreated {
-        approval_id: id,
-        qr_svg: qr::svg(&state.settings.public_url, id, &code),
-        code,
-        expires_at: row.expires_at,
-    })
+    Ok((
+        ApprovalCreated {
+            approval_id: id,
+            qr_svg: qr::svg(&state.settings.public_url, id, &code),
+            code,
+            expires_at: row.expires_at,
+        },
+        new_token,
+    ))
 }
 
 async fn load(db: &impl ConnectionTrait, id: Uuid) -> AppResult<approval_request::Model> {

@@ -42,29 +42,25 @@ pub async fn find(
         .await?)
 }
 
-/// The caller's terminal, created (with a new cookie to set) when it has none. A label given
-/// renames it; a new terminal without one is named after its browser (`fallback`).
-/// The terminal a request comes from, created on its first request; with the `Set-Cookie`
-/// header to send when it is new.
-pub async fn asking(
-    state: &crate::state::AppState,
-    headers: &HeaderMap,
-    label: Option<&str>,
-) -> AppResult<(terminal::Model, Option<[(header::HeaderName, String); 1]>)> {
-    let fallback = describe(headers);
-    let (terminal, new_cookie) = find_or_create(
-        &state.db,
-        &state.settings,
-        state.now(),
-        headers,
-        label,
-        &fallback,
-    )
-    .await?;
-    let set_cookie = new_cookie.map(|t| [(header::SET_COOKIE, cookie_for(&state.settings, &t))]);
-    Ok((terminal, set_cookie))
+/// A request from a terminal: its headers (the cookie that names it, the browser that names a
+/// new one) and the label typed, if any. The terminal is found or created inside the write
+/// that needs it (`find_or_create`).
+#[derive(Clone, Copy)]
+pub struct Asking<'a> {
+    pub headers: &'a HeaderMap,
+    pub label: Option<&'a str>,
 }
 
+/// The `Set-Cookie` header for a terminal seen for the first time.
+pub fn set_cookie(
+    settings: &Settings,
+    new_token: Option<String>,
+) -> Option<[(header::HeaderName, String); 1]> {
+    new_token.map(|t| [(header::SET_COOKIE, cookie_for(settings, &t))])
+}
+
+/// The caller's terminal, created (with a new cookie token) when it has none. A label given
+/// renames it; a new terminal without one is named after its browser (`fallback`).
 pub async fn find_or_create(
     db: &impl ConnectionTrait,
     settings: &Settings,

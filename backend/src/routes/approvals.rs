@@ -51,12 +51,18 @@ pub async fn create(
     Client(client): Client,
     ApiJson(body): ApiJson<ApprovalCreate>,
 ) -> AppResult<impl IntoResponse> {
-    let (terminal, set_cookie) =
-        terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
+    let asking = terminal::Asking {
+        headers: &headers,
+        label: body.terminal_label.as_deref(),
+    };
     // Counted per address (an IPv6 client per /64), and shown so on the phone.
     let ip = client.counted.unwrap_or_else(|| "inconnue".into());
-    let created = service::create(&state, &body.national_id, &terminal, &ip, None).await?;
-    Ok((set_cookie, Json(created)))
+    let (created, new_terminal) =
+        service::create(&state, &body.national_id, asking, &ip, None).await?;
+    Ok((
+        terminal::set_cookie(&state.settings, new_terminal),
+        Json(created),
+    ))
 }
 
 /// Where this terminal's request stands.

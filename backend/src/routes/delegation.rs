@@ -104,16 +104,18 @@ pub async fn create_request(
     me: DelegateSession,
     ApiJson(body): ApiJson<DelegatedRequest>,
 ) -> AppResult<impl IntoResponse> {
-    let (tablet, set_cookie) =
-        terminal::asking(&state, &headers, body.terminal_label.as_deref()).await?;
+    let tablet = terminal::Asking {
+        headers: &headers,
+        label: body.terminal_label.as_deref(),
+    };
     // Counted per address (an IPv6 client per /64), and shown so on the phone.
     let ip = client.counted.unwrap_or_else(|| "inconnue".into());
     // The delegation decides whether this tablet may ask; the approval feature then asks.
     let ask = request::ask(&state, &me, &body).await?;
-    let created = approvals::service::create(
+    let (created, new_terminal) = approvals::service::create(
         &state,
         &ask.national_id,
-        &tablet,
+        tablet,
         &ip,
         Some(approvals::service::Delegated {
             staff_member_id: ask.staff_member_id,
@@ -123,7 +125,10 @@ pub async fn create_request(
         }),
     )
     .await?;
-    Ok((set_cookie, Json(created)))
+    Ok((
+        terminal::set_cookie(&state.settings, new_terminal),
+        Json(created),
+    ))
 }
 
 /// "Mes paramètres": the declared staff of my structures and whom I authorise.

@@ -159,6 +159,12 @@ impl Work {
         &self.actor
     }
 
+    /// The terminal this work acts from, once known inside it (a terminal seen for the first
+    /// time is created by the same work).
+    pub fn from_terminal(&mut self, terminal: uuid::Uuid) {
+        self.actor.terminal = Some(terminal);
+    }
+
     /// The transaction, for the feature's own rows.
     pub fn db(&self) -> &DatabaseTransaction {
         &self.txn
