@@ -80,15 +80,7 @@ pub async fn enrolment(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<EnrolmentRequest>,
 ) -> AppResult<Json<EnrolmentLink>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    if !state.settings.testing {
-        return Err(ErrorCode::NotFound.into());
-    }
-    let p = crate::entities::professional::Entity::find()
-        .filter(crate::entities::professional::Column::NationalId.eq(body.national_id.as_str()))
-        .one(&state.db)
-        .await?
-        .ok_or(crate::error::AppError::code(ErrorCode::NotFound))?;
+    let p = professional(&state, &body.national_id).await?;
     let issued = crate::auth::enrolment::issue(
         &state.db,
         state.now(),
@@ -125,15 +117,7 @@ pub async fn session(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<EnrolmentRequest>,
 ) -> AppResult<Json<TestSession>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    if !state.settings.testing {
-        return Err(ErrorCode::NotFound.into());
-    }
-    let p = crate::entities::professional::Entity::find()
-        .filter(crate::entities::professional::Column::NationalId.eq(body.national_id.as_str()))
-        .one(&state.db)
-        .await?
-        .ok_or(crate::error::AppError::code(ErrorCode::NotFound))?;
+    let p = professional(&state, &body.national_id).await?;
     let opened = crate::auth::session::open(
         &state.db,
         &state.settings,
@@ -147,4 +131,20 @@ pub async fn session(
     Ok(Json(TestSession {
         cookie: format!("{name}={}", opened.token),
     }))
+}
+
+/// The professional with this identifier, in test mode only (404 otherwise, or if unknown).
+async fn professional(
+    state: &AppState,
+    national_id: &vigie_shared::NationalId,
+) -> AppResult<crate::entities::professional::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if !state.settings.testing {
+        return Err(ErrorCode::NotFound.into());
+    }
+    crate::entities::professional::Entity::find()
+        .filter(crate::entities::professional::Column::NationalId.eq(national_id.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::code(ErrorCode::NotFound))
 }

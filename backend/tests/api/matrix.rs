@@ -548,6 +548,12 @@ fn rows() -> Vec<Row> {
                 json!({ "national_id": fx.jean_nid }),
             )
         }),
+        row(M::POST, "/api/testing/session", ALL_N, None, |fx, _| {
+            (
+                "/api/testing/session".into(),
+                json!({ "national_id": fx.jean_nid }),
+            )
+        }),
         row(
             M::POST,
             "/api/approvals",

@@ -440,21 +440,115 @@ async fn stale_ceremonies_sms_and_sent_mails_are_swept_in_time() {
     let minute = chrono::Duration::minutes(1);
     // Ceremony: 2 minutes of life, then an hour kept.
     clock.advance(chrono::Duration::minutes(2) + housekeeping::CEREMONY_KEPT - minute);
-    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").0, 0);
+    assert_eq!(
+        housekeeping::sweep(&app.state)
+            .await
+            .expect("sweep")
+            .ceremonies,
+        0
+    );
     clock.advance(minute * 2);
     assert_eq!(
-        housekeeping::sweep(&app.state).await.expect("sweep").0,
+        housekeeping::sweep(&app.state)
+            .await
+            .expect("sweep")
+            .ceremonies,
         ceremonies
     );
     // SMS: a day.
     clock.advance(housekeeping::SMS_KEPT - chrono::Duration::hours(1) - minute * 4);
-    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").1, 0);
+    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").sms, 0);
     clock.advance(minute * 4);
-    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").1, sms);
+    assert_eq!(
+        housekeeping::sweep(&app.state).await.expect("sweep").sms,
+        sms
+    );
     // Sent mail: a week.
     clock.advance(housekeeping::SENT_MAIL_KEPT - housekeeping::SMS_KEPT - minute * 4);
-    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").2, 0);
+    assert_eq!(
+        housekeeping::sweep(&app.state).await.expect("sweep").mails,
+        0
+    );
     clock.advance(minute * 4);
-    assert_eq!(housekeeping::sweep(&app.state).await.expect("sweep").2, 1);
+    assert_eq!(
+        housekeeping::sweep(&app.state).await.expect("sweep").mails,
+        1
+    );
     assert_eq!(count().await.2, 0);
+}
+
+/// A terminal unseen for 400 days (its cookie has expired in every browser) is swept with its
+/// usages, one step after, not one step before; one seen since stays.
+#[tokio::test]
+async fn terminals_unseen_for_400_days_are_swept_in_time() {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    use vigie_backend::{
+        entities::{terminal, terminal_usage},
+        housekeeping,
+    };
+    let app = TestApp::spawn().await;
+    // A push sign-in asked from a tablet creates its terminal; Jean has used it.
+    let tablet = app.device();
+    let _: ApprovalCreated = ok_json(
+        tablet
+            .post(
+                "/api/approvals",
+                &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+            )
+            .await,
+    )
+    .await;
+    let db = &app.state.db;
+    let terminals = terminal::Entity::find().all(db).await.expect("terminals");
+    assert_eq!(terminals.len(), 1);
+    let id = terminals[0].id;
+    terminal_usage::Entity::insert(terminal_usage::ActiveModel {
+        professional_id: sea_orm::ActiveValue::Set(app.professional_id(JEAN_MARTIN_RPPS).await),
+        terminal_id: sea_orm::ActiveValue::Set(id),
+        first_used_at: sea_orm::ActiveValue::Set(app.state.now()),
+    })
+    .exec(db)
+    .await
+    .expect("usage");
+    let minute = chrono::Duration::minutes(1);
+    app.clock().advance(housekeeping::TERMINAL_KEPT - minute);
+    assert_eq!(
+        housekeeping::sweep(&app.state)
+            .await
+            .expect("sweep")
+            .terminals,
+        0
+    );
+    // Another tablet seen now stays whatever happens to the first.
+    let fresh = app.device();
+    fresh
+        .post(
+            "/api/approvals",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await;
+    app.clock().advance(minute * 2);
+    assert_eq!(
+        housekeeping::sweep(&app.state)
+            .await
+            .expect("sweep")
+            .terminals,
+        1
+    );
+    assert!(
+        terminal::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert_eq!(
+        terminal_usage::Entity::find()
+            .filter(terminal_usage::Column::TerminalId.eq(id))
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(terminal::Entity::find().count(db).await.expect("count"), 1);
 }
