@@ -10,6 +10,7 @@ mod errors;
 mod health;
 mod helpers;
 mod invariants;
+mod lifetimes;
 mod mail;
 mod matrix;
 mod openapi;
