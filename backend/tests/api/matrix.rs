@@ -6,7 +6,8 @@
 //! without session"); Dr Jean Martin ("the authorising professional"); Claire Bernard, who
 //! practises in another structure ("another professional"); the Melun centre's account
 //! ("manager"); a security officer. Objects: side A = Melun, Jean, Marie (own for the first
-//! six), side B = Lyon, Claire and her delegate (foreign to them, own to Claire).
+//! six), side B = Lyon, Claire and her delegate (foreign to them, own to Claire). Every
+//! allowed read is also searched for the other side's object ids: a list that leaks fails.
 //! The server runs with test routes off, as in production.
 
 use std::fmt::Write as _;
@@ -1239,6 +1240,40 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// The objects a caller must never read: side B's for the side-A callers (Marie, Jean, the
+/// Melun manager), side A's for Claire. (Anonymous callers read nothing of either; the officer
+/// reads across structures.)
+fn foreign_ids(fx: &Fx, role: usize) -> Vec<String> {
+    let side_a = [
+        fx.s_a,
+        fx.marie,
+        fx.luc,
+        fx.p_a,
+        fx.i_a,
+        fx.lot_a.id,
+        fx.ap_a,
+        fx.ds_a,
+        fx.xs_a,
+        fx.jean,
+    ];
+    let side_b = [
+        fx.s_b,
+        fx.paul,
+        fx.p_b,
+        fx.i_b,
+        fx.lot_b.id,
+        fx.ds_b,
+        fx.xs_b,
+        fx.claire,
+    ];
+    let foreign: &[Uuid] = match role {
+        1 | 2 | 3 | 5 => &side_b,
+        4 => &side_a,
+        _ => &[],
+    };
+    foreign.iter().map(Uuid::to_string).collect()
+}
+
 fn matches(e: E, status: StatusCode, body: &str) -> bool {
     match e {
         E::O => status.is_success(),
@@ -1308,6 +1343,20 @@ async fn every_route_times_every_caller_times_both_sides() {
                     response.text().await.unwrap_or_default()
                 };
                 cells += 1;
+                // What a caller may read never names the other side's objects.
+                if r.method == Method::GET && status.is_success() {
+                    for leaked in foreign_ids(&fx, role)
+                        .iter()
+                        .filter(|id| text.contains(id.as_str()))
+                    {
+                        let _ = writeln!(
+                            failures,
+                            "GET {path} [{}] {}: the answer names {leaked}, an object of the other side",
+                            if *side == Side::A { "A" } else { "B" },
+                            ROLES[role],
+                        );
+                    }
+                }
                 if !matches(expected[role], status, &text) {
                     let _ = writeln!(
                         failures,
