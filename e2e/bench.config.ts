@@ -1,4 +1,4 @@
-// The browser benchmark (scripts/bench.sh): same server setup as the tests.
+// The browser benchmark (scripts/bench.sh): same setup as the tests (a server of its own).
 import base from './playwright.config';
 import { defineConfig } from '@playwright/test';
 

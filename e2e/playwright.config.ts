@@ -1,10 +1,10 @@
 // Browser tests: Debian's Chromium (never a downloaded browser) against the real release
-// server, started by global-setup.ts on a free loopback port with a fresh database.
+// server: each spec file starts its own (tests/fixtures.ts), on a free loopback port with a
+// fresh database and its own clock.
 import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: './tests',
-  globalSetup: './global-setup.ts',
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -12,8 +12,6 @@ export default defineConfig({
   expect: { timeout: 5_000 },
   reporter: [['list']],
   use: {
-    // WebAuthn needs a domain: localhost, not 127.0.0.1.
-    baseURL: process.env.VIGIE_BASE_URL,
     locale: 'fr-FR',
     timezoneId: 'Europe/Paris',
     trace: 'off',

@@ -2,8 +2,10 @@
 // tablet, scripted as a nurse would do it. Counts the interactions and times the run from the
 // NIR field to the saved dose; the baseline, in the same run, is the NIR search alone (the
 // cheapest round trip the flow makes).
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from '../tests/fixtures';
 import { advanceClock, doctorTablet, signInJeanMartin } from '../tests/helpers';
+
+ownServer();
 
 const NIR = '176056912345694'; // a man born in May 1976
 

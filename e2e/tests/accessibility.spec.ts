@@ -1,7 +1,9 @@
 // Accessibility: axe-core (WCAG 2.1 A/AA rules) on the main pages, at phone width, and the
 // size of touch targets (≥ 44 px).
-import { test } from '@playwright/test';
+import { test, ownServer } from './fixtures';
 import { expectAccessible } from './helpers';
+
+ownServer();
 
 const PAGES = [
   '/',

@@ -4,7 +4,8 @@
 // lets her type for him; she asks, he types the tablet's code on his phone; her entry appears
 // live on his supervision screen; he contests it, then ends the session: the tablet locks
 // within a second and its cookie opens nothing any more.
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { type BrowserContext, type Page } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import {
   activatedPhone,
   addVirtualAuthenticator,
@@ -15,6 +16,8 @@ import {
   JEAN_MARTIN,
   smsSignInCode,
 } from './helpers';
+
+ownServer();
 
 /** The demonstration staff member (backend/src/demo.rs). */
 const MARIE = { cpe: '3001234567', name: 'Marie Dupont' };

@@ -1,4 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
+
+ownServer();
 
 test('la page d’accueil affiche l’état du service lu sur /api/health', async ({ page }) => {
   await page.goto('/');

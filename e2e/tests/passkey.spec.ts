@@ -1,5 +1,7 @@
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import { addVirtualAuthenticator, enrolmentLinkFromCli, JEAN_MARTIN } from './helpers';
+
+ownServer();
 
 test('création d’une clé d’accès puis connexion, avec l’authentificateur virtuel de Chrome', async ({ context, page }) => {
   const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);

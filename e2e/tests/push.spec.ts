@@ -1,7 +1,9 @@
 // Push sign-in with code transfer: a tablet and a phone, two browser contexts, Chrome's
 // virtual authenticator on the phone for PIN/biometrics.
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import { activatedPhone, advanceClock, JEAN_MARTIN } from './helpers';
+
+ownServer();
 
 // Each test uses its own identity budget: the push limits (3 per 10 minutes) are real.
 test.beforeEach(async () => {
@@ -72,7 +74,10 @@ test('« Ce n’est pas moi » bloque la demande suivante', async ({ browser }) 
   await att.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
   await att.getByRole('button', { name: /Recevoir la demande sur mon téléphone/ }).click();
   await expect(att.getByTestId('push-code')).toBeVisible();
-  await phone.page.waitForTimeout(1_500);
+  // The request exists (the terminal shows its code) and a request reaches the phone when it
+  // is written: the phone's own list, asked now, says whether it did.
+  const pending = await phone.page.evaluate(async () => (await fetch('/api/approver/requests')).json());
+  expect(pending).toEqual([]);
   await expect(phone.page.getByTestId('pending-request')).toHaveCount(0);
   await attacker.close();
   await phone.context.close();

@@ -1,7 +1,9 @@
 // The live session header: who, time left, the warning 5 minutes before the idle limit,
 // "Rester connecté", and expiry — with the server's injectable clock instead of waiting.
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import { activatedPhone, advanceClock, JEAN_MARTIN } from './helpers';
+
+ownServer();
 
 test('bandeau de session, avertissement avant expiration et « Rester connecté »', async ({ browser }) => {
   // The phone's passkey signs in directly on the phone.

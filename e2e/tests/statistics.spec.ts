@@ -1,5 +1,7 @@
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import { doctorTablet, expectAccessible } from './helpers';
+
+ownServer();
 
 /** A valid NIR of a man born in May 1980, unique per serial: key = 97 − (13 digits mod 97). */
 function nir(serial: number): string {

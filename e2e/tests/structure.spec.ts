@@ -5,8 +5,10 @@
 // and the server clock is not moved: the password-change scenario uses an account of its own,
 // created with a provisional password as the operator's command does (the API tests cover the
 // expiry after six months).
-import { expect, test } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import { CENTRE_ACCOUNT, createStructureAccount, expectAccessible, smsSignInCode } from './helpers';
+
+ownServer();
 
 test('un mot de passe erroné affiche le message du serveur, un identifiant mal formé ne part pas', async ({ page }) => {
   const requests: string[] = [];

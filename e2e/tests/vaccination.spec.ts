@@ -1,5 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, ownServer, test } from './fixtures';
 import { advanceClock, doctorTablet, expectAccessible, signInJeanMartin } from './helpers';
+
+ownServer();
 
 // A woman born in March 1984 (valid key): a patient no other test uses.
 const NIR = '284037512345640';

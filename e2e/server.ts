@@ -1,6 +1,7 @@
-// Starts `target/release/vigie-testing serve --demo` with a fresh SQLite file in a temporary folder on
-// a free port, waits for /api/health, and hands the address to the tests through the env.
-import { spawn, ChildProcess } from 'node:child_process';
+// A `target/release/vigie-testing serve --demo` of its own: a fresh SQLite file and vault keys in
+// a temporary folder, a free loopback port, its own clock. Each spec file starts one
+// (`ownServer` in tests/fixtures.ts), so no spec depends on what another did before it.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,13 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..');
 // The release program with the test-only routes (clock, enrolment link): see scripts/test.sh.
 export const VIGIE_BIN = join(ROOT, 'target', 'release', 'vigie-testing');
+
+export interface Server {
+  url: string;
+  /** The environment the server runs with (the operator commands need the same). */
+  env: Record<string, string | undefined>;
+  stop: () => Promise<void>;
+}
 
 function freePort(): Promise<number> {
   return new Promise((ok, ko) => {
@@ -37,10 +45,10 @@ async function waitHealthy(url: string, server: ChildProcess): Promise<void> {
   throw new Error('server did not become healthy in 30 s');
 }
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export async function startServer(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-'));
   const port = await freePort();
-  const env = {
+  const env: Record<string, string | undefined> = {
     ...process.env,
     VIGIE_LISTEN: `127.0.0.1:${port}`,
     VIGIE_PUBLIC_URL: `http://localhost:${port}`,
@@ -50,16 +58,22 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     VIGIE_TESTING: 'true',
     VIGIE_LOG: 'warn',
   };
-  delete (env as Record<string, string | undefined>).DATABASE_URL;
+  delete env.DATABASE_URL;
+  delete env.VIGIE_BASE_URL;
+  delete env.VIGIE_E2E_ENV;
   const server = spawn(VIGIE_BIN, ['serve', '--demo'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // WebAuthn needs a domain: localhost, not 127.0.0.1.
   const url = `http://localhost:${port}`;
   await waitHealthy(url, server);
-  // Read by playwright.config.ts (workers inherit this process's env) and by the helpers.
-  process.env.VIGIE_BASE_URL = url;
-  process.env.VIGIE_E2E_ENV = JSON.stringify(env);
-  return async () => {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+  return {
+    url,
+    env,
+    stop: async () => {
+      if (server.exitCode === null) {
+        server.kill('SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
