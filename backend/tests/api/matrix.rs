@@ -1282,7 +1282,12 @@ fn matches(e: E, status: StatusCode, body: &str) -> bool {
                 && serde_json::from_str::<Vec<Value>>(body).is_ok_and(|v| v.is_empty())
         }
         E::C => status.is_success() || status == StatusCode::CONFLICT,
-        E::S(code) => status.as_u16() == code,
+        // A refusal is a JSON `ApiError` with its French message, whatever the route.
+        E::S(code) => {
+            status.as_u16() == code
+                && serde_json::from_str::<vigie_shared::ApiError>(body)
+                    .is_ok_and(|e| !e.message.trim().is_empty())
+        }
     }
 }
 
