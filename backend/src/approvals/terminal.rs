@@ -13,7 +13,7 @@ use crate::{
     auth::tokens,
     config::Settings,
     entities::terminal,
-    error::AppResult,
+    error::{AppError, AppResult},
     http::cookies::{self, Jar},
 };
 
@@ -69,9 +69,10 @@ pub async fn find_or_create(
     label: Option<&str>,
     fallback: &str,
 ) -> AppResult<(terminal::Model, Option<String>)> {
-    let label = label
-        .map(|l| l.trim().chars().take(60).collect::<String>())
-        .filter(|l| !l.is_empty());
+    let label = match label {
+        Some(l) => clean_label(l)?,
+        None => None,
+    };
     if let Some(t) = find(db, settings, headers).await? {
         let mut active = t.into_active_model();
         active.last_seen_at = Set(now);
@@ -94,3 +95,73 @@ pub async fn find_or_create(
 }
 
 pub use crate::http::agent::describe;
+
+/// The most a terminal's name may hold.
+const LABEL_MAX: usize = 60;
+
+/// A terminal's name is shown on the professional's phone and in the sign-in mail, both
+/// official: a short name typed on the tablet ("Tablette 3", "Hall B - poste 2"), never a link,
+/// an address, a phone number to call or hidden characters. Blank: no name (`None`).
+pub fn clean_label(label: &str) -> AppResult<Option<String>> {
+    let refuse = |why: &str| {
+        Err(AppError::with_message(
+            vigie_shared::ErrorCode::InvalidInput,
+            format!("Nom du poste : {why}"),
+        ))
+    };
+    if vigie_shared::text::has_hidden_characters(label) {
+        return refuse("caractère invisible ou de contrôle refusé.");
+    }
+    let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    if label.is_empty() {
+        return Ok(None);
+    }
+    if label.chars().count() > LABEL_MAX {
+        return refuse("60 caractères au plus.");
+    }
+    let allowed = |c: char| c.is_alphabetic() || c == ' ' || "-'’.,()#°".contains(c);
+    // Digits, but not a phone number: at most four of them.
+    let digits = label.chars().filter(char::is_ascii_digit).count();
+    if !label.chars().all(|c| allowed(c) || c.is_ascii_digit()) || digits > 4 {
+        return refuse(
+            "lettres, espaces, quelques chiffres et - ' . , ( ) # seulement (ni lien, ni adresse, \
+             ni numéro de téléphone).",
+        );
+    }
+    Ok(Some(label))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_label;
+
+    #[test]
+    fn a_terminal_name_is_a_short_name_and_nothing_else() {
+        for ok in [
+            "Tablette 3",
+            "Hall B - poste 2",
+            "Cabinet du Dr. Lefèvre (accueil)",
+            "Poste n° 12",
+        ] {
+            assert_eq!(clean_label(ok).expect(ok).as_deref(), Some(ok));
+        }
+        assert_eq!(clean_label("   ").expect("blank"), None);
+        assert_eq!(
+            clean_label("  Tablette   3 ").expect("spaces").as_deref(),
+            Some("Tablette 3")
+        );
+        for refused in [
+            "https://vigie-securite.example",
+            "Appelez le 0612345678",
+            "support@vigie.example",
+            "Tablette\u{202E}3",
+            "Tablette\n3",
+            "Tablette\u{200B}",
+        ] {
+            assert!(clean_label(refused).is_err(), "{refused:?}");
+        }
+        let long = "a".repeat(61);
+        assert!(clean_label(&long).is_err());
+        assert!(clean_label(&long[..60]).is_ok());
+    }
+}

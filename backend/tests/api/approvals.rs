@@ -932,3 +932,53 @@ async fn unanswered_requests_alone_never_freeze_push_for_more_than_fifteen_minut
     );
     assert_eq!(run(4).await, (30, 2), "a refusal again: 30 minutes");
 }
+
+/// A terminal's name reaches the professional's phone and the sign-in mail: a link, an
+/// address, a number to call or a hidden character is refused (400, French message) before
+/// anything is written; a plain name is kept.
+#[tokio::test]
+async fn a_terminal_name_cannot_carry_a_link_or_hidden_characters() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use vigie_backend::entities::{approval_request, terminal};
+    let app = TestApp::spawn().await;
+    for label in [
+        "Urgent : https://vigie-securite.example",
+        "Rappelez le 0612345678",
+        "Tablette\u{202E}3",
+    ] {
+        let r = app
+            .device()
+            .post(
+                "/api/approvals",
+                &json!({ "national_id": national_id(JEAN_MARTIN_RPPS), "terminal_label": label }),
+            )
+            .await;
+        let e = api_error(r, StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{label}");
+        assert!(e.message.starts_with("Nom du poste"), "{}", e.message);
+    }
+    let db = &app.state.db;
+    assert_eq!(terminal::Entity::find().count(db).await.expect("count"), 0);
+    assert_eq!(
+        approval_request::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0
+    );
+    let created: ApprovalCreated = ok_json(
+        app.device()
+            .post(
+                "/api/approvals",
+                &json!({ "national_id": national_id(JEAN_MARTIN_RPPS), "terminal_label": "  Hall B - poste 2 " }),
+            )
+            .await,
+    )
+    .await;
+    let row = approval_request::Entity::find_by_id(created.approval_id)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("request");
+    assert_eq!(row.terminal_label, "Hall B - poste 2");
+}
