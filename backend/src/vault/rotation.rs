@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::{Vault, VaultSettings, is_sealed, keys};
-use crate::entities::{mail_outbox, server_secret, sms_outbox};
+use crate::entities::{mail_outbox, server_secret};
 
 /// A value every database holds once its vault is set: if the keys do not open it, they are
 /// not this database's keys, and the server refuses to start rather than store secrets that
@@ -101,23 +101,11 @@ pub async fn seal_at_rest(db: &DatabaseConnection, vault: &Vault) -> anyhow::Res
         .filter(mail_outbox::Column::Body.ne(""))
         .exec(&txn)
         .await?;
-    for m in mail_outbox::Entity::find()
-        .filter(mail_outbox::Column::Body.not_like("vault1.%"))
-        .filter(mail_outbox::Column::Body.ne(""))
-        .all(&txn)
-        .await?
-    {
-        let sealed = vault.seal_text(MAIL_BODY, &m.body);
-        replace_mail(&txn, &m, sealed).await?;
-    }
-    for m in sms_outbox::Entity::find()
-        .filter(sms_outbox::Column::Body.not_like("vault1.%"))
-        .filter(sms_outbox::Column::Body.ne(""))
-        .all(&txn)
-        .await?
-    {
-        let sealed = vault.seal_text(SMS_BODY, &m.body);
-        replace_sms(&txn, &m, sealed).await?;
+    for outbox in [MAIL, SMS] {
+        for (id, body) in outbox.bodies(&txn, false).await? {
+            let sealed = vault.seal_text(outbox.purpose, &body);
+            outbox.replace(&txn, id, &body, sealed).await?;
+        }
     }
     txn.commit().await?;
     Ok(())
@@ -141,32 +129,67 @@ async fn replace_secret(
     Ok(())
 }
 
-async fn replace_mail(
-    db: &impl ConnectionTrait,
-    m: &mail_outbox::Model,
-    sealed: String,
-) -> anyhow::Result<()> {
-    mail_outbox::Entity::update_many()
-        .col_expr(mail_outbox::Column::Body, Expr::value(sealed))
-        .filter(mail_outbox::Column::Id.eq(m.id))
-        .filter(mail_outbox::Column::Body.eq(m.body.clone()))
-        .exec(db)
-        .await?;
-    Ok(())
+/// An outbox table whose bodies are sealed (mail or SMS).
+#[derive(Clone, Copy)]
+struct Outbox {
+    table: &'static str,
+    purpose: &'static str,
 }
 
-async fn replace_sms(
-    db: &impl ConnectionTrait,
-    m: &sms_outbox::Model,
-    sealed: String,
-) -> anyhow::Result<()> {
-    sms_outbox::Entity::update_many()
-        .col_expr(sms_outbox::Column::Body, Expr::value(sealed))
-        .filter(sms_outbox::Column::Id.eq(m.id))
-        .filter(sms_outbox::Column::Body.eq(m.body.clone()))
-        .exec(db)
-        .await?;
-    Ok(())
+const MAIL: Outbox = Outbox {
+    table: "mail_outbox",
+    purpose: MAIL_BODY,
+};
+const SMS: Outbox = Outbox {
+    table: "sms_outbox",
+    purpose: SMS_BODY,
+};
+
+impl Outbox {
+    /// (id, body) of the rows with a body, sealed or (`sealed` false) still in clear.
+    async fn bodies(
+        &self,
+        db: &impl ConnectionTrait,
+        sealed: bool,
+    ) -> anyhow::Result<Vec<(uuid::Uuid, String)>> {
+        use sea_orm::sea_query::{Alias, ExprTrait, Query};
+        let body = Expr::col(Alias::new("body"));
+        let form = if sealed {
+            body.clone().like("vault1.%")
+        } else {
+            body.clone().not_like("vault1.%")
+        };
+        let query = Query::select()
+            .columns([Alias::new("id"), Alias::new("body")])
+            .from(Alias::new(self.table))
+            .and_where(form)
+            .and_where(body.ne(""))
+            .to_owned();
+        let mut out = Vec::new();
+        for row in db.query_all(&query).await? {
+            out.push((row.try_get("", "id")?, row.try_get("", "body")?));
+        }
+        Ok(out)
+    }
+
+    /// Replaces one body, only if nobody changed it meanwhile.
+    async fn replace(
+        &self,
+        db: &impl ConnectionTrait,
+        id: uuid::Uuid,
+        old: &str,
+        new: String,
+    ) -> anyhow::Result<()> {
+        use sea_orm::sea_query::{Alias, ExprTrait, Query};
+        let update = Query::update()
+            .table(Alias::new(self.table))
+            .value(Alias::new("body"), new)
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .and_where(Expr::col(Alias::new("body")).eq(old))
+            .to_owned();
+        db.execute(&update).await?;
+        Ok(())
+    }
 }
 
 /// Re-seals with the first key every value sealed with another, in one transaction; returns
@@ -185,26 +208,17 @@ pub async fn reseal(db: &DatabaseConnection, vault: &Vault) -> anyhow::Result<u6
             n += 1;
         }
     }
-    for m in mail_outbox::Entity::find()
-        .filter(mail_outbox::Column::Body.like("vault1.%"))
-        .all(&txn)
-        .await?
-    {
-        if !vault.is_current(&m.body) {
-            let plain = vault.open_text(MAIL_BODY, &m.body).context("a mail body")?;
-            replace_mail(&txn, &m, vault.seal_text(MAIL_BODY, &plain)).await?;
-            n += 1;
-        }
-    }
-    for m in sms_outbox::Entity::find()
-        .filter(sms_outbox::Column::Body.like("vault1.%"))
-        .all(&txn)
-        .await?
-    {
-        if !vault.is_current(&m.body) {
-            let plain = vault.open_text(SMS_BODY, &m.body).context("an SMS body")?;
-            replace_sms(&txn, &m, vault.seal_text(SMS_BODY, &plain)).await?;
-            n += 1;
+    for outbox in [MAIL, SMS] {
+        for (id, body) in outbox.bodies(&txn, true).await? {
+            if !vault.is_current(&body) {
+                let plain = vault
+                    .open_text(outbox.purpose, &body)
+                    .with_context(|| format!("a body of {}", outbox.table))?;
+                outbox
+                    .replace(&txn, id, &body, vault.seal_text(outbox.purpose, &plain))
+                    .await?;
+                n += 1;
+            }
         }
     }
     txn.commit().await?;

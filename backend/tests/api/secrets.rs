@@ -352,3 +352,76 @@ async fn a_nir_stored_in_clear_by_an_earlier_version_is_forgotten_at_start() {
         0
     );
 }
+
+/// Outbox bodies stored in clear by an earlier version are sealed at the next start (a mail
+/// already handed to the relay loses its body); they still open for their recipient.
+#[tokio::test]
+async fn outbox_bodies_stored_in_clear_are_sealed_at_start() {
+    use sea_orm::ActiveValue::Set;
+    use vigie_backend::entities::{mail_outbox, sms_outbox};
+    let app = TestApp::spawn().await;
+    let now = app.state.now();
+    let (waiting, relayed, sms) = (
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+        uuid::Uuid::new_v4(),
+    );
+    for (id, sent_at) in [(waiting, None), (relayed, Some(now))] {
+        mail_outbox::Entity::insert(mail_outbox::ActiveModel {
+            id: Set(id),
+            recipient: Set("jean.martin@demo.vigie.example".into()),
+            subject: Set("Ancien message".into()),
+            body: Set("lien https://vigie.example/activation#lien=ANCIEN".into()),
+            created_at: Set(now),
+            sent_at: Set(sent_at),
+            error: Set(None),
+        })
+        .exec(&app.state.db)
+        .await
+        .expect("legacy mail");
+    }
+    sms_outbox::Entity::insert(sms_outbox::ActiveModel {
+        id: Set(sms),
+        recipient: Set("+33612345678".into()),
+        body: Set("Vigie : votre code est 123456".into()),
+        created_at: Set(now),
+    })
+    .exec(&app.state.db)
+    .await
+    .expect("legacy sms");
+    let mut again = app.settings().clone();
+    again.listen = "127.0.0.1:0".parse().expect("addr");
+    Application::build(again).await.expect("restarts");
+    let db = &app.state.db;
+    let mail = |id| async move {
+        mail_outbox::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("row")
+            .body
+    };
+    let sealed = mail(waiting).await;
+    assert!(vault::is_sealed(sealed.as_bytes()), "{sealed}");
+    assert_eq!(
+        app.state
+            .vault
+            .open_text(vault::MAIL_BODY, &sealed)
+            .expect("opens"),
+        "lien https://vigie.example/activation#lien=ANCIEN"
+    );
+    assert_eq!(mail(relayed).await, "", "relayed: the body is gone");
+    let sms = sms_outbox::Entity::find_by_id(sms)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("row")
+        .body;
+    assert_eq!(
+        app.state
+            .vault
+            .open_text(vault::SMS_BODY, &sms)
+            .expect("opens"),
+        "Vigie : votre code est 123456"
+    );
+}
