@@ -360,7 +360,9 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         if with_counts {
             let u = Instant::now();
-            statistics::recorded(&txn, &patients[j as usize], &row).await?;
+            let mut tally = statistics::Tally::default();
+            tally.recorded(&patients[j as usize], &row);
+            tally.write(&txn).await?;
             update += u.elapsed();
         }
         txn.commit().await?;

@@ -3,11 +3,13 @@
 //! or removing a past event breaks every later link, and someone who can write to the database
 //! cannot recompute them; `verify` recomputes the chain.
 //!
-//! A write never holds the chain's lock: `record` adds its event to `audit_pending` inside the
-//! write's transaction (durable with it, gone with its rollback). `seal` then gives pending
-//! events their place in the chain, in order, in a short transaction of its own that alone
-//! locks `audit_head`. Writes seal right after they commit (SQLite's group-commit writer seals
-//! inside its batch), and a sealer task catches anything left (after a crash, for instance).
+//! On PostgreSQL a write never holds the chain's lock: `record_all` adds its events to
+//! `audit_pending` inside the write's transaction (durable with it, gone with its rollback).
+//! `seal` then gives pending events their place in the chain, in order, in a short transaction
+//! of its own that alone locks `audit_head`; writes seal right after they commit. On SQLite a
+//! write (or a group-commit batch) holds the database's one write lock already, so its events
+//! are linked straight into the chain in its own commit (`append_sealed`). A sealer task
+//! catches anything left pending (after a crash, for instance).
 use std::{
     sync::atomic::{AtomicU64, Ordering},
     time::Instant,
@@ -191,9 +193,34 @@ pub async fn commit(txn: DatabaseTransaction) -> AppResult<()> {
 /// Adds the event to the caller's transaction; it is durable when that commits, and takes its
 /// place in the chain when sealed.
 pub async fn record(txn: &impl ConnectionTrait, now: DateTime<Utc>, event: Event) -> AppResult<()> {
-    audit_pending::Entity::insert(audit_pending::ActiveModel {
+    audit_pending::Entity::insert(pending_row(now, event))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Adds the events of one or more writes to the caller's transaction, in one statement per
+/// hundred: durable when it commits, linked into the chain when sealed.
+pub async fn record_all(
+    txn: &impl ConnectionTrait,
+    events: Vec<(DateTime<Utc>, Event)>,
+) -> AppResult<()> {
+    let rows: Vec<_> = events
+        .into_iter()
+        .map(|(at, event)| pending_row(at, event))
+        .collect();
+    for chunk in rows.chunks(100) {
+        audit_pending::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn pending_row(at: DateTime<Utc>, event: Event) -> audit_pending::ActiveModel {
+    audit_pending::ActiveModel {
         // Stored with microseconds on every backend: hash what will be read back.
-        at: Set(now.trunc_subsecs(6)),
+        at: Set(at.trunc_subsecs(6)),
         actor: Set(event.actor),
         authority: Set(event.authority),
         session_id: Set(event.session_id),
@@ -202,10 +229,7 @@ pub async fn record(txn: &impl ConnectionTrait, now: DateTime<Utc>, event: Event
         subject: Set(event.subject),
         details: Set(event.details.to_string()),
         ..Default::default()
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
+    }
 }
 
 /// How long sealing held the chain's lock, and what it sealed (the benchmarks read it).
@@ -252,12 +276,6 @@ pub async fn seal(db: &sea_orm::DatabaseConnection, key: &ChainKey) -> AppResult
     }
 }
 
-/// Seals inside the caller's transaction (SQLite's writer, which holds the write lock anyway).
-pub async fn seal_in(txn: &DatabaseTransaction, key: &ChainKey) -> AppResult<u64> {
-    take_write_lock(txn).await?;
-    link_pending(txn, key).await
-}
-
 /// Links the pending events into the chain; the caller holds the chain's lock.
 async fn link_pending(txn: &DatabaseTransaction, key: &ChainKey) -> AppResult<u64> {
     let pending = audit_pending::Entity::find()
@@ -265,28 +283,85 @@ async fn link_pending(txn: &DatabaseTransaction, key: &ChainKey) -> AppResult<u6
         .limit(SEAL_BATCH)
         .all(txn)
         .await?;
-    let Some(last) = pending.last().map(|p| p.id) else {
+    link(txn, key, pending, Vec::new()).await
+}
+
+/// The events of writes that hold the database's write lock (SQLite: a batch, or a write of its
+/// own) take their place in the chain in their own transaction, after whatever was pending:
+/// no pending row written, read and deleted for them. Returns how many events were linked.
+pub async fn append_sealed(
+    txn: &DatabaseTransaction,
+    key: &ChainKey,
+    events: Vec<(DateTime<Utc>, Event)>,
+) -> AppResult<u64> {
+    let pending = audit_pending::Entity::find()
+        .order_by_asc(audit_pending::Column::Id)
+        .limit(SEAL_BATCH)
+        .all(txn)
+        .await?;
+    if pending.len() as u64 == SEAL_BATCH {
+        // A backlog (after a crash): the new events queue behind it, in order.
+        record_all(txn, events).await?;
+        return link_pending(txn, key).await;
+    }
+    link(txn, key, pending, events).await
+}
+
+/// Links `pending` then `events` after the chain's head; the caller holds the chain's lock.
+async fn link(
+    txn: &DatabaseTransaction,
+    key: &ChainKey,
+    pending: Vec<audit_pending::Model>,
+    events: Vec<(DateTime<Utc>, Event)>,
+) -> AppResult<u64> {
+    if pending.is_empty() && events.is_empty() {
         return Ok(0);
-    };
+    }
     let head = audit_head::Entity::find_by_id(1)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("audit head missing"))?;
     let (mut seq, mut prev) = (head.seq, head.hash);
-    let mut rows = Vec::with_capacity(pending.len());
     let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
-    for p in pending {
+    let unlinked = pending
+        .into_iter()
+        .map(|p| {
+            (
+                p.at,
+                p.actor,
+                p.authority,
+                p.session_id,
+                p.terminal,
+                p.action,
+                p.subject,
+                p.details,
+            )
+        })
+        .chain(events.into_iter().map(|(at, e)| {
+            (
+                at.trunc_subsecs(6),
+                e.actor,
+                e.authority,
+                e.session_id,
+                e.terminal,
+                e.action.to_owned(),
+                e.subject,
+                e.details.to_string(),
+            )
+        }));
+    let mut rows = Vec::with_capacity(ids.len());
+    for (at, actor, authority, session_id, terminal, action, subject, details) in unlinked {
         seq += 1;
         let mut row = audit_event::Model {
             seq,
-            at: p.at,
-            actor: p.actor,
-            authority: p.authority,
-            session_id: p.session_id,
-            terminal: p.terminal,
-            action: p.action,
-            subject: p.subject,
-            details: p.details,
+            at,
+            actor,
+            authority,
+            session_id,
+            terminal,
+            action,
+            subject,
+            details,
             prev_hash: prev.clone(),
             hash: String::new(),
         };
@@ -300,11 +375,13 @@ async fn link_pending(txn: &DatabaseTransaction, key: &ChainKey) -> AppResult<u6
             .exec_without_returning(txn)
             .await?;
     }
-    audit_pending::Entity::delete_many()
-        .filter(audit_pending::Column::Id.is_in(ids))
-        .filter(audit_pending::Column::Id.lte(last))
-        .exec(txn)
-        .await?;
+    if let Some(last) = ids.last().copied() {
+        audit_pending::Entity::delete_many()
+            .filter(audit_pending::Column::Id.is_in(ids))
+            .filter(audit_pending::Column::Id.lte(last))
+            .exec(txn)
+            .await?;
+    }
     audit_head::Entity::update_many()
         .col_expr(audit_head::Column::Seq, Expr::value(seq))
         .col_expr(audit_head::Column::Hash, Expr::value(prev))

@@ -2,9 +2,9 @@
 //! product, kept up to date in the transaction that records, corrects or invalidates an
 //! injection, and published in the layout of Santé publique France's "vacsi" files.
 //!
-//! - Writes (`recorded`, `corrected`, `invalidated`, called by `vaccination::service`) add or
-//!   subtract one in two tables: `statistic_detail` (day × department × age class × product)
-//!   and `statistic_daily` (geography `FR` or department × day × age class, all products). An
+//! - Writes add or subtract one (`Tally`: a reaction to the unit of work's events, written once
+//!   for a whole batch of writes) in two tables: `statistic_detail` (day × department × age
+//!   class × product) and `statistic_daily` (geography `FR` or department × day × age class, all products). An
 //!   injection that is neither a first dose, nor completes a schedule, nor a booster writes
 //!   nothing.
 //! - Reads (`national`, `departments`) only read `statistic_daily`: a file costs its number of
@@ -148,69 +148,139 @@ fn increments<C: sea_orm::ColumnTrait + Copy>(
     on
 }
 
-/// Adds `sign` (±1) times the injection's kinds to its cells.
-async fn count(
-    db: &impl ConnectionTrait,
-    birth: NaiveDate,
-    department: &str,
-    i: &injection::Model,
-    sign: i64,
-) -> AppResult<()> {
-    let Some((cell, k)) = cell_of(birth, department, i) else {
-        return Ok(());
-    };
-    let [d1, c, r] = k.map(|n| n * sign);
-    use sea_orm::ActiveValue::Set;
-    detail::Entity::insert(detail::ActiveModel {
-        day: Set(cell.day),
-        department: Set(cell.department.clone()),
-        age_class: Set(cell.age_class),
-        product_id: Set(cell.product_id),
-        n_dose1: Set(d1),
-        n_complet: Set(c),
-        n_rappel: Set(r),
-    })
-    .on_conflict(increments(
-        detail::Entity,
-        &[
-            detail::Column::Day,
-            detail::Column::Department,
-            detail::Column::AgeClass,
-            detail::Column::ProductId,
-        ],
-        [
-            detail::Column::NDose1,
-            detail::Column::NComplet,
-            detail::Column::NRappel,
-        ],
-    ))
-    .exec_without_returning(db)
-    .await?;
-    let row = |geo: &str| daily::ActiveModel {
-        geo: Set(geo.to_owned()),
-        day: Set(cell.day),
-        age_class: Set(cell.age_class),
-        n_dose1: Set(d1),
-        n_complet: Set(c),
-        n_rappel: Set(r),
-    };
-    daily::Entity::insert_many([row(FRANCE), row(&cell.department)])
-        .on_conflict(increments(
-            daily::Entity,
-            &[
-                daily::Column::Geo,
-                daily::Column::Day,
-                daily::Column::AgeClass,
-            ],
-            [
-                daily::Column::NDose1,
-                daily::Column::NComplet,
-                daily::Column::NRappel,
-            ],
-        ))
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+/// Changes to the counts, added up over one write or a whole batch of them and then written in
+/// two statements (one per table), whatever the number of injections: a batch of vaccinations
+/// at one hall on one day touches a handful of cells.
+#[derive(Debug, Default)]
+pub struct Tally(BTreeMap<Cell, [i64; 3]>);
+
+impl Tally {
+    /// A new injection of this patient (same transaction as its insert).
+    pub fn recorded(&mut self, p: &patient::Model, i: &injection::Model) {
+        self.add(p.birth_date, &p.residence_department, i, 1);
+    }
+
+    /// An injection changed (same transaction as its update): moved if its cell changed.
+    pub async fn corrected(
+        &mut self,
+        db: &impl ConnectionTrait,
+        before: &injection::Model,
+        after: &injection::Model,
+    ) -> AppResult<()> {
+        if before.administered_at == after.administered_at
+            && before.status == after.status
+            && before.product_id == after.product_id
+        {
+            return Ok(());
+        }
+        let p = patient_of(db, before).await?;
+        self.add(p.birth_date, &p.residence_department, before, -1);
+        self.add(p.birth_date, &p.residence_department, after, 1);
+        Ok(())
+    }
+
+    /// A valid injection invalidated (same transaction): `before` is the row as it was.
+    pub async fn invalidated(
+        &mut self,
+        db: &impl ConnectionTrait,
+        before: &injection::Model,
+    ) -> AppResult<()> {
+        let p = patient_of(db, before).await?;
+        self.add(p.birth_date, &p.residence_department, before, -1);
+        Ok(())
+    }
+
+    /// Adds another write's changes to these.
+    pub fn merge(&mut self, other: Tally) {
+        for (cell, k) in other.0 {
+            let sum = self.0.entry(cell).or_default();
+            for (s, n) in sum.iter_mut().zip(k) {
+                *s += n;
+            }
+        }
+    }
+
+    /// Adds `sign` (±1) times the injection's kinds to its cell.
+    fn add(&mut self, birth: NaiveDate, department: &str, i: &injection::Model, sign: i64) {
+        if let Some((cell, k)) = cell_of(birth, department, i) {
+            self.merge(Tally(BTreeMap::from([(cell, k.map(|n| n * sign))])));
+        }
+    }
+
+    /// Writes the changes (cells whose changes cancel out are left alone).
+    pub async fn write(self, db: &impl ConnectionTrait) -> AppResult<()> {
+        use sea_orm::ActiveValue::Set;
+        let changed: Vec<(Cell, [i64; 3])> =
+            self.0.into_iter().filter(|(_, k)| *k != [0; 3]).collect();
+        let mut days: BTreeMap<(&str, NaiveDate, i16), [i64; 3]> = BTreeMap::new();
+        for (cell, k) in &changed {
+            for geo in [FRANCE, cell.department.as_str()] {
+                let sum = days.entry((geo, cell.day, cell.age_class)).or_default();
+                for (s, n) in sum.iter_mut().zip(k) {
+                    *s += n;
+                }
+            }
+        }
+        // A statement's parameters are bounded (SQLite: 32 766); seven a row.
+        for chunk in changed.chunks(1000) {
+            let rows = chunk.iter().map(|(cell, [d1, c, r])| detail::ActiveModel {
+                day: Set(cell.day),
+                department: Set(cell.department.clone()),
+                age_class: Set(cell.age_class),
+                product_id: Set(cell.product_id),
+                n_dose1: Set(*d1),
+                n_complet: Set(*c),
+                n_rappel: Set(*r),
+            });
+            detail::Entity::insert_many(rows)
+                .on_conflict(increments(
+                    detail::Entity,
+                    &[
+                        detail::Column::Day,
+                        detail::Column::Department,
+                        detail::Column::AgeClass,
+                        detail::Column::ProductId,
+                    ],
+                    [
+                        detail::Column::NDose1,
+                        detail::Column::NComplet,
+                        detail::Column::NRappel,
+                    ],
+                ))
+                .exec_without_returning(db)
+                .await?;
+        }
+        let days: Vec<_> = days.into_iter().filter(|(_, k)| *k != [0; 3]).collect();
+        for chunk in days.chunks(1000) {
+            let rows = chunk
+                .iter()
+                .map(|((geo, day, age_class), [d1, c, r])| daily::ActiveModel {
+                    geo: Set((*geo).to_owned()),
+                    day: Set(*day),
+                    age_class: Set(*age_class),
+                    n_dose1: Set(*d1),
+                    n_complet: Set(*c),
+                    n_rappel: Set(*r),
+                });
+            daily::Entity::insert_many(rows)
+                .on_conflict(increments(
+                    daily::Entity,
+                    &[
+                        daily::Column::Geo,
+                        daily::Column::Day,
+                        daily::Column::AgeClass,
+                    ],
+                    [
+                        daily::Column::NDose1,
+                        daily::Column::NComplet,
+                        daily::Column::NRappel,
+                    ],
+                ))
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 async fn patient_of(db: &impl ConnectionTrait, i: &injection::Model) -> AppResult<patient::Model> {
@@ -218,43 +288,6 @@ async fn patient_of(db: &impl ConnectionTrait, i: &injection::Model) -> AppResul
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal("injection of an unknown patient"))
-}
-
-/// A new injection of this patient (same transaction as its insert).
-pub async fn recorded(
-    db: &impl ConnectionTrait,
-    p: &patient::Model,
-    i: &injection::Model,
-) -> AppResult<()> {
-    count(db, p.birth_date, &p.residence_department, i, 1).await
-}
-
-/// An injection changed (same transaction as its update): moved if its cell changed.
-pub async fn corrected(
-    db: &impl ConnectionTrait,
-    before: &injection::Model,
-    after: &injection::Model,
-) -> AppResult<()> {
-    if before.administered_at == after.administered_at
-        && before.status == after.status
-        && before.product_id == after.product_id
-    {
-        return Ok(());
-    }
-    let p = patient_of(db, before).await?;
-    if cell_of(p.birth_date, &p.residence_department, before)
-        == cell_of(p.birth_date, &p.residence_department, after)
-    {
-        return Ok(());
-    }
-    count(db, p.birth_date, &p.residence_department, before, -1).await?;
-    count(db, p.birth_date, &p.residence_department, after, 1).await
-}
-
-/// A valid injection invalidated (same transaction): `before` is the row as it was.
-pub async fn invalidated(db: &impl ConnectionTrait, before: &injection::Model) -> AppResult<()> {
-    let p = patient_of(db, before).await?;
-    count(db, p.birth_date, &p.residence_department, before, -1).await
 }
 
 /// The detailed counts recomputed from the raw tables (valid injections and their patients);

@@ -85,17 +85,37 @@ pub struct Work {
     events: Vec<DomainEvent>,
 }
 
-/// The open-data counts follow the injections, in the same transaction.
-async fn count(txn: &DatabaseTransaction, event: &DomainEvent) -> AppResult<()> {
-    match event {
-        DomainEvent::VaccinationRecorded {
-            injected: Some(x), ..
-        } => statistics::recorded(txn, &x.patient, &x.injection).await,
-        DomainEvent::InjectionCorrected { before, after } => {
-            statistics::corrected(txn, before, after).await
+/// What the reactions to writes' events leave to be written: their audit events and the
+/// open-data changes. Gathered per write, then written together: for a group-commit batch, once
+/// for all its writes (a few statements, whatever their number).
+#[derive(Default)]
+struct Reactions {
+    audit: Vec<(DateTime<Utc>, audit::Event)>,
+    tally: statistics::Tally,
+}
+
+impl Reactions {
+    fn merge(&mut self, other: Reactions) {
+        self.audit.extend(other.audit);
+        self.tally.merge(other.tally);
+    }
+
+    /// Writes them in `txn`. `sealed`: the transaction holds the database's write lock
+    /// (SQLite), so the audit events are linked into the chain at once; otherwise they wait
+    /// for the sealer, which links them after the commit.
+    async fn write(
+        self,
+        txn: &DatabaseTransaction,
+        key: &audit::ChainKey,
+        sealed: bool,
+    ) -> AppResult<()> {
+        self.tally.write(txn).await?;
+        if sealed {
+            audit::append_sealed(txn, key, self.audit).await?;
+        } else {
+            audit::record_all(txn, self.audit).await?;
         }
-        DomainEvent::InjectionInvalidated { before } => statistics::invalidated(txn, before).await,
-        _ => Ok(()),
+        Ok(())
     }
 }
 
@@ -292,14 +312,28 @@ impl Work {
         self.events.push(event);
     }
 
-    /// Runs the reactions to the events emitted (audit trail, live events) in the same
-    /// transaction, commits, then hands the live events to this process's streams.
+    /// Runs the reactions to the events emitted (audit trail, open-data counts, live events)
+    /// in the same transaction, commits, then hands the live events to this process's streams.
     pub async fn commit(self) -> AppResult<()> {
         let state = self.state.clone();
         let sqlite = state.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
-        // SQLite: this write holds the one write lock already; its events join the chain in
-        // its own commit (no second transaction, no second fsync).
-        let live = self.release(sqlite).await?;
+        let mut reactions = Reactions::default();
+        let live = match self.react(&mut reactions).await {
+            // SQLite: this write holds the one write lock already; its events join the chain in
+            // its own commit (no second transaction, no second fsync).
+            Ok(live) => match reactions.write(&self.txn, &state.audit_key, sqlite).await {
+                Ok(()) => live,
+                Err(e) => {
+                    self.rollback().await;
+                    return Err(e);
+                }
+            },
+            Err(e) => {
+                self.rollback().await;
+                return Err(e);
+            }
+        };
+        self.txn.commit().await?;
         // After the commit, not before; other instances read them from the table.
         state.events.deliver_committed(live);
         if !sqlite {
@@ -313,29 +347,42 @@ impl Work {
         Ok(())
     }
 
-    /// Runs the reactions (and, with `seal`, links the audit events into the chain) and commits
-    /// this transaction (in a batch: releases the savepoint). Returns the live events written,
-    /// to deliver once they are durable. On failure nothing of this write is kept.
-    async fn release(self, seal: bool) -> AppResult<Vec<Delivered>> {
-        let mut live = Vec::new();
-        let reacted = match self.react(&mut live).await {
-            Ok(()) if seal => audit::seal_in(&self.txn, &self.state.audit_key)
-                .await
-                .map(|_| ()),
-            other => other,
+    /// In a batch: runs the reactions and releases this write's savepoint. What the reactions
+    /// leave to write joins `batch` (written once for the whole batch, before its commit);
+    /// returns the live events written, to deliver once they are durable. On failure nothing
+    /// of this write is kept.
+    async fn release(self, batch: &mut Reactions) -> AppResult<Vec<Delivered>> {
+        let mut mine = Reactions::default();
+        let live = match self.react(&mut mine).await {
+            Ok(live) => live,
+            Err(e) => {
+                self.rollback().await;
+                return Err(e);
+            }
         };
-        if let Err(e) = reacted {
-            self.rollback().await;
-            return Err(e);
-        }
         self.txn.commit().await?;
+        batch.merge(mine);
         Ok(live)
     }
 
-    async fn react(&self, live: &mut Vec<Delivered>) -> AppResult<()> {
+    /// The reactions: audit events and open-data changes gathered in `reactions`, live events
+    /// written now (returned, to deliver after the commit).
+    async fn react(&self, reactions: &mut Reactions) -> AppResult<Vec<Delivered>> {
+        let mut live = Vec::new();
         for event in &self.events {
-            audit::record(&self.txn, self.now, event.audit(&self.actor)).await?;
-            count(&self.txn, event).await?;
+            reactions.audit.push((self.now, event.audit(&self.actor)));
+            match event {
+                DomainEvent::VaccinationRecorded {
+                    injected: Some(x), ..
+                } => reactions.tally.recorded(&x.patient, &x.injection),
+                DomainEvent::InjectionCorrected { before, after } => {
+                    reactions.tally.corrected(&self.txn, before, after).await?
+                }
+                DomainEvent::InjectionInvalidated { before } => {
+                    reactions.tally.invalidated(&self.txn, before).await?
+                }
+                _ => {}
+            }
             for notice in event.live(&self.actor) {
                 live.push(
                     self.state
@@ -345,7 +392,7 @@ impl Work {
                 );
             }
         }
-        Ok(())
+        Ok(live)
     }
 
     /// Drops every row and event of this write.

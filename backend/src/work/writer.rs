@@ -24,7 +24,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Actor, Work};
+use super::{Actor, Reactions, Work};
 use crate::{
     error::{AppError, AppResult},
     state::AppState,
@@ -249,6 +249,7 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
     let streams = batch.first().map(|r| r.state.events.clone());
     let chain_key = batch.first().map(|r| r.state.audit_key.clone());
     let mut live = Vec::new();
+    let mut reactions = Reactions::default();
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()
@@ -278,8 +279,8 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
             continue;
         };
         let own_failure = if finished.kept {
-            // Sealed once for the whole batch, below.
-            match work.release(false).await {
+            // Its audit events and counts are written once for the whole batch, below.
+            match work.release(&mut reactions).await {
                 Ok(events) => {
                     live.extend(events);
                     None
@@ -292,12 +293,21 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
         };
         answers.push((finished.answer, own_failure));
     }
-    // The batch holds the write lock already: its events take their place in the chain in the
-    // same commit (what is not sealed here, the sealer task takes).
-    if let Some(key) = &chain_key
-        && let Err(e) = crate::audit::seal_in(&txn, key).await
-    {
-        tracing::warn!(error = %e, "sealing in the batch failed");
+    // The batch holds the write lock already: its events take their place in the chain in
+    // the same commit. Should this fail, the whole batch is rolled back and every write hears
+    // of it (its answer is not sent as committed).
+    let reacted = match &chain_key {
+        Some(key) => reactions.write(&txn, key, true).await,
+        None => Ok(()),
+    };
+    if let Err(e) = reacted {
+        tracing::warn!(error = %e, "the batch's reactions failed: batch rolled back");
+        let why = format!("batch reactions: {e}");
+        let _ = txn.rollback().await;
+        for (answer, _) in answers {
+            answer(Some(why.clone()));
+        }
+        return false;
     }
     let failed = txn
         .commit()
