@@ -42,8 +42,11 @@ pub enum ErrorCode {
     LotUnusable,
     /// The dose raises warnings the user has not confirmed.
     ConfirmationRequired,
-    /// Corrections are closed 24 h after the entry, or the entry is not the user's.
+    /// Corrections are closed 24 h after the entry, or the entry is already invalidated.
     CorrectionClosed,
+    /// The entry is not the user's to change: made under another professional's authority,
+    /// or (for a delegate) typed by someone else. A right, not a state: 403, not 409.
+    NotYourEntry,
     /// An idempotency key sent again with a different request.
     IdempotencyKeyReused,
     /// A staff member without an approved delegated session, or acting outside it.
@@ -80,7 +83,7 @@ impl ErrorCode {
             Self::LotUnusable => 400,
             Self::ConfirmationRequired | Self::CorrectionClosed | Self::IdempotencyKeyReused => 409,
             Self::Conflict | Self::AlreadyDeclared => 409,
-            Self::DelegationRequired | Self::DelegationNotAllowed => 403,
+            Self::DelegationRequired | Self::DelegationNotAllowed | Self::NotYourEntry => 403,
             Self::DatabaseUnavailable => 503,
             Self::Internal | Self::Network => 500,
         }
@@ -130,7 +133,10 @@ impl ErrorCode {
                 "Cette injection appelle une confirmation explicite : relisez les avertissements."
             }
             Self::CorrectionClosed => {
-                "Cette saisie ne peut plus être corrigée (24 heures passées, ou vous n'en êtes ni l'auteur ni le responsable)."
+                "Cette saisie ne peut plus être corrigée (24 heures passées, ou elle a déjà été invalidée)."
+            }
+            Self::NotYourEntry => {
+                "Cette saisie a été faite sous la responsabilité d'un autre professionnel, ou par quelqu'un d'autre : vous ne pouvez pas la modifier."
             }
             Self::IdempotencyKeyReused => {
                 "Cette saisie a déjà été envoyée avec un contenu différent : rechargez la page."

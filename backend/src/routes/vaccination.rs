@@ -143,7 +143,9 @@ pub async fn record(
 /// Corrects an injection within 24 h (author or responsible professional); the earlier version is kept.
 #[utoipa::path(post, path = "/api/injections/{id}/correct", tag = "vaccination",
     params(("id" = Uuid, Path)), request_body = InjectionCorrection,
-    responses((status = 200, body = InjectionView), (status = 409, body = ApiError)))]
+    responses((status = 200, body = InjectionView),
+        (status = 403, description = "Saisie d'un autre professionnel ou d'un autre auteur (`not_your_entry`), compte sans accès aux patients, session déléguée requise, ou demande venue d'ailleurs que les pages de Vigie", body = ApiError),
+        (status = 409, description = "Plus de 24 heures après la saisie, ou saisie déjà invalidée (`correction_closed`)", body = ApiError)))]
 pub async fn correct(
     State(state): State<AppState>,
     actor: Actor,
@@ -156,7 +158,9 @@ pub async fn correct(
 /// Invalidates an injection within 24 h, with a reason; the earlier version is kept.
 #[utoipa::path(post, path = "/api/injections/{id}/invalidate", tag = "vaccination",
     params(("id" = Uuid, Path)), request_body = InjectionInvalidation,
-    responses((status = 200, body = InjectionView), (status = 409, body = ApiError)))]
+    responses((status = 200, body = InjectionView),
+        (status = 403, description = "Saisie d'un autre professionnel ou d'un autre auteur (`not_your_entry`), compte sans accès aux patients, session déléguée requise, ou demande venue d'ailleurs que les pages de Vigie", body = ApiError),
+        (status = 409, description = "Plus de 24 heures après la saisie, ou saisie déjà invalidée (`correction_closed`)", body = ApiError)))]
 pub async fn invalidate(
     State(state): State<AppState>,
     actor: Actor,

@@ -853,7 +853,8 @@ fn check_consultation(req: &NewVaccination) -> AppResult<()> {
     Ok(())
 }
 
-/// Loads an injection the actor may change: theirs (author or responsible), within 24 h.
+/// Loads an injection the actor may change: theirs (author or responsible), within 24 h and
+/// still valid. Not theirs: 403 `not_your_entry`; closed or invalidated: 409 `correction_closed`.
 async fn correctable(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -874,10 +875,11 @@ async fn correctable(
             Some(staff) => row.staff_member_id == Some(staff),
             None => true,
         };
-    if !author
-        || now >= row.created_at + CORRECTION_WINDOW
-        || row.status == InjectionStatus::Invalidated
-    {
+    // A right first (403, whatever the entry's state), then the entry's state (409).
+    if !author {
+        return Err(ErrorCode::NotYourEntry.into());
+    }
+    if now >= row.created_at + CORRECTION_WINDOW || row.status == InjectionStatus::Invalidated {
         return Err(ErrorCode::CorrectionClosed.into());
     }
     Ok(row)

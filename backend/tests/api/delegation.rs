@@ -664,7 +664,7 @@ async fn a_delegate_changes_only_entries_typed_under_the_session_professional() 
     assert_eq!(state.authority.as_deref(), Some("Claire Bernard"));
 
     let correction = |reason: &str| json!({ "reason": reason, "lot_id": null, "site": "right_deltoid", "administered_at": null });
-    // Dr Martin's entry: refused, and unchanged.
+    // Dr Martin's entry: refused as not hers (a right, not the entry's state), and unchanged.
     let e = api_error(
         tablet
             .post(
@@ -672,10 +672,10 @@ async fn a_delegate_changes_only_entries_typed_under_the_session_professional() 
                 &correction("Bras droit en fait"),
             )
             .await,
-        StatusCode::CONFLICT,
+        StatusCode::FORBIDDEN,
     )
     .await;
-    assert_eq!(e.code, ErrorCode::CorrectionClosed);
+    assert_eq!(e.code, ErrorCode::NotYourEntry);
     let e = api_error(
         tablet
             .post(
@@ -683,10 +683,10 @@ async fn a_delegate_changes_only_entries_typed_under_the_session_professional() 
                 &json!({ "reason": "Doublon" }),
             )
             .await,
-        StatusCode::CONFLICT,
+        StatusCode::FORBIDDEN,
     )
     .await;
-    assert_eq!(e.code, ErrorCode::CorrectionClosed);
+    assert_eq!(e.code, ErrorCode::NotYourEntry);
     let row = injection::Entity::find_by_id(under_jean)
         .one(&s.app.state.db)
         .await
@@ -735,6 +735,28 @@ async fn a_delegate_changes_only_entries_typed_under_the_session_professional() 
         audit[0].actor.as_deref(),
         Some(s.marie.to_string().as_str())
     );
+
+    // Once invalidated, her own entry is closed: 409, not 403.
+    let r = tablet
+        .post(
+            &format!("/api/injections/{under_claire}/invalidate"),
+            &json!({ "reason": "Doublon" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    for (action, body) in [
+        ("invalidate", json!({ "reason": "Doublon" })),
+        ("correct", correction("Bras gauche finalement")),
+    ] {
+        let e = api_error(
+            tablet
+                .post(&format!("/api/injections/{under_claire}/{action}"), &body)
+                .await,
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(e.code, ErrorCode::CorrectionClosed, "{action}");
+    }
 }
 
 /// A second structure where Dr Jean Martin also practises (Lyon).

@@ -106,6 +106,21 @@ async fn openapi_lists_every_api_route() {
         expected.len(),
         "the document lists routes this test does not know: update the test"
     );
+    // Changing an entry: 403 when it is not the caller's, 409 when it is closed, each named.
+    for path in [
+        "/api/injections/{id}/correct",
+        "/api/injections/{id}/invalidate",
+    ] {
+        let responses = &paths[path]["post"]["responses"];
+        for (status, code) in [("403", "not_your_entry"), ("409", "correction_closed")] {
+            assert!(
+                responses[status]["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(code)),
+                "{path}: {status} does not name {code}"
+            );
+        }
+    }
     // Schemas of the shared types are there.
     assert!(doc["components"]["schemas"]["ApiError"].is_object());
     assert!(doc["components"]["schemas"]["Health"].is_object());

@@ -484,10 +484,10 @@ async fn other_professionals_see_nothing_until_they_type_the_nir() {
                 &json!({ "reason": "x" }),
             )
             .await,
-        StatusCode::CONFLICT,
+        StatusCode::FORBIDDEN,
     )
     .await;
-    assert_eq!(err.code, ErrorCode::CorrectionClosed, "not the author");
+    assert_eq!(err.code, ErrorCode::NotYourEntry, "not the author");
 
     // Anonymous: nothing at all.
     let anonymous = reqwest::Client::new();
