@@ -65,7 +65,8 @@ pub async fn check(
     Ok((e, p))
 }
 
-/// Marks the enrolment used; false when someone else used it first.
+/// Marks the enrolment used; false when someone else used it first or it has expired since
+/// the creation began (a link is good until its end, whatever the ceremony's own lifetime).
 pub async fn consume(db: &impl ConnectionTrait, now: DateTime<Utc>, id: Uuid) -> AppResult<bool> {
     let result = enrolment::Entity::update_many()
         .col_expr(
@@ -74,6 +75,7 @@ pub async fn consume(db: &impl ConnectionTrait, now: DateTime<Utc>, id: Uuid) ->
         )
         .filter(enrolment::Column::Id.eq(id))
         .filter(enrolment::Column::UsedAt.is_null())
+        .filter(enrolment::Column::ExpiresAt.gt(now))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -20,7 +20,7 @@ use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey}
 
 use crate::helpers::{Device, TestApp, api_error, national_id, ok_json};
 
-async fn ask(terminal: &Device, rpps: &str) -> ApprovalCreated {
+pub async fn ask(terminal: &Device, rpps: &str) -> ApprovalCreated {
     ok_json(
         terminal
             .post(
@@ -32,7 +32,7 @@ async fn ask(terminal: &Device, rpps: &str) -> ApprovalCreated {
     .await
 }
 
-async fn code_challenge(phone: &Device, id: uuid::Uuid, code: &str) -> reqwest::Response {
+pub async fn code_challenge(phone: &Device, id: uuid::Uuid, code: &str) -> reqwest::Response {
     phone
         .post(
             &format!("/api/approver/requests/{id}/code"),
@@ -64,7 +64,7 @@ async fn confirm(
     )
 }
 
-async fn status(terminal: &Device, id: uuid::Uuid) -> ApprovalStatus {
+pub async fn status(terminal: &Device, id: uuid::Uuid) -> ApprovalStatus {
     ok_json::<ApprovalState>(terminal.get(&format!("/api/approvals/{id}")).await)
         .await
         .status
