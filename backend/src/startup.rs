@@ -87,7 +87,11 @@ impl Application {
             dcc: Arc::new(dcc),
         };
         tokio::spawn(sweep_expired_approvals(state.clone()));
-        tokio::spawn(crate::audit::run_sealer(state.db.clone(), audit_key));
+        tokio::spawn(crate::audit::run_sealer(
+            state.db.clone(),
+            audit_key,
+            state.sealer.clone(),
+        ));
         let router = app_router(state.clone());
         Ok(Self {
             listener,

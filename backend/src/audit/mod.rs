@@ -391,53 +391,37 @@ async fn link(
     Ok(n)
 }
 
-/// One sealing for many writes of this process: a write that committed calls `after_commit`,
-/// which returns once a seal begun after that commit has run. Writes committing together share
-/// one sealing transaction instead of queueing one each on the chain's lock.
+/// This process's sealer (PostgreSQL): a write that committed wakes it and is answered at once;
+/// the sealer links everything pending in one short transaction, however many writes woke it.
+/// The write's events are durable from its own commit (in `audit_pending`); no request waits
+/// on the chain's lock, so two instances never slow each other's writes through it.
 #[derive(Debug, Default)]
 pub struct Sealer {
-    gate: tokio::sync::Mutex<()>,
-    /// Writes committed so far (numbered once committed).
-    committed: AtomicU64,
-    /// Every write numbered up to this one is sealed.
-    sealed: AtomicU64,
+    wake: tokio::sync::Notify,
 }
 
 impl Sealer {
-    pub async fn after_commit(
-        &self,
-        db: &sea_orm::DatabaseConnection,
-        key: &ChainKey,
-    ) -> AppResult<()> {
-        let mine = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
-        let _turn = self.gate.lock().await;
-        if self.sealed.load(Ordering::SeqCst) >= mine {
-            return Ok(());
-        }
-        // Every write numbered up to `upto` has committed: this seal sees its events.
-        let upto = self.committed.load(Ordering::SeqCst);
-        // Another instance's sealer may have taken them already (it seals every pending
-        // event): then there is nothing to lock the chain for.
-        let pending = audit_pending::Entity::find()
-            .limit(1)
-            .one(db)
-            .await?
-            .is_some();
-        if pending {
-            seal(db, key).await?;
-        }
-        self.sealed.store(upto, Ordering::SeqCst);
-        Ok(())
+    /// Events were committed: seal them soon. (A wake while a seal runs brings one more pass.)
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 }
 
-/// Seals what writes left pending (after a crash, or a write that did not seal), every second.
-pub async fn run_sealer(db: sea_orm::DatabaseConnection, key: std::sync::Arc<ChainKey>) {
+/// Seals what writes left pending when woken by a commit of this process, and every second
+/// (another instance's writes, or what a crash left).
+pub async fn run_sealer(
+    db: sea_orm::DatabaseConnection,
+    key: std::sync::Arc<ChainKey>,
+    sealer: std::sync::Arc<Sealer>,
+) {
     loop {
         if let Err(e) = seal(&db, &key).await {
             tracing::warn!(error = %e, "audit sealing failed; retrying");
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        tokio::select! {
+            () = sealer.wake.notified() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
     }
 }
 

@@ -337,12 +337,9 @@ impl Work {
         // After the commit, not before; other instances read them from the table.
         state.events.deliver_committed(live);
         if !sqlite {
-            // PostgreSQL: the chain's lock is taken only now, by a sealing transaction shared
-            // with the writes committing at the same time, never by the write itself.
-            state
-                .sealer
-                .after_commit(&state.db, &state.audit_key)
-                .await?;
+            // PostgreSQL: the chain's lock is taken only by this process's sealer, in a short
+            // transaction of its own shared by the writes committed meanwhile, never by a write.
+            state.sealer.wake();
         }
         Ok(())
     }

@@ -136,6 +136,7 @@ async fn full_push_sign_in_with_code_transfer() {
         1
     );
     assert!(mails[0].body.contains("Tablette 3") && mails[0].body.contains("/signalement#jeton="));
+    app.sealed().await;
     assert!(
         matches!(vigie_backend::audit::verify(&app.state.db, &app.state.audit_key).await.expect("verify"), vigie_backend::audit::Verdict::Intact { events } if events >= 4)
     );
@@ -683,6 +684,7 @@ async fn audit_chain_detects_tampering() {
     ok_json::<Value>(r).await;
     use vigie_backend::audit::{Verdict, verify};
     let key = &app.state.audit_key;
+    app.sealed().await;
     assert!(matches!(
         verify(&app.state.db, key).await.expect("verify"),
         Verdict::Intact { .. }

@@ -338,6 +338,7 @@ async fn delegated_session_from_request_to_supervised_entry_to_end() {
     assert_eq!(row.staff_member_id, Some(s.marie));
     assert_eq!(row.professional_id, s.jean_id);
     assert!(row.terminal_id.is_some(), "the tablet is recorded");
+    s.app.sealed().await;
     let audit = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("vaccination.recorded"))
         .one(&s.app.state.db)
@@ -721,6 +722,7 @@ async fn a_delegate_changes_only_entries_typed_under_the_session_professional() 
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+    s.app.sealed().await;
     let audit = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("injection.corrected"))
         .all(&s.app.state.db)

@@ -62,6 +62,15 @@ pub fn browser(base: &Url) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Links every committed audit event into the chain now. On PostgreSQL a write's events wait
+    /// in `audit_pending` for the instance's sealer (woken by the commit, not awaited by it); a
+    /// test that reads the chain right after a write seals first, as the sealer would.
+    pub async fn sealed(&self) {
+        vigie_backend::audit::seal(&self.state.db, &self.state.audit_key)
+            .await
+            .expect("seal");
+    }
+
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }

@@ -118,6 +118,7 @@ fn expect(pairs: &[(StatusCode, Option<ErrorCode>, usize)]) -> BTreeMap<String, 
 }
 
 async fn audit_count(app: &TestApp, action: &str, subject: Option<String>) -> u64 {
+    app.sealed().await;
     let mut q = audit_event::Entity::find().filter(audit_event::Column::Action.eq(action));
     if let Some(s) = subject {
         q = q.filter(audit_event::Column::Subject.eq(s));
@@ -126,6 +127,7 @@ async fn audit_count(app: &TestApp, action: &str, subject: Option<String>) -> u6
 }
 
 async fn chain_intact(app: &TestApp) {
+    app.sealed().await;
     assert!(matches!(
         vigie_backend::audit::verify(&app.state.db, &app.state.audit_key)
             .await
@@ -1251,6 +1253,7 @@ async fn patient_lookups_are_capped_per_person_and_a_flood_opens_one_incident() 
     let jean = h.app.professional_id(JEAN_MARTIN_RPPS).await;
     assert_eq!(incidents[0].professional_id, Some(jean));
     // The audit names fingerprints, never a NIR.
+    h.app.sealed().await;
     let missed = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("patient.lookup_missed"))
         .all(&h.app.state.db)

@@ -189,6 +189,7 @@ async fn first_dose_then_the_returning_patients_second() {
     assert_eq!(file.injections.len(), 2);
 
     // No NIR in the audit trail.
+    h.app.sealed().await;
     let events = audit_event::Entity::find()
         .all(&h.app.state.db)
         .await
