@@ -221,8 +221,21 @@ pub async fn run() -> anyhow::Result<()> {
             println!("Mot de passe provisoire (à remplacer à la première connexion) : {first}");
         }
         Command::AuditVerify => {
-            let (db, vault) = open_sealed(&settings).await?;
-            let key = crate::audit::ChainKey::load(&db, &vault).await?;
+            let opened = async {
+                let (db, vault) = open_sealed(&settings).await?;
+                let key = crate::audit::ChainKey::load(&db, &vault).await?;
+                anyhow::Ok((db, key))
+            }
+            .await;
+            // A database altered behind the server's back (its chain key deleted, a secret
+            // planted in clear) is reported as such, never verified under a key made anew.
+            let (db, key) = match opened {
+                Err(e) if e.downcast_ref::<crate::vault::Tampered>().is_some() => {
+                    println!("Journal d'audit ALTÉRÉ : {e:#}.");
+                    std::process::exit(2);
+                }
+                opened => opened?,
+            };
             // Events committed but not yet in the chain (a crash before sealing) join it first.
             crate::audit::seal(&db, &key)
                 .await

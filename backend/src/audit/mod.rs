@@ -91,21 +91,27 @@ impl std::fmt::Debug for ChainKey {
 const CHAIN_KEY: &str = "audit_chain_key";
 
 impl ChainKey {
-    /// The database's chain key, created at the first start of a version that keys the chain
-    /// (events sealed before then keep their plain links).
+    /// The database's chain key. Created with the database (or, once, when `vault::seal_at_rest`
+    /// seals a database from a version before the key: events linked before then keep their
+    /// plain links). Once the chain holds events, a missing key is not replaced: a new one
+    /// would let anyone who can write to the database relink the whole chain by plain hashes.
     pub async fn load(
         db: &impl ConnectionTrait,
         vault: &crate::vault::Vault,
     ) -> anyhow::Result<Self> {
-        use crate::vault::{read_secret, store_once};
+        use crate::vault::{Tampered, audit_trail_is_empty, read_secret};
         if read_secret(db, vault, CHAIN_KEY).await?.is_none() {
-            let head = audit_head::Entity::find_by_id(1)
-                .one(db)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("audit head missing"))?;
-            let mut value = crate::vault::Vault::generate_key().to_vec();
-            value.extend_from_slice(&(head.seq + 1).to_be_bytes());
-            store_once(db, vault, &[(CHAIN_KEY, &value)]).await?;
+            if !audit_trail_is_empty(db).await? {
+                return Err(Tampered(
+                    "the audit chain's key is missing from a database whose audit trail holds \
+                     events: someone who can write to the database deleted it, and the chain \
+                     cannot be checked without it. Vigie does not start on it: restore the \
+                     database from a backup"
+                        .to_owned(),
+                )
+                .into());
+            }
+            Self::create(db, vault).await?;
         }
         let value = read_secret(db, vault, CHAIN_KEY)
             .await?
@@ -116,6 +122,21 @@ impl ChainKey {
             key: key.try_into()?,
             keyed_from: i64::from_be_bytes(from.try_into()?),
         })
+    }
+
+    /// Stores a chain key unless there is one, keying the events after the head: for a new
+    /// database, or by `vault::seal_at_rest` only, when it seals a database from before the key.
+    pub(crate) async fn create(
+        db: &impl ConnectionTrait,
+        vault: &crate::vault::Vault,
+    ) -> anyhow::Result<()> {
+        let head = audit_head::Entity::find_by_id(1)
+            .one(db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("audit head missing"))?;
+        let mut value = crate::vault::Vault::generate_key().to_vec();
+        value.extend_from_slice(&(head.seq + 1).to_be_bytes());
+        crate::vault::store_once(db, vault, &[(CHAIN_KEY, &value)]).await
     }
 }
 

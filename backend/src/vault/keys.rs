@@ -56,10 +56,10 @@ pub fn load(settings: &VaultSettings) -> anyhow::Result<Vault> {
         return Vault::from_keys(&parse(keys.expose_secret().split(','))?);
     }
     let path = &settings.keys_file;
-    if !path.exists() {
-        create(path, &[Vault::generate_key()])?;
-    }
-    Vault::from_keys(&read_file(path)?)
+    let created = !path.exists() && create(path, &[Vault::generate_key()])?;
+    let mut vault = Vault::from_keys(&read_file(path)?)?;
+    vault.created_keys_file = created;
+    Ok(vault)
 }
 
 /// The keys of a keys file, in order.
@@ -101,9 +101,9 @@ fn contents(keys: &[[u8; 32]]) -> String {
     text
 }
 
-/// Creates a keys file that does not exist yet (readable by its owner only). When another
-/// process created it first, theirs is kept.
-fn create(path: &Path, keys: &[[u8; 32]]) -> anyhow::Result<()> {
+/// Creates a keys file that does not exist yet (readable by its owner only); false when another
+/// process created it first (theirs is kept).
+fn create(path: &Path, keys: &[[u8; 32]]) -> anyhow::Result<bool> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -113,9 +113,9 @@ fn create(path: &Path, keys: &[[u8; 32]]) -> anyhow::Result<()> {
             f.write_all(contents(keys).as_bytes())?;
             f.sync_all()?;
             tracing::info!(path = %path.display(), "vault keys file created");
-            Ok(())
+            Ok(true)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(anyhow::anyhow!(
             "creating the vault keys file {}: {e}",
             path.display()
@@ -156,6 +156,7 @@ mod tests {
         let first = load(&settings).expect("created");
         let again = load(&settings).expect("read");
         assert_eq!(first.sealing_key_id(), again.sealing_key_id());
+        assert!(first.created_keys_file() && !again.created_keys_file());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

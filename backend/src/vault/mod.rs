@@ -21,6 +21,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub use keys::{VaultSettings, load};
+pub(crate) use rotation::audit_trail_is_empty;
 pub use rotation::{
     MAIL_BODY, SMS_BODY, read_secret, reseal, rotate_file, seal_at_rest, server_key, store_once,
 };
@@ -33,6 +34,9 @@ const NONCE_LEN: usize = 12;
 pub struct Vault {
     /// The first seals; all open.
     keys: Vec<VaultKey>,
+    /// This process created the keys file: the first start with a vault, the only one at which
+    /// the database may hold secrets in clear (left by a version before the vault; sealed then).
+    created_keys_file: bool,
 }
 
 struct VaultKey {
@@ -47,6 +51,13 @@ impl std::fmt::Debug for Vault {
         f.debug_struct("Vault").field("keys", &ids).finish()
     }
 }
+
+/// The database was altered by someone who can write to it but has no vault key: a secret
+/// stored in clear, the canary or the audit chain's key gone. Vigie does not start on it, and
+/// `vigie audit-verify` reports it as broken.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Tampered(pub String);
 
 /// Why a sealed value did not open.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +84,10 @@ impl Vault {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            created_keys_file: false,
+        })
     }
 
     /// A fresh random key.
@@ -81,6 +95,11 @@ impl Vault {
         let mut k = [0u8; 32];
         rand::rng().fill_bytes(&mut k);
         k
+    }
+
+    /// True when this process created the keys file (see `seal_at_rest`).
+    pub fn created_keys_file(&self) -> bool {
+        self.created_keys_file
     }
 
     /// The id of the key that seals.

@@ -1,6 +1,6 @@
 //! The sealed values in the database: server secrets and outbox bodies. Checked at start
-//! (the keys must open them; what an earlier version stored in clear is sealed), re-sealed
-//! by a rotation.
+//! (the keys must open them; a database from before the vault is sealed once, at the start that
+//! creates the keys file, and never again accepts a secret in clear), re-sealed by a rotation.
 
 use anyhow::Context;
 use sea_orm::{
@@ -8,13 +8,19 @@ use sea_orm::{
     TransactionTrait, sea_query::Expr,
 };
 
-use super::{Vault, VaultSettings, is_sealed, keys};
-use crate::entities::{mail_outbox, server_secret};
+use super::{Tampered, Vault, VaultSettings, is_sealed, keys};
+use crate::entities::{audit_event, audit_head, mail_outbox, server_secret};
 
 /// A value every database holds once its vault is set: if the keys do not open it, they are
 /// not this database's keys, and the server refuses to start rather than store secrets that
-/// the other instances could not read.
+/// the other instances could not read. It also records that the database is sealed: stored
+/// last, in the transaction that seals a new database (or one from before the vault), it says
+/// that every secret is sealed and that the audit chain has its key. Someone who can write to
+/// the database can delete it but not forge it, and a database in use without it is refused.
 const CANARY: &str = "vault_canary";
+
+const WRONG_KEYS: &str = "the vault keys do not open this database's secrets: start with the \
+                          keys file (or VIGIE_VAULT__KEYS) that goes with this database";
 
 pub const MAIL_BODY: &str = "mail_outbox.body";
 pub const SMS_BODY: &str = "sms_outbox.body";
@@ -55,8 +61,9 @@ pub async fn read_secret(
         return Ok(None);
     };
     if !is_sealed(&row.value) {
-        // Stored in clear by an earlier version; `seal_at_rest` seals it at start.
-        return Ok(Some(row.value));
+        // `seal_at_rest` sealed what a version before the vault left in clear: only someone
+        // writing to the database behind the server's back puts a clear value there.
+        return Err(Tampered(clear_secret(name)).into());
     }
     let text = std::str::from_utf8(&row.value).context("sealed secret")?;
     Ok(Some(vault.open(&secret_purpose(name), text).with_context(
@@ -81,18 +88,49 @@ pub async fn server_key(
         .map_err(|_| anyhow::anyhow!("server key {name} has the wrong length"))
 }
 
-/// At start: the keys must open this database's secrets; what an earlier version stored in
-/// clear is sealed now, and mails already handed to the relay lose their body.
+/// At start: the keys must open this database's secrets, which are all sealed. A database
+/// without the canary is sealed here, in one transaction: a new one (no secret, no audit
+/// event), or one a version before the vault left in clear, at the start that creates the keys
+/// file (its secrets are sealed and its audit chain keyed from the next event on). Any other
+/// database without the canary, or with a secret in clear, was altered by someone who can
+/// write to it: refused. Outbox bodies left in clear are sealed, and mails already handed to
+/// the relay lose their body.
 pub async fn seal_at_rest(db: &DatabaseConnection, vault: &Vault) -> anyhow::Result<()> {
-    server_key(db, vault, CANARY).await.context(
-        "the vault keys do not open this database's secrets: start with the keys file (or \
-         VIGIE_VAULT__KEYS) that goes with this database",
-    )?;
     let txn = db.begin().await?;
-    for row in server_secret::Entity::find().all(&txn).await? {
-        if !is_sealed(&row.value) {
-            let sealed = vault.seal(&secret_purpose(&row.name), &row.value);
-            replace_secret(&txn, &row, sealed).await?;
+    let secrets = server_secret::Entity::find().all(&txn).await?;
+    match secrets.iter().find(|s| s.name == CANARY) {
+        Some(canary) => {
+            anyhow::ensure!(is_sealed(&canary.value), Tampered(clear_secret(CANARY)));
+            let text = std::str::from_utf8(&canary.value).context(WRONG_KEYS)?;
+            vault
+                .open(&secret_purpose(CANARY), text)
+                .context(WRONG_KEYS)?;
+            if let Some(clear) = secrets.iter().find(|s| !is_sealed(&s.value)) {
+                return Err(Tampered(clear_secret(&clear.name)).into());
+            }
+        }
+        None => {
+            let in_use = !secrets.is_empty() || !audit_trail_is_empty(&txn).await?;
+            if in_use && !vault.created_keys_file() {
+                return Err(Tampered(
+                    "the vault's canary is missing from this database, which holds secrets or \
+                     audit events: someone who can write to the database deleted it (or these \
+                     are not the database's keys). Vigie does not start on it: restore the \
+                     database from a backup. (A database from a version before the vault is \
+                     sealed once, at the first start, which creates the keys file.)"
+                        .to_owned(),
+                )
+                .into());
+            }
+            for row in &secrets {
+                if !is_sealed(&row.value) {
+                    let sealed = vault.seal(&secret_purpose(&row.name), &row.value);
+                    replace_secret(&txn, row, sealed).await?;
+                }
+            }
+            crate::audit::ChainKey::create(&txn, vault).await?;
+            // Last: the database is sealed.
+            store_once(&txn, vault, &[(CANARY, &Vault::generate_key())]).await?;
         }
     }
     mail_outbox::Entity::update_many()
@@ -109,6 +147,20 @@ pub async fn seal_at_rest(db: &DatabaseConnection, vault: &Vault) -> anyhow::Res
     }
     txn.commit().await?;
     Ok(())
+}
+
+fn clear_secret(name: &str) -> String {
+    format!(
+        "the server secret {name} is stored in clear, but this database's secrets are sealed: \
+         someone who can write to the database put it there. Vigie does not start on it: restore \
+         the server_secret table from a backup"
+    )
+}
+
+/// True when the audit chain holds no event yet (a new database).
+pub(crate) async fn audit_trail_is_empty(db: &impl ConnectionTrait) -> anyhow::Result<bool> {
+    let head = audit_head::Entity::find_by_id(1).one(db).await?;
+    Ok(head.is_none_or(|h| h.seq == 0) && audit_event::Entity::find().one(db).await?.is_none())
 }
 
 async fn replace_secret(

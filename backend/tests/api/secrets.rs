@@ -425,3 +425,251 @@ async fn outbox_bodies_stored_in_clear_are_sealed_at_start() {
         "Vigie : votre code est 123456"
     );
 }
+
+/// What someone who can write to the database (and has no vault key) would do to rewrite the
+/// audit trail once its key is gone: relink every event, and the head, by plain SHA-256 (as the
+/// chain was linked before it had a key), with one event changed on the way.
+async fn relink_the_chain_by_plain_hashes(app: &TestApp) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, QueryOrder};
+    use sha2::{Digest, Sha256};
+    use vigie_backend::entities::{audit_event, audit_head};
+    let db = &app.state.db;
+    let events = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Seq)
+        .all(db)
+        .await
+        .expect("events");
+    assert!(!events.is_empty(), "the audit trail holds events");
+    let mut prev = "0".repeat(64);
+    for mut e in events {
+        if e.seq == 1 {
+            e.action = "forged.event".into();
+        }
+        let mut h = Sha256::new();
+        for part in [
+            prev.as_str(),
+            &e.seq.to_string(),
+            &e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            e.actor.as_deref().unwrap_or(""),
+            e.authority.as_deref().unwrap_or(""),
+            &e.session_id.map(|s| s.to_string()).unwrap_or_default(),
+            e.terminal.as_deref().unwrap_or(""),
+            &e.action,
+            e.subject.as_deref().unwrap_or(""),
+            &e.details,
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        let link = hex::encode(h.finalize());
+        let mut row = e.clone().into_active_model();
+        row.action = Set(e.action.clone());
+        row.prev_hash = Set(prev.clone());
+        row.hash = Set(link.clone());
+        row.update(db).await.expect("relinked");
+        prev = link;
+    }
+    let mut head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await
+        .expect("head")
+        .expect("head")
+        .into_active_model();
+    head.hash = Set(prev);
+    head.update(db).await.expect("head relinked");
+}
+
+/// A server with activity behind it, its audit trail sealed into the chain.
+async fn app_with_an_audit_trail() -> TestApp {
+    let app = TestApp::spawn().await;
+    let _phone = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    app.sealed().await;
+    app
+}
+
+/// Another start of the same server (same database, same keys file).
+async fn restart(app: &TestApp) -> anyhow::Result<Application> {
+    let mut again = app.settings().clone();
+    again.listen = "127.0.0.1:0".parse().expect("addr");
+    Application::build(again).await
+}
+
+/// `vigie audit-verify` on the test's database and keys: its exit code and what it printed.
+fn audit_verify(app: &TestApp) -> (Option<i32>, String) {
+    use secrecy::ExposeSecret;
+    let settings = app.settings();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .arg("audit-verify")
+        .current_dir(app.dir())
+        .env_clear()
+        .env("DATABASE_URL", settings.database_url.expose_secret())
+        .env("VIGIE_VAULT__KEYS_FILE", &settings.vault.keys_file)
+        .env("VIGIE_DIST_DIR", app.dir().join("no-dist"))
+        .env("VIGIE_LOG", "error")
+        .output()
+        .expect("vigie audit-verify runs");
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+async fn delete_secret(app: &TestApp, name: &str) {
+    server_secret::Entity::delete_by_id(name.to_owned())
+        .exec(&app.state.db)
+        .await
+        .expect("deleted");
+}
+
+async fn set_secret(app: &TestApp, name: &str, value: Vec<u8>) {
+    use sea_orm::{ActiveValue::Set, sea_query::OnConflict};
+    server_secret::Entity::insert(server_secret::ActiveModel {
+        name: Set(name.to_owned()),
+        value: Set(value),
+    })
+    .on_conflict(
+        OnConflict::column(server_secret::Column::Name)
+            .update_column(server_secret::Column::Value)
+            .to_owned(),
+    )
+    .exec_without_returning(&app.state.db)
+    .await
+    .expect("stored");
+}
+
+/// Someone who can write to the database deletes the audit chain's key and relinks the chain
+/// by plain hashes: neither a new start nor `vigie audit-verify` makes a new key under which
+/// the forged chain would check; both say the database was altered.
+#[tokio::test]
+async fn a_deleted_audit_chain_key_is_reported_not_replaced() {
+    let app = app_with_an_audit_trail().await;
+    delete_secret(&app, "audit_chain_key").await;
+    relink_the_chain_by_plain_hashes(&app).await;
+
+    let err = restart(&app).await.err().expect("refused to start");
+    assert!(
+        format!("{err:#}").contains("audit chain's key is missing"),
+        "{err:#}"
+    );
+    let err = vigie_backend::audit::ChainKey::load(&app.state.db, &app.state.vault)
+        .await
+        .expect_err("no new chain key");
+    assert!(err.downcast_ref::<vault::Tampered>().is_some(), "{err:#}");
+    let (code, out) = audit_verify(&app);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("ALTÉRÉ"), "{out}");
+    assert!(
+        server_secret::Entity::find_by_id("audit_chain_key".to_owned())
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .is_none(),
+        "no chain key was made anew"
+    );
+}
+
+/// A value planted in clear for a server secret (the audit chain's key with an early start,
+/// the certificate signing key, the decoy or NIR fingerprint key) is refused, never sealed as
+/// if an earlier version had left it; and so is a database whose canary was deleted.
+#[tokio::test]
+async fn a_secret_planted_in_clear_or_a_deleted_canary_is_refused() {
+    let app = app_with_an_audit_trail().await;
+    let mut planted_chain_key = [7u8; 32].to_vec();
+    planted_chain_key.extend_from_slice(&i64::MAX.to_be_bytes());
+    for (name, planted) in [
+        ("audit_chain_key", planted_chain_key),
+        ("dcc_signing_key_pkcs8", b"planted".to_vec()),
+        ("decoy_credentials", [7u8; 32].to_vec()),
+        ("nir_fingerprint", [7u8; 32].to_vec()),
+    ] {
+        let genuine = server_secret::Entity::find_by_id(name.to_owned())
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        set_secret(&app, name, planted.clone()).await;
+        let err = restart(&app).await.err().expect("refused to start");
+        assert!(
+            format!("{err:#}").contains(&format!("server secret {name} is stored in clear")),
+            "{name}: {err:#}"
+        );
+        assert!(
+            vault::read_secret(&app.state.db, &app.state.vault, name)
+                .await
+                .is_err(),
+            "{name} read in clear"
+        );
+        if name == "audit_chain_key" {
+            let (code, out) = audit_verify(&app);
+            assert_eq!(code, Some(2), "{out}");
+            assert!(out.contains("ALTÉRÉ"), "{out}");
+        }
+        // Left as planted: not sealed by the refused starts.
+        let row = server_secret::Entity::find_by_id(name.to_owned())
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("stored");
+        assert_eq!(row.value, planted, "{name} sealed");
+        set_secret(&app, name, genuine.value).await;
+    }
+    restart(&app).await.expect("starts with its own secrets");
+
+    // The canary deleted, with a secret planted in clear: not taken for a database from before
+    // the vault, whose secrets are sealed once at the start that creates the keys file.
+    delete_secret(&app, "vault_canary").await;
+    set_secret(&app, "decoy_credentials", [7u8; 32].to_vec()).await;
+    let err = restart(&app).await.err().expect("refused to start");
+    assert!(format!("{err:#}").contains("canary is missing"), "{err:#}");
+    let (code, out) = audit_verify(&app);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("ALTÉRÉ"), "{out}");
+}
+
+/// A database from a version before the vault (server secrets in clear, no canary, no chain
+/// key, an audit chain linked by plain hashes) is sealed once, at the first start, the one that
+/// creates the keys file: its secrets are kept and sealed, its chain checks and is keyed from
+/// the next event on.
+#[tokio::test]
+async fn a_database_from_before_the_vault_is_sealed_at_the_first_start() {
+    use vigie_backend::audit::{ChainKey, Verdict, verify};
+    let app = app_with_an_audit_trail().await;
+    server_secret::Entity::delete_many()
+        .exec(&app.state.db)
+        .await
+        .expect("secrets gone");
+    let decoy = [9u8; 32];
+    set_secret(&app, "decoy_credentials", decoy.to_vec()).await;
+    relink_the_chain_by_plain_hashes(&app).await;
+
+    let mut first = app.settings().clone();
+    first.listen = "127.0.0.1:0".parse().expect("addr");
+    first.vault.keys_file = app.dir().join("first.keys");
+    let sealed = Application::build(first.clone())
+        .await
+        .expect("the first start seals it");
+    assert_eq!(*sealed.state.decoy_key, decoy, "the secret is kept");
+    for s in server_secret::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("secrets")
+    {
+        assert!(vault::is_sealed(&s.value), "{} stored in clear", s.name);
+    }
+    let key = ChainKey::load(&app.state.db, &sealed.state.vault)
+        .await
+        .expect("chain key");
+    assert!(matches!(
+        verify(&app.state.db, &key).await.expect("verify"),
+        Verdict::Intact { events } if events > 0
+    ));
+    // Once only: a value planted in clear afterwards is refused.
+    set_secret(&app, "decoy_credentials", decoy.to_vec()).await;
+    first.listen = "127.0.0.1:0".parse().expect("addr");
+    let err = Application::build(first).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("stored in clear"), "{err:#}");
+}
