@@ -38,10 +38,12 @@ pub type Stream = sse::KeepAliveStream<Inner>;
 const PER_SESSION: usize = 8;
 /// Streams one terminal (anonymous kiosk cookie) or one approver phone may hold open.
 const PER_DEVICE: usize = 8;
-/// How often a session-bound stream compares the clock with the session's limits.
-const WATCH_EVERY: Duration = Duration::from_secs(1);
-/// How often it reads its session again anyway (an end nobody announced still closes it).
-const REREAD_EVERY: u32 = 30;
+/// How often a session-bound stream compares the clock with the session's limits (no database
+/// read: a comparison in memory), well inside the second a stream may outlive its session.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+/// Every how many checks it reads its session again anyway (every 30 s: an end nobody
+/// announced still closes it).
+const REREAD_EVERY: u32 = 120;
 
 /// What a stream belongs to, which bounds its life and its count.
 pub enum Holder<'a> {

@@ -721,3 +721,90 @@ fn aggregates_equal_an_independent_recount() {
         })
         .expect("every case holds");
 }
+
+/// Small counts through the public department files: a department with 1 or 10 first doses on
+/// a day is published blank in every count (and rate) column, in JSON and CSV alike; one with
+/// 11 has its cumulative published, rounded to the nearest ten (11 → 10). Its daily column
+/// stays blank (the increase of the published cumulatives, 10, is itself under 11), and so do
+/// its all-ages row (the sum of its published classes, 10) and every other class.
+#[tokio::test]
+async fn department_files_blank_ten_injections_a_day_and_publish_eleven() {
+    let h = hall().await;
+    let birth = NaiveDate::from_ymd_opt(1958, 4, 2).expect("date");
+    let mut serial = 0;
+    for (department, n) in [("77", 11), ("93", 10), ("2A", 1)] {
+        for _ in 0..n {
+            serial += 1;
+            let _: VaccinationRecorded = ok_json(
+                h.app
+                    .post(
+                        "/api/vaccinations",
+                        &new_patient(&h, &h.lot, birth, department, serial, None),
+                    )
+                    .await,
+            )
+            .await;
+        }
+    }
+    let today = h.app.state.now().with_timezone(&Paris).date_naive();
+    let class_index = statistics::CLASSES
+        .iter()
+        .position(|c| *c == statistics::age_class(statistics::age_on(birth, today)))
+        .expect("class")
+        + 1;
+    let class = vigie_shared::api::statistics::AGE_CLASSES[class_index];
+    let day = today.format("%Y-%m-%d").to_string();
+
+    for (department, published) in [("77", Some(10)), ("93", None), ("2A", None)] {
+        // JSON: every class of the department, one day.
+        let file: StatisticsFile =
+            ok_json(public_get(&h, &format!("/api/statistics/departments?dep={department}")).await)
+                .await;
+        assert_eq!(file.rows.len(), 15, "{department}");
+        for row in &file.rows {
+            assert_eq!(row.dep.as_deref(), Some(department));
+            assert_eq!(row.jour, today);
+            let expected = if row.clage_vacsi == class {
+                published
+            } else {
+                None
+            };
+            assert_eq!(
+                row.n_cum_dose1, expected,
+                "{department} {}",
+                row.clage_vacsi
+            );
+            assert_eq!(row.n_dose1, None, "{department} {}", row.clage_vacsi);
+            assert_eq!(
+                (
+                    row.n_complet,
+                    row.n_rappel,
+                    row.n_cum_complet,
+                    row.n_cum_rappel
+                ),
+                (None, None, None, None)
+            );
+            if expected.is_none() {
+                assert_eq!(row.couv_dose1, None, "{department} {}", row.clage_vacsi);
+            }
+        }
+        // CSV: the same, blanks as empty fields.
+        let text = public_get(
+            &h,
+            &format!("/api/statistics/departments.csv?dep={department}&clage_vacsi={class}"),
+        )
+        .await
+        .text()
+        .await
+        .expect("body");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        match published {
+            Some(n) => assert!(
+                lines[1].starts_with(&format!("{department};{class};{day};;;;{n};;;")),
+                "{text}"
+            ),
+            None => assert_eq!(lines[1], format!("{department};{class};{day};;;;;;;;;")),
+        }
+    }
+}

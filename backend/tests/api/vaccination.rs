@@ -772,3 +772,291 @@ async fn patient_names_refuse_invisible_and_control_characters() {
     assert_eq!(file.family_name, "N'DIAYE-LEFÈVRE");
     assert_eq!(file.given_names, "Élodie Françoise");
 }
+
+/// Counts of what a refused vaccination must not have left: patients, consultations,
+/// injections, injection revisions.
+async fn written(app: &TestApp) -> [u64; 4] {
+    use vigie_backend::entities::{consultation, patient};
+    let db = &app.state.db;
+    [
+        patient::Entity::find().count(db).await.expect("count"),
+        consultation::Entity::find().count(db).await.expect("count"),
+        injection::Entity::find().count(db).await.expect("count"),
+        injection_revision::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+    ]
+}
+
+/// A 400 `invalid_input` with exactly this French message.
+async fn refused_with(response: reqwest::Response, message: &str) {
+    let err = api_error(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+    assert_eq!(err.message, message);
+}
+
+const BEFORE_BIRTH: &str = "La date d'injection ne peut pas précéder la date de naissance.";
+const BORN_IN_THE_FUTURE: &str = "La date de naissance ne peut pas être dans le futur.";
+const BORN_BEFORE_1900: &str = "Date de naissance invraisemblable : avant le 1er janvier 1900.";
+const BEFORE_THE_CAMPAIGN: &str =
+    "La date d'injection ne peut pas précéder le début de la campagne de vaccination (27/12/2020).";
+const IN_THE_FUTURE: &str = "La date d'injection ne peut pas être dans le futur.";
+
+/// An injection dated before the patient's birth and a birth date in the future are refused
+/// with their own message, nothing written; the day of birth itself is accepted.
+#[tokio::test]
+async fn an_injection_before_birth_and_a_birth_in_the_future_are_refused() {
+    let h = hall().await;
+    let born = |birth: NaiveDate, at: Option<&str>| {
+        let mut body = first_dose(&h, Uuid::new_v4());
+        body["patient"]["birth_date"] = json!(birth);
+        body["patient"]["nir"] = json!(nir_born(
+            chrono::Datelike::year(&birth),
+            chrono::Datelike::month(&birth)
+        ));
+        body["injection"]["administered_at"] = json!(at);
+        // A child: the age warning is confirmed, the dates alone are judged.
+        body["injection"]["confirmed_warnings"] = json!(["age_outside_indication"]);
+        body
+    };
+    // Born 10 May 2022; vaccinated (in the campaign) on 9 May 2022, Paris time.
+    let birth = NaiveDate::from_ymd_opt(2022, 5, 10).expect("date");
+    refused_with(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &born(birth, Some("2022-05-09T21:59:59Z")),
+            )
+            .await,
+        BEFORE_BIRTH,
+    )
+    .await;
+    assert_eq!(written(&h.app).await, [0; 4]);
+
+    // Born tomorrow (Paris), vaccinated now.
+    let today = h
+        .app
+        .state
+        .now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    refused_with(
+        h.app
+            .post("/api/vaccinations", &born(today + Duration::days(1), None))
+            .await,
+        BORN_IN_THE_FUTURE,
+    )
+    .await;
+    assert_eq!(written(&h.app).await, [0; 4]);
+
+    // Vaccinated on the day of birth (00:00 in Paris): accepted.
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &born(birth, Some("2022-05-09T22:00:00Z")),
+            )
+            .await,
+    )
+    .await;
+    assert!(recorded.injection.is_some());
+    assert_eq!(written(&h.app).await, [1, 1, 1, 0]);
+}
+
+/// The preview judges the birth date it is given as the record does (future, before 1900,
+/// after the injection date), with the same messages.
+#[tokio::test]
+async fn the_preview_refuses_an_out_of_range_birth_date() {
+    let h = hall().await;
+    let today = h
+        .app
+        .state
+        .now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    let preview = |birth: NaiveDate, at: Option<&'static str>| {
+        let body = json!({ "structure_id": h.structure_id, "patient_id": null, "birth_date": birth,
+            "product_code": "comirnaty", "administered_at": at });
+        let app = &h.app;
+        async move { app.post("/api/vaccinations/preview", &body).await }
+    };
+    refused_with(
+        preview(today + Duration::days(1), None).await,
+        BORN_IN_THE_FUTURE,
+    )
+    .await;
+    refused_with(
+        preview(NaiveDate::from_ymd_opt(1899, 12, 31).expect("date"), None).await,
+        BORN_BEFORE_1900,
+    )
+    .await;
+    refused_with(
+        preview(
+            NaiveDate::from_ymd_opt(2022, 5, 10).expect("date"),
+            Some("2022-05-09T12:00:00Z"),
+        )
+        .await,
+        BEFORE_BIRTH,
+    )
+    .await;
+    // The bounds themselves are accepted: born today, born on 1 January 1900.
+    for birth in [today, NaiveDate::from_ymd_opt(1900, 1, 1).expect("date")] {
+        let p: DosePreview = ok_json(preview(birth, None).await).await;
+        assert_eq!(p.dose_number, 1);
+    }
+    assert_eq!(written(&h.app).await, [0; 4]);
+}
+
+/// A correction moving the injection before the campaign (26 Dec 2020, 23:59:59 in Paris) or
+/// into the future is refused with its message; the injection keeps its version and date, and
+/// no earlier version is kept for a change that did not happen.
+#[tokio::test]
+async fn a_correction_cannot_move_the_injection_out_of_the_campaign() {
+    let h = hall().await;
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let dose = recorded.injection.expect("dose");
+    let later = (h.app.state.now() + Duration::hours(1)).to_rfc3339();
+    for (at, message) in [
+        ("2020-12-26T22:59:59Z", BEFORE_THE_CAMPAIGN),
+        (later.as_str(), IN_THE_FUTURE),
+    ] {
+        refused_with(
+            h.app
+                .post(
+                    &format!("/api/injections/{}/correct", dose.id),
+                    &json!({ "reason": "Heure mal saisie", "administered_at": at }),
+                )
+                .await,
+            message,
+        )
+        .await;
+        let row = injection::Entity::find_by_id(dose.id)
+            .one(&h.app.state.db)
+            .await
+            .expect("query")
+            .expect("row");
+        assert_eq!(row.version, 1, "{at}");
+        assert_eq!(row.administered_at, dose.administered_at, "{at}");
+        assert_eq!(written(&h.app).await, [1, 1, 1, 0], "{at}");
+    }
+    // The first second of the campaign is a date a correction may give.
+    let corrected: InjectionView = ok_json(
+        h.app
+            .post(
+                &format!("/api/injections/{}/correct", dose.id),
+                &json!({ "reason": "Heure mal saisie", "administered_at": "2020-12-26T23:00:00Z" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(corrected.version, 2);
+    assert_eq!(written(&h.app).await, [1, 1, 1, 1]);
+}
+
+/// Every read of patient data is audited under the one who read: opening the file, a search
+/// by name (the number found kept, not the name typed), the printable recap. A NIR that
+/// matches nobody is kept under its keyed fingerprint, and the NIR appears nowhere in the
+/// trail.
+#[tokio::test]
+async fn patient_reads_are_audited_under_the_reader_and_a_missed_nir_only_as_a_keyed_hash() {
+    let h = hall().await;
+    let jean = h.app.professional_id(JEAN_MARTIN_RPPS).await.to_string();
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
+            .await,
+    )
+    .await;
+    let patient = recorded.patient_id.to_string();
+    let events = |action: &'static str| {
+        let app = &h.app;
+        async move {
+            vigie_backend::audit::seal(&app.state.db, &app.state.audit_key)
+                .await
+                .expect("seal");
+            audit_event::Entity::find()
+                .filter(audit_event::Column::Action.eq(action))
+                .all(&app.state.db)
+                .await
+                .expect("events")
+        }
+    };
+    assert!(events("patient.read").await.is_empty());
+    assert!(events("patient.searched").await.is_empty());
+
+    // The file.
+    ok_json::<PatientFile>(h.app.get(&format!("/api/patients/{patient}")).await).await;
+    let read = events("patient.read").await;
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].actor.as_deref(), Some(jean.as_str()));
+    assert_eq!(read[0].subject.as_deref(), Some(patient.as_str()));
+    assert_eq!(read[0].details, r#"{"what":"file"}"#);
+    assert!(read[0].session_id.is_some());
+
+    // A search by name and birth date.
+    let found: Vec<PatientSummary> = ok_json(
+        h.app
+            .post(
+                "/api/patients/search",
+                &json!({ "family_name": "Dura", "birth_date": "1955-08-20" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(found.len(), 1);
+    let searched = events("patient.searched").await;
+    assert_eq!(searched.len(), 1);
+    assert_eq!(searched[0].actor.as_deref(), Some(jean.as_str()));
+    assert_eq!(searched[0].details, r#"{"found":1}"#);
+    assert!(!searched[0].details.to_lowercase().contains("dura"));
+
+    // The printable recap.
+    let r = h
+        .app
+        .get(&format!("/api/patients/{patient}/recap.pdf"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF"));
+    let read = events("patient.read").await;
+    assert_eq!(read.len(), 2);
+    let recap = read
+        .iter()
+        .find(|e| e.details == r#"{"what":"recap"}"#)
+        .expect("the recap read audited");
+    assert_eq!(recap.actor.as_deref(), Some(jean.as_str()));
+    assert_eq!(recap.subject.as_deref(), Some(patient.as_str()));
+
+    // A NIR nobody has: audited under its keyed fingerprint.
+    let unknown = nir_born(1971, 3);
+    let miss: PatientLookupResult = ok_json(
+        h.app
+            .post("/api/patients/lookup", &json!({ "nir": unknown }))
+            .await,
+    )
+    .await;
+    assert!(miss.patient.is_none());
+    let missed = events("patient.lookup_missed").await;
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].actor.as_deref(), Some(jean.as_str()));
+    let fingerprint = h.app.state.nir_fingerprint.of(&unknown);
+    assert_eq!(missed[0].subject.as_deref(), Some(fingerprint.as_str()));
+    assert_ne!(fingerprint, unknown);
+    assert!(!fingerprint.contains(&unknown[..13]));
+    // Neither NIR, nor its first 13 digits, anywhere in the trail.
+    let trail = audit_event::Entity::find()
+        .all(&h.app.state.db)
+        .await
+        .expect("events");
+    for e in &trail {
+        let text = format!("{e:?}");
+        for nir in [unknown.as_str(), NIR] {
+            assert!(!text.contains(&nir[..13]), "{text}");
+        }
+    }
+}
