@@ -44,9 +44,24 @@ pub struct Settings {
     /// Reverse proxies (CIDR networks) whose `Forwarded` / `X-Forwarded-For` say who the client
     /// is. Empty (the default): the socket's peer is the client, headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header those proxies write. Only it is read: a proxy passes any other header through
+    /// untouched, so a client could write that one itself.
+    pub forwarded_header: ForwardedHeader,
     /// Lets tests move the server clock (the test-only routes of a `testing` build). Never on in
     /// production.
     pub testing: bool,
+}
+
+/// Which header the trusted proxies set to name the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (nginx's `$proxy_add_x_forwarded_for`, most load balancers).
+    #[default]
+    #[serde(rename = "x-forwarded-for")]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239).
+    #[serde(rename = "forwarded")]
+    Forwarded,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,6 +111,7 @@ impl Default for Settings {
             streams_per_address: 256,
             patient_lookups_per_hour: 120,
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
             session: SessionSettings {
                 idle_minutes: 60,
                 absolute_minutes: 240,
@@ -172,6 +188,20 @@ mod tests {
                 Settings::load().expect("env").database_url.expose_secret(),
                 "sqlite:///tmp/other.db?mode=rwc"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_forwarded_header_is_one_of_the_two() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let header = || Settings::load().map(|s| s.forwarded_header);
+            assert_eq!(header().expect("default"), ForwardedHeader::XForwardedFor);
+            jail.set_env("VIGIE_FORWARDED_HEADER", "forwarded");
+            assert_eq!(header().expect("forwarded"), ForwardedHeader::Forwarded);
+            jail.set_env("VIGIE_FORWARDED_HEADER", "x-real-ip");
+            assert!(header().is_err(), "an unknown header is refused");
             Ok(())
         });
     }

@@ -9,7 +9,9 @@
 
 use chrono::Duration;
 use rand::Rng;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use vigie_shared::{
@@ -30,6 +32,9 @@ pub const LIFETIME: Duration = Duration::minutes(15);
 pub const QR_LIFETIME: Duration = Duration::seconds(90);
 const MAX_CODE_ATTEMPTS: i32 = 5;
 const MAX_PER_HOUR: u64 = 3;
+/// Wrong codes one identity may type in a day, across its activations (each activation alone
+/// would give 5, and 3 activations an hour can be started).
+pub const WRONG_CODES_PER_DAY: i32 = 10;
 
 pub const STARTED_MESSAGE: &str = "Si l'annuaire connaît votre adresse e-mail et votre numéro de mobile, \
 vous allez recevoir un e-mail contenant un lien d'activation et un SMS contenant un code à 6 chiffres : \
@@ -135,6 +140,16 @@ pub async fn verify(
         .ok_or_else(invalid)?;
     let mut work = Work::begin(state, Actor::anonymous()).await?;
     let now = work.now();
+    // One of the identity's day of codes, in one statement, taken before the activation's own
+    // attempt (the quota row is always locked before the activation row). Refused further down,
+    // the whole work rolls back and gives it back.
+    let quota = codes_quota(row.professional_id);
+    if !work
+        .take_quota(&quota, Duration::days(1), WRONG_CODES_PER_DAY)
+        .await?
+    {
+        return Err(codes_locked());
+    }
     // Every code checked spends one attempt first, in one statement.
     let still_open = || {
         activation::Entity::update_many()
@@ -162,6 +177,12 @@ pub async fn verify(
             activation: row.id,
             attempt,
         });
+        // The quota row is ours until commit: exactly one wrong code sees the day spent.
+        if quota_used(&work, &quota).await? >= WRONG_CODES_PER_DAY {
+            codes_spent(&work, row.professional_id).await?;
+            work.commit().await?;
+            return Err(codes_locked());
+        }
         work.commit().await?;
         return Err(AppError::Api(ApiError::new(
             ErrorCode::WrongCode,
@@ -174,6 +195,8 @@ pub async fn verify(
     {
         return Err(invalid());
     }
+    // The right code: its try is given back to the identity (only wrong codes are counted).
+    give_back(&work, &quota).await?;
     let issued = enrolment::issue(work.db(), now, row.professional_id, enrolment::LIFETIME).await?;
     work.emit(DomainEvent::ActivationVerified {
         professional: row.professional_id,
@@ -183,6 +206,88 @@ pub async fn verify(
     Ok(ActivationGranted {
         enrolment_token: issued.token,
     })
+}
+
+fn codes_quota(professional: Uuid) -> String {
+    format!("activation_code:{professional}")
+}
+
+fn codes_locked() -> AppError {
+    AppError::with_message(
+        ErrorCode::RateLimited,
+        "Trop de codes d'activation erronés pour cet identifiant aujourd'hui : la saisie est \
+         bloquée jusqu'à 24 heures et l'équipe de sécurité est prévenue.",
+    )
+}
+
+/// A statement on the `quota` table, numbered `$n` (`?n` on SQLite).
+fn quota_statement(work: &Work, sql: &str, subject: &str) -> sea_orm::Statement {
+    let backend = work.db().get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Sqlite {
+        sql.replace('$', "?")
+    } else {
+        sql.to_owned()
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, [subject.into()])
+}
+
+async fn quota_used(work: &Work, subject: &str) -> AppResult<i32> {
+    let row = work
+        .db()
+        .query_one_raw(quota_statement(
+            work,
+            "SELECT used FROM quota WHERE subject = $1",
+            subject,
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<i32>("", "used")?,
+        None => 0,
+    })
+}
+
+async fn give_back(work: &Work, subject: &str) -> AppResult<()> {
+    work.db()
+        .execute_raw(quota_statement(
+            work,
+            "UPDATE quota SET used = used - 1 WHERE subject = $1 AND used > 0",
+            subject,
+        ))
+        .await?;
+    Ok(())
+}
+
+/// The identity's day of wrong codes is spent: the security officers get an incident and the
+/// professional a mail (their activation link and codes are in someone else's hands, or
+/// someone is guessing).
+async fn codes_spent(work: &Work, professional_id: Uuid) -> AppResult<()> {
+    crate::incident::open(
+        work.db(),
+        work.now(),
+        crate::incident::Concerning::Professional(professional_id),
+        None,
+        "activation_code_brute_force",
+    )
+    .await?;
+    if let Some(p) = professional::Entity::find_by_id(professional_id)
+        .one(work.db())
+        .await?
+    {
+        mail::queue(
+            work,
+            &p,
+            "Vigie : trop de codes SMS erronés pour votre identifiant",
+            &format!(
+                "Bonjour,\n\n{WRONG_CODES_PER_DAY} codes d'activation erronés ont été saisis en \
+                 moins de 24 heures pour votre identifiant. L'activation de l'application est \
+                 bloquée jusqu'à 24 heures et l'équipe de sécurité de Vigie est prévenue.\n\nSi ce \
+                 n'était pas vous, quelqu'un a tenté d'activer Vigie à votre nom : aucun \
+                 téléphone n'a été activé par ces codes et vos clés d'accès restent valables.\n"
+            ),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A computer signed in with a passkey shows a QR code; the phone that scans it may create

@@ -120,12 +120,24 @@ pub async fn registration_challenge(
     })
 }
 
-/// The name a user gave a new key, or a default.
-pub fn label_of(given: Option<String>) -> String {
-    given
+/// The name a user gave a new key, or a default. It is shown back to them, on the phone and in
+/// mails: a hidden character (control, zero-width, bidirectional override) is refused, as in
+/// a terminal's name (the same check), rather than stripped — what would be stored would not
+/// be what was typed. Checked before the ceremony is taken: refused, nothing is spent.
+pub fn label_of(given: Option<String>) -> AppResult<String> {
+    if given
+        .as_deref()
+        .is_some_and(vigie_shared::text::has_hidden_characters)
+    {
+        return Err(AppError::with_message(
+            ErrorCode::InvalidInput,
+            "Nom de l'appareil : caractère invisible ou de contrôle refusé.",
+        ));
+    }
+    Ok(given
         .map(|l| l.trim().chars().take(60).collect::<String>())
         .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| "Clé d'accès".into())
+        .unwrap_or_else(|| "Clé d'accès".into()))
 }
 
 pub async fn finish_registration(
@@ -133,6 +145,7 @@ pub async fn finish_registration(
     finish: RegistrationFinish,
 ) -> AppResult<(RegisteredPasskey, String)> {
     let now = state.now();
+    let label = label_of(finish.label)?;
     let stored: Stored<PasskeyRegistration> =
         ceremony::take(&state.db, now, Kind::Registration, finish.ceremony_id).await?;
     let (Some(registration), Some(professional_id), Some(enrolment_id)) =
@@ -144,7 +157,6 @@ pub async fn finish_registration(
         .webauthn
         .finish_passkey_registration(&finish.credential, &registration)
         .map_err(rejected)?;
-    let label = label_of(finish.label);
     let passkey_id = Uuid::new_v4();
     let mut work = Work::begin(state, Actor::by(professional_id)).await?;
     let txn = work.db();

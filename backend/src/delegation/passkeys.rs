@@ -90,6 +90,7 @@ pub async fn finish_registration(
     finish: RegistrationFinish,
 ) -> AppResult<RegisteredPasskey> {
     let now = state.now();
+    let label = auth_passkeys::label_of(finish.label)?;
     let stored: Stored<PasskeyRegistration> =
         ceremony::take(&state.db, now, Kind::Registration, finish.ceremony_id).await?;
     let (Some(registration), Some(staff_id)) = (stored.state, stored.staff_member_id) else {
@@ -99,7 +100,6 @@ pub async fn finish_registration(
         .webauthn
         .finish_passkey_registration(&finish.credential, &registration)
         .map_err(rejected)?;
-    let label = auth_passkeys::label_of(finish.label);
     let passkey_id = Uuid::new_v4();
     let mut work = Work::begin(state, Actor::by(staff_id)).await?;
     let txn = work.db();

@@ -1,8 +1,10 @@
 //! The client's address. Vigie has no TLS of its own and usually sits behind a reverse proxy:
 //! the socket's peer is then the proxy. The address a request comes from is read from
-//! `Forwarded` (RFC 7239) or `X-Forwarded-For` only when the peer is one of the
-//! `trusted_proxies`, walking the hops from the nearest: the first hop that is not a trusted
-//! proxy is the client. A header from any other peer is ignored (anyone can write one).
+//! header the proxies write (`forwarded_header`: `X-Forwarded-For` or `Forwarded`, RFC 7239)
+//! only when the peer is one of the `trusted_proxies`, walking the hops from the nearest: the
+//! first hop that is not a trusted proxy is the client. A header from any other peer is ignored
+//! (anyone can write one), and so is the other header even from a proxy: it passes a header it
+//! does not write through untouched, as the client wrote it.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,14 +14,19 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use crate::state::AppState;
+use crate::{config::ForwardedHeader, state::AppState};
 
 /// Where a request comes from, as far as the server can trust it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub Option<IpAddr>);
 
 impl ClientAddress {
-    pub fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Self {
+    pub fn resolve(
+        peer: Option<IpAddr>,
+        headers: &HeaderMap,
+        trusted: &[IpNet],
+        header: ForwardedHeader,
+    ) -> Self {
         let Some(peer) = peer else {
             return Self(None);
         };
@@ -28,7 +35,7 @@ impl ClientAddress {
             return Self(Some(peer));
         }
         // Hops as the proxies appended them, nearest last.
-        let hops = forwarded_for(headers);
+        let hops = forwarded_for(headers, header);
         let client = hops
             .iter()
             .rev()
@@ -56,10 +63,10 @@ impl ClientAddress {
     }
 }
 
-/// Every `for=` of `Forwarded`, or else every address of `X-Forwarded-For`, in order. A hop
-/// that is not an address (`unknown`, an obfuscated name) stops the list there: nothing before
-/// it can be told apart.
-fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
+/// Every `for=` of `Forwarded`, or every address of `X-Forwarded-For` (whichever the proxies
+/// write; never the other), in order. A hop that is not an address (`unknown`, an obfuscated
+/// name) stops the list there: nothing before it can be told apart.
+fn forwarded_for(headers: &HeaderMap, header: ForwardedHeader) -> Vec<IpAddr> {
     let values = |name: &str| {
         headers
             .get_all(name)
@@ -70,21 +77,19 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    let forwarded: Vec<String> = values("forwarded")
-        .into_iter()
-        .filter_map(|element| {
-            element.split(';').find_map(|pair| {
-                let (k, v) = pair.trim().split_once('=')?;
-                k.trim()
-                    .eq_ignore_ascii_case("for")
-                    .then(|| v.trim().trim_matches('"').to_owned())
+    let raw: Vec<String> = match header {
+        ForwardedHeader::XForwardedFor => values("x-forwarded-for"),
+        ForwardedHeader::Forwarded => values("forwarded")
+            .into_iter()
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (k, v) = pair.trim().split_once('=')?;
+                    k.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| v.trim().trim_matches('"').to_owned())
+                })
             })
-        })
-        .collect();
-    let raw = if forwarded.is_empty() {
-        values("x-forwarded-for")
-    } else {
-        forwarded
+            .collect(),
     };
     let mut hops = Vec::new();
     for hop in raw.iter().rev() {
@@ -127,13 +132,20 @@ impl ClientAddress {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Self::resolve(peer, &parts.headers, &state.settings.trusted_proxies)
+        Self::resolve(
+            peer,
+            &parts.headers,
+            &state.settings.trusted_proxies,
+            state.settings.forwarded_header,
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const XFF: ForwardedHeader = ForwardedHeader::XForwardedFor;
 
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -156,17 +168,17 @@ mod tests {
         let h = headers(&[("x-forwarded-for", "203.0.113.7")]);
         // From the proxy: the client it names.
         assert_eq!(
-            ClientAddress::resolve(Some(ip("10.1.2.3")), &h, &trusted).0,
+            ClientAddress::resolve(Some(ip("10.1.2.3")), &h, &trusted, XFF).0,
             Some(ip("203.0.113.7"))
         );
         // From anyone else: the peer itself, whatever it claims.
         assert_eq!(
-            ClientAddress::resolve(Some(ip("198.51.100.9")), &h, &trusted).0,
+            ClientAddress::resolve(Some(ip("198.51.100.9")), &h, &trusted, XFF).0,
             Some(ip("198.51.100.9"))
         );
         // No proxy trusted (the default): headers never count.
         assert_eq!(
-            ClientAddress::resolve(Some(ip("10.1.2.3")), &h, &[]).0,
+            ClientAddress::resolve(Some(ip("10.1.2.3")), &h, &[], XFF).0,
             Some(ip("10.1.2.3"))
         );
     }
@@ -180,7 +192,7 @@ mod tests {
         // A forged first entry is left of the real client: never reached.
         let h = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.7, 192.168.1.1")]);
         assert_eq!(
-            ClientAddress::resolve(Some(ip("10.0.0.1")), &h, &trusted).0,
+            ClientAddress::resolve(Some(ip("10.0.0.1")), &h, &trusted, XFF).0,
             Some(ip("203.0.113.7"))
         );
         let h = headers(&[(
@@ -188,7 +200,13 @@ mod tests {
             "for=\"[2001:db8:cafe::17]:4711\";proto=https, for=192.168.1.1",
         )]);
         assert_eq!(
-            ClientAddress::resolve(Some(ip("10.0.0.1")), &h, &trusted).0,
+            ClientAddress::resolve(
+                Some(ip("10.0.0.1")),
+                &h,
+                &trusted,
+                ForwardedHeader::Forwarded
+            )
+            .0,
             Some(ip("2001:db8:cafe::17"))
         );
     }

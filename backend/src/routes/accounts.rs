@@ -24,6 +24,7 @@ use crate::{
     responses(
         (status = 200, description = "Mot de passe accepté ; code envoyé par SMS ; cookie posé", body = SessionState),
         (status = 401, description = "Identifiant ou mot de passe incorrect, ou compte bloqué (même réponse)", body = ApiError),
+        (status = 429, description = "Trop de codes SMS envoyés pour ce compte, ou service très sollicité (`rate_limited`)", body = ApiError),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -43,6 +44,8 @@ pub async fn sign_in(
         (status = 200, description = "Connecté (ou mot de passe à remplacer) ; nouveau cookie", body = SessionState),
         (status = 400, description = "Code erroné", body = ApiError),
         (status = 401, description = "Code expiré ou trop d'essais : session fermée", body = ApiError),
+        (status = 403, description = "Pas une session de compte de structure (`forbidden`)", body = ApiError),
+        (status = 409, description = "Code déjà saisi pour cette session (`conflict`)", body = ApiError),
     ))]
 pub async fn second_factor(
     State(state): State<AppState>,
@@ -60,7 +63,8 @@ pub async fn second_factor(
     responses(
         (status = 200, body = SessionState),
         (status = 400, description = "Mot de passe trop faible, déjà utilisé, ou mot de passe actuel incorrect", body = ApiError),
-        (status = 403, description = "Code SMS pas encore saisi", body = ApiError),
+        (status = 403, description = "Code SMS pas encore saisi (`second_factor_required`), ou pas un compte de structure (`forbidden`)", body = ApiError),
+        (status = 429, description = "Service très sollicité (`rate_limited`)", body = ApiError),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

@@ -27,7 +27,7 @@ pub async fn start(
 /// Link token + SMS code → permission to create a passkey on this phone.
 #[utoipa::path(post, path = "/api/activation/verify", tag = "activation",
     request_body = ActivationVerify,
-    responses((status = 200, body = ActivationGranted), (status = 400, body = ApiError)))]
+    responses((status = 200, body = ActivationGranted), (status = 400, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn verify(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ActivationVerify>,

@@ -83,7 +83,7 @@ pub async fn status(
 /// Live status of this terminal's request (Server-Sent Events, `approval_status` events).
 #[utoipa::path(get, path = "/api/approvals/{id}/events", tag = "validation par téléphone",
     params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Flux text/event-stream"), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
+    responses((status = 200, description = "Flux d'événements", content_type = "text/event-stream", body = String), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -32,7 +32,7 @@ pub async fn pending(
 
 /// Live stream for the phone: `approval_requested` (a `PendingApproval`) and `approval_status`.
 #[utoipa::path(get, path = "/api/approver/events", tag = "application de validation",
-    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+    responses((status = 200, description = "Flux d'événements", content_type = "text/event-stream", body = String), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
     State(state): State<AppState>,
     approver: Approver,

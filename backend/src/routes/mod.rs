@@ -137,8 +137,14 @@ pub fn router() -> Router<AppState> {
         // Anything else under /api is an API 404 in JSON, never the SPA page.
         .route("/api", get(api_not_found).fallback(api_not_found))
         .route("/api/{*rest}", get(api_not_found).fallback(api_not_found))
+        // A known route called with another method: 405 (with axum's `Allow`) in JSON too.
+        .method_not_allowed_fallback(api_method_not_allowed)
 }
 
 async fn api_not_found() -> AppError {
     ErrorCode::NotFound.into()
+}
+
+async fn api_method_not_allowed() -> AppError {
+    ErrorCode::MethodNotAllowed.into()
 }

@@ -176,7 +176,9 @@ pub async fn freezes(
 
 /// Lifts a freeze, with the reason written to the audit trail.
 #[utoipa::path(post, path = "/api/security/freezes/{national_id}/lift", tag = "sécurité",
-    params(("national_id" = String, Path)), request_body = Reason,
+    params(("national_id" = String, Path, pattern = r"^8[0-9]{11}$",
+        description = "Identifiant national gelé (« 8 » suivi du numéro RPPS)")),
+    request_body = Reason,
     responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn lift_freeze(
     State(state): State<AppState>,

@@ -117,7 +117,7 @@ pub async fn end(
 
 /// Live events of this device's session (`session_ended`), for the header to react at once.
 #[utoipa::path(get, path = "/api/session/events", tag = "session",
-    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+    responses((status = 200, description = "Flux d'événements", content_type = "text/event-stream", body = String), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
     State(state): State<AppState>,
     SessionPeek(signed_in): SessionPeek,

@@ -26,7 +26,7 @@ pub async fn sessions(
 
 /// Live: `delegated_session`, `delegated_entry`, `delegated_session_ended`, `entry_contested`.
 #[utoipa::path(get, path = "/api/supervision/events", tag = "supervision",
-    responses((status = 200, description = "Flux text/event-stream"), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 429, body = ApiError)))]
+    responses((status = 200, description = "Flux d'événements", content_type = "text/event-stream", body = String), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
     State(state): State<AppState>,
     me: SignedIn,

@@ -222,7 +222,7 @@ pub async fn certificate(
 /// The recap as a PDF (A4), with the certificate's QR code.
 #[utoipa::path(get, path = "/api/patients/{id}/recap.pdf", tag = "vaccination",
     params(("id" = Uuid, Path)),
-    responses((status = 200, description = "application/pdf"), (status = 404, body = ApiError)))]
+    responses((status = 200, description = "Récapitulatif PDF (A4)", content_type = "application/pdf"), (status = 404, body = ApiError)))]
 pub async fn recap_pdf(
     State(state): State<AppState>,
     actor: Actor,

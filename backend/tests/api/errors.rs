@@ -117,7 +117,16 @@ async fn wrong_method_is_not_a_500() {
         .send()
         .await
         .expect("request");
-    assert!(r.status().is_client_error(), "{}", r.status());
+    // axum's `Allow` is kept; the body is the API's JSON error, like every other 4xx.
+    assert_eq!(
+        r.headers()
+            .get(reqwest::header::ALLOW)
+            .and_then(|v| v.to_str().ok()),
+        Some("GET,HEAD")
+    );
+    let err = api_error(r, StatusCode::METHOD_NOT_ALLOWED).await;
+    assert_eq!(err.code, ErrorCode::MethodNotAllowed);
+    assert_eq!(err.message, ErrorCode::MethodNotAllowed.message());
 }
 
 #[tokio::test]

@@ -603,6 +603,112 @@ async fn parallel_wrong_activation_codes_get_five_checks() {
     assert_eq!(audit_count(&app, "activation.verified", None).await, 0);
 }
 
+/// Starts one more activation for Jean Martin; returns its link token and SMS code (the new
+/// mail and SMS, whatever the clock says about their order).
+async fn another_activation(app: &TestApp) -> (String, String) {
+    let (mails, sms) = (app.outbox().await, app.sms_outbox().await);
+    let r = app
+        .device()
+        .post(
+            "/api/activation",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mail = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| !mails.iter().any(|o| o.id == m.id))
+        .expect("a new activation mail");
+    let text = app
+        .sms_outbox()
+        .await
+        .into_iter()
+        .find(|m| !sms.iter().any(|o| o.id == m.id))
+        .expect("a new SMS");
+    (link_token(&mail.body), sms_code(&text.body))
+}
+
+/// Wrong activation codes count per identity across its activations: three activations (the
+/// hour's limit) would give 15 checks, the identity gets 10 a day. The tenth opens one incident
+/// and mails the professional; then even the right code is refused (429) until the day is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_activation_codes_get_ten_checks_an_identity_a_day() {
+    let app = TestApp::spawn().await;
+    let urls = app.instances().await;
+    let mut secrets = Vec::new();
+    for _ in 0..3 {
+        secrets.push(another_activation(&app).await);
+    }
+    let answers = fire(
+        (0..N)
+            .map(|i| {
+                let d = app.device_on(pick(&urls, i));
+                let (token, code) = &secrets[i % secrets.len()];
+                let body = json!({ "link_token": token, "sms_code": wrong(code) });
+                async move { d.post("/api/activation/verify", &body).await }
+            })
+            .collect(),
+    )
+    .await;
+    let mut t = tally(&answers);
+    // Ten checked (the audit trail below): nine told wrong, the tenth told the day is spent.
+    assert_eq!(t.remove("400 wrong_code"), Some(9));
+    // The rest: the identity's day is spent (429), or an activation's own five were (400).
+    let limited = t.remove("429 rate_limited").unwrap_or(0);
+    let spent = t.remove("400 enrolment_invalid").unwrap_or(0);
+    assert!(t.is_empty(), "no other answer: {t:?}");
+    assert_eq!(limited + spent, N - 9);
+    assert!(limited > 0);
+    for (token, code) in &secrets {
+        let r = app
+            .device()
+            .post(
+                "/api/activation/verify",
+                &json!({ "link_token": token, "sms_code": code }),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "not even the right code"
+        );
+    }
+    let professional = app.professional_id(JEAN_MARTIN_RPPS).await;
+    let incidents = incident::Entity::find()
+        .filter(incident::Column::ProfessionalId.eq(professional))
+        .all(&app.state.db)
+        .await
+        .expect("query");
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].kind, "activation_code_brute_force");
+    let mails: Vec<_> = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("codes SMS erronés"))
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].recipient, "jean.martin@demo.vigie.example");
+    assert_eq!(audit_count(&app, "activation.wrong_code", None).await, 10);
+    assert_eq!(audit_count(&app, "activation.verified", None).await, 0);
+    chain_intact(&app).await;
+
+    // A day later the identity may activate again.
+    app.clock()
+        .advance(Duration::days(1) + Duration::minutes(1));
+    let (token, code) = another_activation(&app).await;
+    let r = app
+        .device()
+        .post(
+            "/api/activation/verify",
+            &json!({ "link_token": token, "sms_code": code }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_activation_link_and_code_are_used_once_whatever_the_parallel_tries() {
     let app = TestApp::spawn().await;

@@ -1687,6 +1687,50 @@ fn matches(e: E, status: StatusCode, body: &str) -> bool {
     }
 }
 
+/// The answers the served document gives one operation: status → media types of its body
+/// (none for an answer without body).
+fn documented_answers(doc: &Value, method: &Method, route: &str) -> HashMap<String, Vec<String>> {
+    doc["paths"][route][method.as_str().to_lowercase()]["responses"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {route}: no responses documented"))
+        .iter()
+        .map(|(status, response)| {
+            let types = response["content"]
+                .as_object()
+                .map(|c| c.keys().cloned().collect())
+                .unwrap_or_default();
+            (status.clone(), types)
+        })
+        .collect()
+}
+
+/// Whether the document foresees this answer: its status, and its media type (parameters
+/// such as `charset` aside), or no body where it documents none.
+fn foreseen(
+    statuses: &HashMap<String, Vec<String>>,
+    status: StatusCode,
+    content_type: Option<&str>,
+) -> Result<(), String> {
+    let Some(types) = statuses.get(status.as_str()) else {
+        let mut known: Vec<_> = statuses.keys().map(String::as_str).collect();
+        known.sort_unstable();
+        return Err(format!(
+            "status {status} is not in the document ({})",
+            known.join(", ")
+        ));
+    };
+    let media = content_type.map(|c| c.split(';').next().unwrap_or("").trim());
+    match media {
+        Some(m) if !types.iter().any(|t| t == m) => Err(format!(
+            "{status} {m} is not documented (documented: {types:?})"
+        )),
+        None if !types.is_empty() => Err(format!(
+            "{status} without content type, documented as {types:?}"
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[tokio::test]
 async fn every_route_times_every_caller_times_both_sides() {
     let (_app, fx, devices) = setup().await;
@@ -1719,6 +1763,8 @@ async fn every_route_times_every_caller_times_both_sides() {
     let mut failures = String::new();
     let mut cells = 0;
     for r in &table {
+        // What the served document says this route answers: every cell must be foreseen there.
+        let statuses = documented_answers(&doc, &r.method, r.route);
         for (side, expected) in &r.sides {
             for (role, device) in devices.iter().enumerate() {
                 let (path, body) = (r.build)(&fx, *side, role);
@@ -1730,6 +1776,19 @@ async fn every_route_times_every_caller_times_both_sides() {
                 }
                 let response = request.send().await.expect("request");
                 let status = response.status();
+                let content_type = response
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap_or("?").to_owned());
+                if let Err(why) = foreseen(&statuses, status, content_type.as_deref()) {
+                    let _ = writeln!(
+                        failures,
+                        "{} {path} [{}] {}: the OpenAPI document is wrong: {why}",
+                        r.method,
+                        side.label(),
+                        ROLES[role],
+                    );
+                }
                 let is_stream = response
                     .headers()
                     .get("content-type")

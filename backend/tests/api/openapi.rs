@@ -1,4 +1,5 @@
 use serde_json::Value;
+use vigie_shared::{AccountIdentifier, CpeNumber, Finess, NationalId, Nir, Rpps};
 
 use crate::helpers::{TestApp, ok_json};
 
@@ -124,4 +125,104 @@ async fn openapi_lists_every_api_route() {
     // Schemas of the shared types are there.
     assert!(doc["components"]["schemas"]["ApiError"].is_object());
     assert!(doc["components"]["schemas"]["Health"].is_object());
+}
+
+/// Every refusal a caller of any kind can get is documented: reads behind a finished sign-in
+/// answer 403 too (unfinished sign-in, wrong kind of caller), the password routes 429, and
+/// the non-JSON answers say their media type.
+#[tokio::test]
+async fn openapi_documents_every_refusal_and_media_type() {
+    let app = TestApp::spawn().await;
+    let doc: Value = ok_json(app.get("/api/openapi.json").await).await;
+    let paths = &doc["paths"];
+    for path in [
+        "/api/patients/{id}",
+        "/api/patients/{id}/certificate",
+        "/api/patients/{id}/recap.pdf",
+        "/api/injections/{id}/revisions",
+        "/api/accounts/me",
+        "/api/structures/managed",
+        "/api/security/incidents",
+    ] {
+        let refused = &paths[path]["get"]["responses"]["403"];
+        for code in [
+            "second_factor_required",
+            "password_change_required",
+            "forbidden",
+        ] {
+            assert!(
+                refused["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(code)),
+                "GET {path}: 403 does not name {code}: {refused}"
+            );
+        }
+        assert!(refused["content"]["application/json"].is_object(), "{path}");
+    }
+    // A public read, or a sign-in step, has no such refusal.
+    for path in [
+        "/api/health",
+        "/api/accounts/password-policy",
+        "/api/session",
+    ] {
+        let responses = &paths[path]["get"]["responses"];
+        assert!(responses["403"].is_null(), "GET {path}: {responses}");
+    }
+    assert!(paths["/api/accounts/password-policy"]["get"]["responses"]["401"].is_null());
+    for path in ["/api/accounts/sign-in", "/api/accounts/password"] {
+        assert!(
+            paths[path]["post"]["responses"]["429"].is_object(),
+            "{path}: no 429"
+        );
+    }
+    assert!(
+        paths["/api/patients/{id}/recap.pdf"]["get"]["responses"]["200"]["content"]
+            ["application/pdf"]
+            .is_object()
+    );
+    for path in [
+        "/api/approvals/{id}/events",
+        "/api/approver/events",
+        "/api/session/events",
+        "/api/supervision/events",
+    ] {
+        assert!(
+            paths[path]["get"]["responses"]["200"]["content"]["text/event-stream"].is_object(),
+            "{path}: no text/event-stream"
+        );
+    }
+    // Identifiers carry the shape their parser accepts; the frozen identity's too.
+    let lift = &paths["/api/security/freezes/{national_id}/lift"]["post"]["parameters"][0];
+    assert_eq!(lift["name"], "national_id");
+    assert_eq!(lift["schema"]["pattern"], "^8[0-9]{11}$");
+    let mut found = std::collections::BTreeMap::new();
+    fn walk(v: &Value, found: &mut std::collections::BTreeMap<&'static str, usize>) {
+        let described = [
+            (Rpps::SCHEMA_DESCRIPTION, Rpps::SCHEMA_PATTERN),
+            (NationalId::SCHEMA_DESCRIPTION, NationalId::SCHEMA_PATTERN),
+            (Nir::SCHEMA_DESCRIPTION, Nir::SCHEMA_PATTERN),
+            (Finess::SCHEMA_DESCRIPTION, Finess::SCHEMA_PATTERN),
+            (CpeNumber::SCHEMA_DESCRIPTION, CpeNumber::SCHEMA_PATTERN),
+            (
+                AccountIdentifier::SCHEMA_DESCRIPTION,
+                AccountIdentifier::SCHEMA_PATTERN,
+            ),
+        ];
+        match v {
+            Value::Object(o) => {
+                if let Some((d, p)) = described
+                    .iter()
+                    .find(|(d, _)| o.get("description").and_then(Value::as_str) == Some(*d))
+                {
+                    assert_eq!(o.get("pattern").and_then(Value::as_str), Some(*p), "{d}");
+                    *found.entry(*d).or_default() += 1;
+                }
+                o.values().for_each(|v| walk(v, found));
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    walk(&doc, &mut found);
+    assert!(found.len() >= 4, "identifier schemas found: {found:?}");
 }

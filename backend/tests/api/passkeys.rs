@@ -482,3 +482,118 @@ async fn every_challenge_names_the_same_number_of_credentials() {
     app.sign_in(JEAN_MARTIN_RPPS, &mut first).await;
     app.sign_in(JEAN_MARTIN_RPPS, &mut second).await;
 }
+
+/// Labels with a hidden character: right-to-left override, NUL, zero-width space.
+const HIDDEN_LABELS: [&str; 3] = ["Clé\u{202E}enohpéléT", "Clé\u{0}USB", "Clé\u{200B}USB"];
+
+/// A passkey's name is shown back on the phone and in mails: a hidden character is refused
+/// (400 `invalid_input`, in French), not stripped, and before the ceremony is taken, so the
+/// same ceremony then finishes with a plain name.
+#[tokio::test]
+async fn a_passkey_label_with_hidden_characters_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.enrolment_token(JEAN_MARTIN_RPPS).await;
+    let mut key = SoftPasskey::new(true);
+    let challenge: RegistrationChallenge = ok_json(
+        app.post(
+            "/api/passkeys/registration/start",
+            &json!({ "enrolment_token": token }),
+        )
+        .await,
+    )
+    .await;
+    let credential = key
+        .do_registration(app.base.clone(), challenge.options)
+        .expect("registers");
+    let finish = |label: &str| RegistrationFinish {
+        ceremony_id: challenge.ceremony_id,
+        credential: credential.clone(),
+        label: Some(label.to_owned()),
+    };
+    for label in HIDDEN_LABELS {
+        let err = api_error(
+            app.post("/api/passkeys/registration/finish", &finish(label))
+                .await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{label:?}");
+        assert!(err.message.contains("Nom de l'appareil"), "{}", err.message);
+    }
+    let registered: vigie_shared::api::passkey::RegisteredPasskey = ok_json(
+        app.post("/api/passkeys/registration/finish", &finish("Clé USB"))
+            .await,
+    )
+    .await;
+    assert_eq!(registered.label, "Clé USB");
+}
+
+/// The same for a delegate's passkey, created from the manager's link.
+#[tokio::test]
+async fn a_staff_passkey_label_with_hidden_characters_is_refused() {
+    use vigie_backend::demo::DEMO_STAFF_CPE;
+    use vigie_shared::api::delegation::{StaffEnrolment, StaffView, StructureDetails};
+    let app = TestApp::spawn().await;
+    let manager = crate::delegation::manager(&app).await;
+    let managed: Vec<StructureDetails> =
+        ok_json(manager.get("/api/structures/managed").await).await;
+    let structure_id = managed[0].id;
+    let staff: Vec<StaffView> = ok_json(
+        manager
+            .get(&format!("/api/structures/{structure_id}/staff"))
+            .await,
+    )
+    .await;
+    let marie = staff
+        .iter()
+        .find(|s| s.cpe_number == DEMO_STAFF_CPE)
+        .expect("Marie Dupont is declared")
+        .id;
+    let link: StaffEnrolment = ok_json(
+        manager
+            .post_empty(&format!(
+                "/api/structures/{structure_id}/staff/{marie}/enrolment"
+            ))
+            .await,
+    )
+    .await;
+    let tablet = app.device();
+    let challenge: RegistrationChallenge = ok_json(
+        tablet
+            .post(
+                "/api/delegation/passkeys/registration/start",
+                &json!({ "enrolment_token": link.enrolment_token }),
+            )
+            .await,
+    )
+    .await;
+    let mut key = SoftPasskey::new(true);
+    let credential = key
+        .do_registration(app.base.clone(), challenge.options)
+        .expect("registers");
+    let finish = |label: &str| json!({ "ceremony_id": challenge.ceremony_id, "credential": credential, "label": label });
+    for label in HIDDEN_LABELS {
+        let err = api_error(
+            tablet
+                .post(
+                    "/api/delegation/passkeys/registration/finish",
+                    &finish(label),
+                )
+                .await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{label:?}");
+        assert!(err.message.contains("Nom de l'appareil"), "{}", err.message);
+    }
+    let registered: vigie_shared::api::passkey::RegisteredPasskey = ok_json(
+        tablet
+            .post(
+                "/api/delegation/passkeys/registration/finish",
+                &finish("Tablette"),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(registered.label, "Tablette");
+}

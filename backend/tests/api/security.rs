@@ -133,6 +133,16 @@ async fn anonymous_gets_401_on_security_pages() {
 /// Push requests from `x-forwarded-for` clients, each for another (unknown) identity; the
 /// statuses in order.
 async fn ask_as(app: &TestApp, forwarded: &[&str], first: usize) -> Vec<StatusCode> {
+    ask_through(app, "x-forwarded-for", forwarded, first).await
+}
+
+/// The same, each request naming its client in `header`.
+async fn ask_through(
+    app: &TestApp,
+    header: &str,
+    forwarded: &[&str],
+    first: usize,
+) -> Vec<StatusCode> {
     let mut out = Vec::new();
     for (i, hop) in forwarded.iter().enumerate() {
         let body = (0..10)
@@ -145,7 +155,7 @@ async fn ask_as(app: &TestApp, forwarded: &[&str], first: usize) -> Vec<StatusCo
             .device()
             .client
             .post(app.url("/api/approvals"))
-            .header("x-forwarded-for", *hop)
+            .header(header, *hop)
             .json(&json!({ "national_id": body.national_id() }))
             .send()
             .await
@@ -228,6 +238,60 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
     assert_eq!(r.status(), OK);
     let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
     assert_eq!(pending[0].ip, "192.0.2.44");
+}
+
+/// A trusted proxy passes a header it does not write through as the client wrote it: only the
+/// configured one (`forwarded_header`) names the client, so a forged `Forwarded` behind an
+/// `X-Forwarded-For` proxy (nginx's default) escapes no cap — and the reverse.
+#[tokio::test]
+async fn only_the_header_the_proxy_writes_names_the_client() {
+    use vigie_backend::config::ForwardedHeader;
+    const OK: StatusCode = StatusCode::OK;
+    const CAP: StatusCode = StatusCode::TOO_MANY_REQUESTS;
+    let app = TestApp::spawn_with(|s| {
+        s.push_requests_per_ip_per_10_min = 2;
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("net")];
+    })
+    .await;
+    assert_eq!(
+        ask_through(
+            &app,
+            "forwarded",
+            &["for=203.0.113.1", "for=203.0.113.2", "for=203.0.113.3"],
+            0
+        )
+        .await,
+        [OK, OK, CAP],
+        "a forged Forwarded is ignored: the proxy itself is counted"
+    );
+    assert_eq!(
+        ask_through(&app, "x-forwarded-for", &["203.0.113.4"], 10).await,
+        [OK],
+        "X-Forwarded-For still names the client"
+    );
+
+    let app = TestApp::spawn_with(|s| {
+        s.push_requests_per_ip_per_10_min = 2;
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("net")];
+        s.forwarded_header = ForwardedHeader::Forwarded;
+    })
+    .await;
+    assert_eq!(
+        ask_through(
+            &app,
+            "x-forwarded-for",
+            &["203.0.113.1", "203.0.113.2", "203.0.113.3"],
+            0
+        )
+        .await,
+        [OK, OK, CAP],
+        "a forged X-Forwarded-For is ignored: the proxy itself is counted"
+    );
+    assert_eq!(
+        ask_through(&app, "forwarded", &["for=203.0.113.4"], 10).await,
+        [OK],
+        "Forwarded still names the client"
+    );
 }
 
 /// A change is accepted only from Vigie's own pages: `Sec-Fetch-Site: same-origin`, or the

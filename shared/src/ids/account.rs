@@ -10,6 +10,8 @@ pub struct AccountIdentifier(String);
 
 impl AccountIdentifier {
     pub const SCHEMA_DESCRIPTION: &'static str = "Identifiant de compte de structure : numéro FINESS ou numéro Assurance Maladie (9 caractères)";
+    /// The shape `parse` accepts (a FINESS, or 9 digits), separators included.
+    pub const SCHEMA_PATTERN: &'static str = Finess::SCHEMA_PATTERN;
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);

@@ -8,6 +8,8 @@ pub struct CpeNumber(String);
 
 impl CpeNumber {
     pub const SCHEMA_DESCRIPTION: &'static str = "Numéro de carte CPE : 10 chiffres";
+    /// The shape `parse` accepts: 10 digits, with the spaces, dots and dashes people type.
+    pub const SCHEMA_PATTERN: &'static str = r"^(?:[\s.-]*[0-9]){10}[\s.-]*$";
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);

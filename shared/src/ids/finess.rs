@@ -9,6 +9,9 @@ pub struct Finess(String);
 impl Finess {
     pub const SCHEMA_DESCRIPTION: &'static str =
         "Numéro FINESS : 9 caractères, clé de Luhn (2A/2B : clé non vérifiée)";
+    /// The shape `parse` accepts (key aside): 9 digits, or 2A/2B and 7 digits, separators included.
+    pub const SCHEMA_PATTERN: &'static str =
+        r"^[\s.-]*(?:[0-9][\s.-]*[0-9]|2[\s.-]*[ABab])(?:[\s.-]*[0-9]){7}[\s.-]*$";
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);

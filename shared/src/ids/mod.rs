@@ -106,6 +106,7 @@ macro_rules! string_serde {
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::Type::String)
                     .description(Some(<$ty>::SCHEMA_DESCRIPTION))
+                    .pattern(Some(<$ty>::SCHEMA_PATTERN))
                     .into()
             }
         }
@@ -114,3 +115,56 @@ macro_rules! string_serde {
     };
 }
 pub(crate) use string_serde;
+
+#[cfg(test)]
+mod pattern_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The strings a schema pattern describes (proptest wants it without its anchors).
+    fn described(pattern: &'static str) -> proptest::string::RegexGeneratorStrategy<String> {
+        let inner = pattern
+            .strip_prefix('^')
+            .and_then(|p| p.strip_suffix('$'))
+            .expect("anchored");
+        proptest::string::string_regex(inner).expect("pattern")
+    }
+
+    /// What a pattern leaves to `parse`: keys (and a NIR's birth month), never the shape.
+    fn beyond_shape(e: &IdError) -> bool {
+        matches!(
+            e,
+            IdError::BadKey { .. }
+                | IdError::NirMalformed {
+                    detail: "le mois de naissance est invalide"
+                }
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn every_pattern_describes_a_shape_parse_accepts(
+            rpps in described(Rpps::SCHEMA_PATTERN),
+            national_id in described(NationalId::SCHEMA_PATTERN),
+            cpe in described(CpeNumber::SCHEMA_PATTERN),
+            finess in described(Finess::SCHEMA_PATTERN),
+            account in described(AccountIdentifier::SCHEMA_PATTERN),
+            nir in described(Nir::SCHEMA_PATTERN),
+        ) {
+            for refused in [
+                Rpps::parse(&rpps).err(),
+                NationalId::parse(&national_id).err(),
+                CpeNumber::parse(&cpe).err(),
+                Finess::parse(&finess).err(),
+                AccountIdentifier::parse(&account).err(),
+                Nir::parse(&nir).err(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                prop_assert!(beyond_shape(&refused), "{refused:?}");
+            }
+        }
+    }
+}

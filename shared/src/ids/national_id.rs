@@ -8,6 +8,8 @@ pub struct Rpps(String);
 
 impl Rpps {
     pub const SCHEMA_DESCRIPTION: &'static str = "Numéro RPPS : 11 chiffres, clé de Luhn";
+    /// The shape `parse` accepts (key aside): 11 digits, separators included.
+    pub const SCHEMA_PATTERN: &'static str = r"^(?:[\s.-]*[0-9]){11}[\s.-]*$";
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);
@@ -42,6 +44,8 @@ pub struct NationalId(String);
 impl NationalId {
     pub const SCHEMA_DESCRIPTION: &'static str =
         "Identifiant national : « 8 » suivi du numéro RPPS (12 chiffres)";
+    /// The shape `parse` accepts (key aside): `8` and 11 digits, separators included.
+    pub const SCHEMA_PATTERN: &'static str = r"^[\s.-]*8(?:[\s.-]*[0-9]){11}[\s.-]*$";
 
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let s = normalise(input);

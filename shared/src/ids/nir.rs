@@ -35,6 +35,9 @@ pub struct Nir(String);
 
 impl Nir {
     pub const SCHEMA_DESCRIPTION: &'static str = "NIR : 13 caractères et une clé de 2 chiffres";
+    /// The shape `parse` accepts (month and key aside): sex digit, 4 digits, department
+    /// (2 digits or 2A/2B), 6 digits and the 2-digit key, separators included.
+    pub const SCHEMA_PATTERN: &'static str = r"^[\s.-]*[1-478](?:[\s.-]*[0-9]){4}[\s.-]*(?:[0-9][\s.-]*[0-9]|2[\s.-]*[ABab])(?:[\s.-]*[0-9]){8}[\s.-]*$";
 
     /// Parses a NIR on its own: format and key.
     pub fn parse(input: &str) -> Result<Self, IdError> {
