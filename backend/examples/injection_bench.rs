@@ -427,6 +427,7 @@ async fn postgres(admin_url: &str, seconds: u64, clients: usize) -> anyhow::Resu
         let sealing = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
         let s = &vigie_backend::audit::SEALING;
         let (held0, events0) = (sealing(&s.held_nanos), sealing(&s.events));
+        let cpu0 = cpu_ticks();
         let run = {
             let c = c.clone();
             drive(clients, seconds, move |i| {
@@ -437,6 +438,7 @@ async fn postgres(admin_url: &str, seconds: u64, clients: usize) -> anyhow::Resu
             .await
         };
         rates.push(run.print(&format!("POST /api/vaccinations, {instances} instance(s)")));
+        let busy = busy_share(cpu0, cpu_ticks());
         let held = (sealing(&s.held_nanos) - held0) as f64 / 1e6;
         let events = (sealing(&s.events) - events0).max(1) as f64;
         let mean = run.latencies.iter().map(|d| ms(*d)).sum::<f64>() / run.done.max(1) as f64;
@@ -446,9 +448,42 @@ async fn postgres(admin_url: &str, seconds: u64, clients: usize) -> anyhow::Resu
             100.0 * held / events / mean,
             mean
         );
+        // Whether the machine's CPUs (servers, PostgreSQL, these clients) were the limit, and
+        // how much of the wall time any seal held the chain's lock at all.
+        println!(
+            "  CPU busy {:.0} % of all cores; the chain's lock held {:.1} % of the run's wall time",
+            100.0 * busy,
+            100.0 * held / (run.elapsed.as_secs_f64() * 1e3)
+        );
     }
     println!("ratio two instances ÷ one: {:.2}×", rates[1] / rates[0]);
     Ok(())
+}
+
+/// (busy, total) CPU ticks of the whole machine so far (`/proc/stat`; zeros elsewhere).
+fn cpu_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().next() else {
+        return (0, 0);
+    };
+    let n: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = n.iter().sum();
+    // idle and iowait are the 4th and 5th fields.
+    let idle = n.get(3).copied().unwrap_or(0) + n.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// The share of the machine's CPU time that was busy between two readings.
+fn busy_share(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let total = after.1.saturating_sub(before.1);
+    if total == 0 {
+        return 0.0;
+    }
+    after.0.saturating_sub(before.0) as f64 / total as f64
 }
 
 /// Sequential lookups of seeded patients spread over the whole table (one client).
@@ -618,6 +653,7 @@ async fn main() -> anyhow::Result<()> {
         "== Writes: {clients} concurrent clients, {seconds} s each, SQLite (WAL, synchronous=FULL), same file"
     );
     let url = base.join("/api/vaccinations")?;
+    let cpu0 = cpu_ticks();
     let api = {
         let (c, url) = (c.clone(), url.clone());
         drive(clients, seconds, move |i| {
@@ -628,6 +664,10 @@ async fn main() -> anyhow::Result<()> {
         .await
     };
     let api_rate = api.print("POST /api/vaccinations (full API)");
+    println!(
+        "  CPU busy {:.0} % of all cores",
+        100.0 * busy_share(cpu0, cpu_ticks())
+    );
     if let Some(writer) = &state.writer {
         let (batches, writes) = writer.counts();
         println!(
@@ -663,6 +703,7 @@ async fn main() -> anyhow::Result<()> {
              confirmed_warnings TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
         )
         .await?;
+    let cpu0 = cpu_ticks();
     let raw = {
         let db = raw_db.clone();
         drive(clients, seconds, move |_| {
@@ -696,6 +737,10 @@ async fn main() -> anyhow::Result<()> {
         .await
     };
     let raw_rate = raw.print("baseline: raw INSERT, 1 per transaction");
+    println!(
+        "  CPU busy {:.0} % of all cores",
+        100.0 * busy_share(cpu0, cpu_ticks())
+    );
     println!(
         "ratio full API ÷ raw insert: throughput {:.2}×, p50 latency {:.1}×",
         api_rate / raw_rate,
