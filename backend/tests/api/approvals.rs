@@ -708,11 +708,10 @@ async fn audit_chain_detects_tampering() {
 /// link and the fields), head included: the keyed links still tell.
 #[tokio::test]
 async fn a_database_writer_cannot_rewrite_the_audit_chain() {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder};
-    use sha2::{Digest, Sha256};
+    use sea_orm::{EntityTrait, QueryOrder};
     use vigie_backend::{
         audit::{Verdict, verify},
-        entities::{audit_event, audit_head},
+        entities::audit_event,
     };
     let app = TestApp::spawn().await;
     let (phone, mut key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
@@ -720,9 +719,7 @@ async fn a_database_writer_cannot_rewrite_the_audit_chain() {
     let (r, _) = confirm(&app, &phone, &mut key, created.approval_id, &created.code).await;
     ok_json::<Value>(r).await;
     // Every event is in the chain before the forgery starts.
-    vigie_backend::audit::seal(&app.state.db, &app.state.audit_key)
-        .await
-        .expect("seal");
+    app.sealed().await;
     let db = &app.state.db;
     let events = audit_event::Entity::find()
         .order_by_asc(audit_event::Column::Seq)
@@ -734,49 +731,12 @@ async fn a_database_writer_cannot_rewrite_the_audit_chain() {
         .find(|e| e.action == "approval.approved")
         .expect("approval event")
         .seq;
-    let mut prev = events
-        .iter()
-        .find(|e| e.seq == forged_from)
-        .expect("event")
-        .prev_hash
-        .clone();
-    for e in events.into_iter().filter(|e| e.seq >= forged_from) {
-        let mut e = e;
+    crate::helpers::relink_by_plain_hashes(&app, forged_from, |e| {
         if e.seq == forged_from {
             e.action = "approval.refused".into();
         }
-        let mut h = Sha256::new();
-        for part in [
-            prev.as_str(),
-            &e.seq.to_string(),
-            &e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            e.actor.as_deref().unwrap_or(""),
-            e.authority.as_deref().unwrap_or(""),
-            &e.session_id.map(|s| s.to_string()).unwrap_or_default(),
-            e.terminal.as_deref().unwrap_or(""),
-            &e.action,
-            e.subject.as_deref().unwrap_or(""),
-            &e.details,
-        ] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
-        }
-        let link = hex::encode(h.finalize());
-        let mut row = e.clone().into_active_model();
-        row.action = Set(e.action.clone());
-        row.prev_hash = Set(prev.clone());
-        row.hash = Set(link.clone());
-        row.update(db).await.expect("forged");
-        prev = link;
-    }
-    let mut head = audit_head::Entity::find_by_id(1)
-        .one(db)
-        .await
-        .expect("head")
-        .expect("head")
-        .into_active_model();
-    head.hash = Set(prev);
-    head.update(db).await.expect("head forged");
+    })
+    .await;
     assert_eq!(
         verify(db, &app.state.audit_key).await.expect("verify"),
         Verdict::Broken {

@@ -534,3 +534,66 @@ impl TestApp {
         sms
     }
 }
+
+/// What someone who can write to the database but holds no chain key would do: relink the audit
+/// events from `from_seq` on (and the head) by plain length-prefixed SHA-256 — how the chain was
+/// linked before it had a key — after `forge` has changed each one as they like.
+pub async fn relink_by_plain_hashes(
+    app: &TestApp,
+    from_seq: i64,
+    forge: impl Fn(&mut vigie_backend::entities::audit_event::Model),
+) {
+    use sea_orm::{
+        ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+        QueryOrder,
+    };
+    use sha2::{Digest, Sha256};
+    use vigie_backend::entities::{audit_event, audit_head};
+    let db = &app.state.db;
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gte(from_seq))
+        .order_by_asc(audit_event::Column::Seq)
+        .all(db)
+        .await
+        .expect("events");
+    assert!(!events.is_empty(), "the audit trail holds events to forge");
+    let mut prev = if from_seq <= 1 {
+        "0".repeat(64)
+    } else {
+        events[0].prev_hash.clone()
+    };
+    for mut e in events {
+        forge(&mut e);
+        let mut h = Sha256::new();
+        for part in [
+            prev.as_str(),
+            &e.seq.to_string(),
+            &e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            e.actor.as_deref().unwrap_or(""),
+            e.authority.as_deref().unwrap_or(""),
+            &e.session_id.map(|s| s.to_string()).unwrap_or_default(),
+            e.terminal.as_deref().unwrap_or(""),
+            &e.action,
+            e.subject.as_deref().unwrap_or(""),
+            &e.details,
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        let link = hex::encode(h.finalize());
+        let mut row = e.clone().into_active_model();
+        row.action = Set(e.action.clone());
+        row.prev_hash = Set(prev.clone());
+        row.hash = Set(link.clone());
+        row.update(db).await.expect("relinked");
+        prev = link;
+    }
+    let mut head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await
+        .expect("head")
+        .expect("head")
+        .into_active_model();
+    head.hash = Set(prev);
+    head.update(db).await.expect("head relinked");
+}

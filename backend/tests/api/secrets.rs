@@ -430,53 +430,12 @@ async fn outbox_bodies_stored_in_clear_are_sealed_at_start() {
 /// audit trail once its key is gone: relink every event, and the head, by plain SHA-256 (as the
 /// chain was linked before it had a key), with one event changed on the way.
 async fn relink_the_chain_by_plain_hashes(app: &TestApp) {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, QueryOrder};
-    use sha2::{Digest, Sha256};
-    use vigie_backend::entities::{audit_event, audit_head};
-    let db = &app.state.db;
-    let events = audit_event::Entity::find()
-        .order_by_asc(audit_event::Column::Seq)
-        .all(db)
-        .await
-        .expect("events");
-    assert!(!events.is_empty(), "the audit trail holds events");
-    let mut prev = "0".repeat(64);
-    for mut e in events {
+    crate::helpers::relink_by_plain_hashes(app, 1, |e| {
         if e.seq == 1 {
             e.action = "forged.event".into();
         }
-        let mut h = Sha256::new();
-        for part in [
-            prev.as_str(),
-            &e.seq.to_string(),
-            &e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            e.actor.as_deref().unwrap_or(""),
-            e.authority.as_deref().unwrap_or(""),
-            &e.session_id.map(|s| s.to_string()).unwrap_or_default(),
-            e.terminal.as_deref().unwrap_or(""),
-            &e.action,
-            e.subject.as_deref().unwrap_or(""),
-            &e.details,
-        ] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
-        }
-        let link = hex::encode(h.finalize());
-        let mut row = e.clone().into_active_model();
-        row.action = Set(e.action.clone());
-        row.prev_hash = Set(prev.clone());
-        row.hash = Set(link.clone());
-        row.update(db).await.expect("relinked");
-        prev = link;
-    }
-    let mut head = audit_head::Entity::find_by_id(1)
-        .one(db)
-        .await
-        .expect("head")
-        .expect("head")
-        .into_active_model();
-    head.hash = Set(prev);
-    head.update(db).await.expect("head relinked");
+    })
+    .await;
 }
 
 /// A server with activity behind it, its audit trail sealed into the chain.
