@@ -57,6 +57,9 @@ impl Application {
             crate::vault::server_key(&db, &vault, "nir_fingerprint").await?,
         ));
         crate::vaccination::patients::forget_stored_nirs(&db, &nir_fingerprint).await?;
+        let code_key = Arc::new(crate::vault::Fingerprint::new(
+            crate::vault::server_key(&db, &vault, "code_key").await?,
+        ));
         let dcc = crate::certificates::load_or_create(&db, &vault, chrono::Utc::now()).await?;
         let events = crate::events::Events::start(db.clone()).await?;
         let vault = Arc::new(vault);
@@ -84,6 +87,7 @@ impl Application {
             vault,
             audit_key: audit_key.clone(),
             nir_fingerprint,
+            code_key,
             dcc: Arc::new(dcc),
         };
         tokio::spawn(sweep_expired_approvals(state.clone()));

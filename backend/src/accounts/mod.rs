@@ -15,7 +15,6 @@ use sea_orm::{
     QueryOrder, QuerySelect,
     sea_query::{Condition, Expr, ExprTrait},
 };
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use vigie_shared::{
     AccountIdentifier, ApiError, ErrorCode,
@@ -26,10 +25,7 @@ use vigie_shared::{
 };
 
 use crate::{
-    auth::{
-        session::{self, ClientInfo, Current, Owner, Principal},
-        tokens,
-    },
+    auth::session::{self, ClientInfo, Current, Owner, Principal},
     config::Settings,
     entities::{password_history, session as session_row, structure, structure_account},
     error::{AppError, AppResult},
@@ -273,9 +269,8 @@ async fn failed(state: &AppState, account: &structure_account::Model) -> AppResu
     work.commit().await
 }
 
-fn code_hash(session_id: Uuid, code: &str) -> String {
-    tokens::hash(&format!("second-factor:{session_id}:{code}"))
-}
+/// Purpose of the SMS code's keyed hash (see `vault::Fingerprint::code`).
+const CODE_PURPOSE: &str = "second-factor";
 
 async fn send_code(
     work: &Work,
@@ -287,7 +282,7 @@ async fn send_code(
     session_row::Entity::update_many()
         .col_expr(
             session_row::Column::FactorCodeHash,
-            Expr::value(code_hash(session_id, &code)),
+            Expr::value(work.state().code_key.code(CODE_PURPOSE, session_id, &code)),
         )
         .col_expr(
             session_row::Column::FactorExpiresAt,
@@ -371,8 +366,10 @@ pub async fn second_factor(
         return Err(second_factor_over());
     }
     let expected = row.factor_code_hash.clone().unwrap_or_default();
-    let given = code_hash(row.id, code.trim());
-    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+    if !state
+        .code_key
+        .code_matches(CODE_PURPOSE, row.id, code, &expected)
+    {
         if let Some(failures) = account_codes_spent(&work, account.id).await? {
             lock_for_codes(&mut work, &account, failures).await?;
             work.commit().await?;

@@ -12,7 +12,6 @@ use rand::Rng;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode, NationalId,
@@ -40,6 +39,9 @@ pub const STARTED_MESSAGE: &str = "Si l'annuaire connaît votre adresse e-mail e
 vous allez recevoir un e-mail contenant un lien d'activation et un SMS contenant un code à 6 chiffres : \
 ouvrez le lien sur ce téléphone puis saisissez le code. Rien reçu ? Vérifiez vos coordonnées dans \
 l'annuaire santé (RPPS) auprès de votre ordre ou de l'Agence régionale de santé, puis recommencez.";
+
+/// Purpose of the SMS code's keyed hash (see `vault::Fingerprint::code`).
+const CODE_PURPOSE: &str = "activation";
 
 pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<ActivationStarted> {
     let now = state.now();
@@ -85,7 +87,7 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
         id: Set(id),
         professional_id: Set(p.id),
         link_token_hash: Set(tokens::hash(&link_token)),
-        sms_code_hash: Set(tokens::hash(&format!("{id}:{code}"))),
+        sms_code_hash: Set(state.code_key.code(CODE_PURPOSE, id, &code)),
         attempts: Set(0),
         created_at: Set(now),
         expires_at: Set(now + LIFETIME),
@@ -166,8 +168,10 @@ pub async fn verify(
     if !spent {
         return Err(invalid());
     }
-    let given = tokens::hash(&format!("{}:{}", row.id, sms_code.trim()));
-    if !bool::from(given.as_bytes().ct_eq(row.sms_code_hash.as_bytes())) {
+    if !state
+        .code_key
+        .code_matches(CODE_PURPOSE, row.id, sms_code, &row.sms_code_hash)
+    {
         let attempt = activation::Entity::find_by_id(row.id)
             .one(work.db())
             .await?

@@ -8,7 +8,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, sea_query::Expr,
 };
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode, NationalId,
@@ -27,7 +26,7 @@ use crate::{
         ceremony::{self, Kind, Stored},
         passkeys,
         session::{self, ClientInfo, SignedIn},
-        sign_in, tokens,
+        sign_in,
     },
     entities::{
         approval_request, approver_device, professional, session as session_row, staff_member,
@@ -41,9 +40,8 @@ use crate::{
 
 const UNATTACHED_PLACE: &str = "Poste non rattaché à une structure";
 
-fn code_hash(id: Uuid, code: &str) -> String {
-    tokens::hash(&format!("{id}:{code}"))
-}
+/// Purpose of the terminal code's keyed hash (see `vault::Fingerprint::code`).
+const CODE_PURPOSE: &str = "approval";
 
 fn view(row: &approval_request::Model) -> ApprovalState {
     let status = row.status;
@@ -165,7 +163,7 @@ pub async fn create(
         expires_at: now + LIFETIME,
         status: ApprovalStatus::Pending,
         decided_at: None,
-        code_hash: code_hash(id, &code),
+        code_hash: state.code_key.code(CODE_PURPOSE, id, &code),
         code_attempts: 0,
         atypical: serde_json::to_string(&reasons).map_err(AppError::internal)?,
         session_id: None,
@@ -564,8 +562,10 @@ pub async fn enter_code(
     if !spent {
         return Err(ErrorCode::RequestClosed.into());
     }
-    let given = code_hash(id, code.trim());
-    if !bool::from(given.as_bytes().ct_eq(row.code_hash.as_bytes())) {
+    if !state
+        .code_key
+        .code_matches(CODE_PURPOSE, id, code, &row.code_hash)
+    {
         let attempts = load(work.db(), id).await?.code_attempts;
         work.emit(DomainEvent::ApprovalCodeRejected {
             approval: id,

@@ -41,7 +41,7 @@ pub async fn code_challenge(phone: &Device, id: uuid::Uuid, code: &str) -> reqwe
         .await
 }
 
-async fn confirm(
+pub async fn confirm(
     app: &TestApp,
     phone: &Device,
     key: &mut SoftPasskey,

@@ -250,7 +250,7 @@ impl TestApp {
         self.sign_in_response_with(&self.client, rpps, key).await
     }
 
-    async fn sign_in_response_with(
+    pub async fn sign_in_response_with(
         &self,
         client: &reqwest::Client,
         rpps: &str,

@@ -12,7 +12,7 @@ use vigie_backend::{
     entities::server_secret,
     vault,
 };
-use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
 
 use crate::helpers::{TestApp, national_id};
 
@@ -532,7 +532,7 @@ async fn a_deleted_audit_chain_key_is_reported_not_replaced() {
 }
 
 /// A value planted in clear for a server secret (the audit chain's key with an early start,
-/// the certificate signing key, the decoy or NIR fingerprint key) is refused, never sealed as
+/// the certificate signing key, the decoy, NIR fingerprint or code key) is refused, never sealed as
 /// if an earlier version had left it; and so is a database whose canary was deleted.
 #[tokio::test]
 async fn a_secret_planted_in_clear_or_a_deleted_canary_is_refused() {
@@ -544,6 +544,7 @@ async fn a_secret_planted_in_clear_or_a_deleted_canary_is_refused() {
         ("dcc_signing_key_pkcs8", b"planted".to_vec()),
         ("decoy_credentials", [7u8; 32].to_vec()),
         ("nir_fingerprint", [7u8; 32].to_vec()),
+        ("code_key", [7u8; 32].to_vec()),
     ] {
         let genuine = server_secret::Entity::find_by_id(name.to_owned())
             .one(&app.state.db)
@@ -631,4 +632,327 @@ async fn a_database_from_before_the_vault_is_sealed_at_the_first_start() {
     first.listen = "127.0.0.1:0".parse().expect("addr");
     let err = Application::build(first).await.err().expect("refused");
     assert!(format!("{err:#}").contains("stored in clear"), "{err:#}");
+}
+
+/// The hash a version before the keyed codes stored: SHA-256 of the row's id and the code.
+fn plain_code_hash(id: uuid::Uuid, code: &str, prefix: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(format!("{prefix}{id}:{code}").as_bytes()))
+}
+
+/// A 6-digit code (push request, structure-account SMS, activation SMS) is stored keyed by a
+/// vault-sealed key, not as a plain SHA-256 a dump reverses by trying the 10^6 codes; and the
+/// three flows still take the right code.
+#[tokio::test]
+async fn six_digit_codes_are_stored_keyed() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use vigie_backend::entities::{activation, approval_request, session};
+    use vigie_shared::api::{
+        activation::ActivationGranted,
+        approval::{ApprovalState, ApprovalStatus},
+        session::{SessionStage, SessionState},
+    };
+
+    use crate::helpers::ok_json;
+    let app = TestApp::spawn().await;
+
+    // Activation: link by mail, code by SMS.
+    let phone = app.device();
+    let r = phone
+        .post(
+            "/api/activation",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mail = app
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("activation"))
+        .expect("activation mail");
+    let sms = app.sms_outbox().await;
+    let code = crate::activation::sms_code(&sms.last().expect("sms").body);
+    let row = activation::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("activation row");
+    assert_eq!(row.sms_code_hash.len(), 64);
+    assert_ne!(row.sms_code_hash, plain_code_hash(row.id, &code, ""));
+    ok_json::<ActivationGranted>(
+        phone
+            .post(
+                "/api/activation/verify",
+                &json!({ "link_token": crate::activation::link_token(&mail.body), "sms_code": code }),
+            )
+            .await,
+    )
+    .await;
+
+    // Push request: the terminal shows the code, the phone types it.
+    let (phone, mut key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let terminal = app.device();
+    let created = crate::approvals::ask(&terminal, JEAN_MARTIN_RPPS).await;
+    let row = approval_request::Entity::find_by_id(created.approval_id)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("request row");
+    assert_eq!(row.code_hash.len(), 64);
+    assert_ne!(row.code_hash, plain_code_hash(row.id, &created.code, ""));
+    let (r, _) =
+        crate::approvals::confirm(&app, &phone, &mut key, created.approval_id, &created.code).await;
+    assert_eq!(
+        ok_json::<ApprovalState>(r).await.status,
+        ApprovalStatus::Approved
+    );
+
+    // Structure account: password, then the SMS code.
+    let device = app.device();
+    ok_json::<SessionState>(crate::accounts::password_step(&device, CENTRE_ACCOUNT_PASSWORD).await)
+        .await;
+    let code = app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await;
+    let row = session::Entity::find()
+        .filter(session::Column::FactorCodeHash.is_not_null())
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("session waiting for its code");
+    let stored = row.factor_code_hash.clone().expect("hash");
+    assert_eq!(stored.len(), 64);
+    for prefix in ["", "second-factor:"] {
+        assert_ne!(stored, plain_code_hash(row.id, &code, prefix));
+    }
+    let state: SessionState = ok_json(
+        device
+            .post("/api/accounts/second-factor", &json!({ "code": code }))
+            .await,
+    )
+    .await;
+    assert_eq!(state.stage, SessionStage::Active);
+}
+
+/// The cookie values (session, terminal, approver) a response sets: secrets of their holder.
+fn set_cookies(r: &reqwest::Response, what: &str, secrets: &mut Vec<(String, Vec<u8>)>) {
+    for v in r.headers().get_all("set-cookie") {
+        let v = v.to_str().expect("ascii cookie");
+        let (name, value) = v
+            .split(';')
+            .next()
+            .and_then(|c| c.split_once('='))
+            .expect("name=value");
+        if !value.is_empty() {
+            secrets.push((format!("{what}: cookie {name}"), value.as_bytes().to_vec()));
+        }
+    }
+}
+
+/// A 6-digit code stands alone in the files: digits on neither side (timestamps and hex carry
+/// runs of digits; a run of exactly these six, by chance, is about one in a million per run).
+fn holds_code(haystack: &[u8], code: &str) -> bool {
+    let code = code.as_bytes();
+    haystack.windows(code.len() + 2).any(|w| {
+        &w[1..=code.len()] == code && !w[0].is_ascii_digit() && !w[code.len() + 1].is_ascii_digit()
+    })
+}
+
+/// The flows the first test does not run — QR activation from a passkey session, a staff
+/// enrolment link, a push sign-in, a delegated sign-in, a password change — leave none of the
+/// secrets they hand out readable in the database: cookies, enrolment tokens and links, codes
+/// shown on a terminal or sent by SMS, the new password.
+#[tokio::test]
+async fn no_cookie_token_or_code_of_the_other_flows_is_readable_in_the_database() {
+    use serde_json::Value;
+    use vigie_backend::demo::{CENTRE_FINESS, DEMO_STAFF_CPE};
+    use vigie_shared::api::{
+        activation::ActivationQr,
+        approval::ApprovalCreated,
+        delegation::{StaffEnrolment, StaffView, StructureDetails},
+        passkey::RegistrationChallenge,
+        session::SessionState,
+    };
+
+    use crate::helpers::ok_json;
+    let app = TestApp::spawn().await;
+    let mut secrets: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut codes: Vec<(String, String)> = Vec::new();
+
+    // QR activation from a passkey session: the computer shows a link, the phone enrols.
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    let computer = app.device();
+    let r = app
+        .sign_in_response_with(&computer.client, JEAN_MARTIN_RPPS, &mut key)
+        .await;
+    set_cookies(&r, "passkey sign-in", &mut secrets);
+    ok_json::<SessionState>(r).await;
+    let qr: ActivationQr = ok_json(computer.post_empty("/api/activation/qr").await).await;
+    let qr_token = qr.link.split("#jeton=").nth(1).expect("token").to_owned();
+    secrets.push(("QR activation link".into(), qr.link.clone().into_bytes()));
+    secrets.push(("QR activation token".into(), qr_token.clone().into_bytes()));
+    let phone = app.device();
+    let mut phone_key = SoftPasskey::new(true);
+    let challenge: RegistrationChallenge = ok_json(
+        phone
+            .post(
+                "/api/passkeys/registration/start",
+                &json!({ "enrolment_token": qr_token }),
+            )
+            .await,
+    )
+    .await;
+    let credential = phone_key
+        .do_registration(app.base.clone(), challenge.options)
+        .expect("phone registers");
+    let r = phone
+        .post(
+            "/api/passkeys/registration/finish",
+            &json!({ "ceremony_id": challenge.ceremony_id, "credential": credential, "label": "Téléphone" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    set_cookies(&r, "QR activation", &mut secrets);
+
+    // The manager signs in (password, SMS code) and hands out a staff enrolment link.
+    let manager = app.device();
+    let r = crate::accounts::password_step(&manager, CENTRE_ACCOUNT_PASSWORD).await;
+    set_cookies(&r, "password step", &mut secrets);
+    ok_json::<SessionState>(r).await;
+    let code = app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await;
+    codes.push(("manager's SMS code".into(), code.clone()));
+    let r = manager
+        .post("/api/accounts/second-factor", &json!({ "code": code }))
+        .await;
+    set_cookies(&r, "second factor", &mut secrets);
+    ok_json::<SessionState>(r).await;
+    let managed: Vec<StructureDetails> =
+        ok_json(manager.get("/api/structures/managed").await).await;
+    let structure_id = managed[0].id;
+    let staff: Vec<StaffView> = ok_json(
+        manager
+            .get(&format!("/api/structures/{structure_id}/staff"))
+            .await,
+    )
+    .await;
+    let marie = staff
+        .iter()
+        .find(|s| s.cpe_number == DEMO_STAFF_CPE)
+        .expect("Marie Dupont is declared")
+        .id;
+    let link: StaffEnrolment = ok_json(
+        manager
+            .post_empty(&format!(
+                "/api/structures/{structure_id}/staff/{marie}/enrolment"
+            ))
+            .await,
+    )
+    .await;
+    secrets.push((
+        "staff enrolment link".into(),
+        link.link.clone().into_bytes(),
+    ));
+    secrets.push((
+        "staff enrolment token".into(),
+        link.enrolment_token.clone().into_bytes(),
+    ));
+    let tablet = app.device();
+    let mut tablet_key = SoftPasskey::new(true);
+    crate::delegation::register_staff_key(&app, &tablet, &mut tablet_key, &link.enrolment_token)
+        .await;
+
+    // A push sign-in: the terminal shows a code, the phone types it and approves.
+    let terminal = app.device();
+    let r = terminal
+        .post(
+            "/api/approvals",
+            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS), "terminal_label": "Tablette 3" }),
+        )
+        .await;
+    set_cookies(&r, "push request", &mut secrets);
+    let created: ApprovalCreated = ok_json(r).await;
+    codes.push(("push code".into(), created.code.clone()));
+    crate::delegation::approve_on(&app, &phone, &mut phone_key, &created).await;
+    let r = terminal
+        .post_empty(&format!("/api/approvals/{}/session", created.approval_id))
+        .await;
+    set_cookies(&r, "push sign-in", &mut secrets);
+    ok_json::<SessionState>(r).await;
+    secrets.push((
+        "push sign-in report token".into(),
+        app.report_token().await.into_bytes(),
+    ));
+
+    // A delegated sign-in: the delegate's passkey, her request, the doctor's approval.
+    let r = crate::delegation::staff_sign_in(&app, &tablet, &mut tablet_key).await;
+    set_cookies(&r, "staff sign-in", &mut secrets);
+    ok_json::<SessionState>(r).await;
+    let jean_id = app.professional_id(JEAN_MARTIN_RPPS).await;
+    let r = tablet
+        .post(
+            "/api/delegation/requests",
+            &json!({ "professional_id": jean_id, "terminal_label": "Tablette 4" }),
+        )
+        .await;
+    set_cookies(&r, "delegated request", &mut secrets);
+    let created: ApprovalCreated = ok_json(r).await;
+    codes.push(("delegated push code".into(), created.code.clone()));
+    crate::delegation::approve_on(&app, &phone, &mut phone_key, &created).await;
+    let r = tablet
+        .post_empty(&format!("/api/approvals/{}/session", created.approval_id))
+        .await;
+    set_cookies(&r, "delegated sign-in", &mut secrets);
+    ok_json::<SessionState>(r).await;
+
+    // A password change, last: it ends the account's other sessions.
+    let new_password = "girafe orange sous la pluie 47";
+    let r = manager
+        .post(
+            "/api/accounts/password",
+            &json!({ "current_password": CENTRE_ACCOUNT_PASSWORD, "new_password": new_password }),
+        )
+        .await;
+    set_cookies(&r, "password change", &mut secrets);
+    ok_json::<Value>(r).await;
+    secrets.push(("new password".into(), new_password.as_bytes().to_vec()));
+    // Signed in again with it: a new SMS code.
+    let again = app.device();
+    let r = again
+        .post(
+            "/api/accounts/sign-in",
+            &json!({ "identifier": CENTRE_FINESS, "password": new_password }),
+        )
+        .await;
+    set_cookies(&r, "password step after the change", &mut secrets);
+    ok_json::<SessionState>(r).await;
+    codes.push((
+        "SMS code after the change".into(),
+        app.last_sms_code(CENTRE_ACCOUNT_MOBILE).await,
+    ));
+
+    // Every SMS body as sent (codes in their sentence).
+    for (i, m) in app.sms_outbox().await.into_iter().enumerate() {
+        secrets.push((format!("SMS {i}"), m.body.into_bytes()));
+    }
+    let kinds: Vec<&str> = secrets.iter().map(|(w, _)| w.as_str()).collect();
+    for cookie in ["vigie_session", "vigie_terminal", "vigie_approver"] {
+        assert!(
+            kinds.iter().any(|w| w.contains(cookie)),
+            "no {cookie} cookie seen: {kinds:?}"
+        );
+    }
+    assert!(codes.iter().all(|(_, c)| c.len() == 6));
+
+    let stored = database_bytes(&app).await;
+    assert!(holds(&stored, b"jean.martin@demo.vigie.example"));
+    for (what, needle) in &secrets {
+        assert!(needle.len() >= 16, "{what}: {needle:?}");
+        assert!(!holds(&stored, needle), "{what} readable in the database");
+    }
+    for (what, code) in &codes {
+        assert!(
+            !holds_code(&stored, code),
+            "{what} readable in the database"
+        );
+    }
 }
