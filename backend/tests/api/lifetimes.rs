@@ -328,7 +328,6 @@ async fn an_enrolment_token_works_for_thirty_minutes() {
     let device = app.device();
     let issued = app.state.now();
     let token = app.enrolment_token(JEAN_MARTIN_RPPS).await;
-    let after = app.state.now();
     move_to(&app, issued + Duration::minutes(30) - SECOND);
     let finish = answered_registration(
         &app,
