@@ -36,6 +36,9 @@ pub struct Settings {
     /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
     /// hall shares one address: size it to the hall).
     pub push_requests_per_ip_per_10_min: u64,
+    /// Activations of the approver app one IP address may ask for in an hour, across
+    /// identities: each sends a mail and an SMS to whoever the identifier names.
+    pub activations_per_ip_per_hour: i32,
     /// Patient look-ups by NIR one person may make in an hour (past it: 429 and an incident).
     pub patient_lookups_per_hour: i32,
     /// Live event streams one client address may hold open on one instance (a hall's tablets
@@ -108,6 +111,7 @@ impl Default for Settings {
             mail: crate::mail::MailSettings::default(),
             vault: crate::vault::VaultSettings::default(),
             push_requests_per_ip_per_10_min: 60,
+            activations_per_ip_per_hour: 30,
             streams_per_address: 256,
             patient_lookups_per_hour: 120,
             trusted_proxies: Vec::new(),

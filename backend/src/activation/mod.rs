@@ -43,25 +43,46 @@ l'annuaire santé (RPPS) auprès de votre ordre ou de l'Agence régionale de san
 /// Purpose of the SMS code's keyed hash (see `vault::Fingerprint::code`).
 const CODE_PURPOSE: &str = "activation";
 
-pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<ActivationStarted> {
+pub async fn start(
+    state: &AppState,
+    national_id: &NationalId,
+    address: &str,
+) -> AppResult<ActivationStarted> {
     let now = state.now();
     let started = ActivationStarted {
         message: STARTED_MESSAGE.into(),
     };
+    // Every request counts against its address, whoever it names (known or not, the answer is
+    // the same): one client cannot make Vigie mail and text every professional it can name.
+    let mut work = Work::begin(state, Actor::anonymous()).await?;
+    if !work
+        .take_quota(
+            &format!("activation-address:{address}"),
+            Duration::hours(1),
+            state.settings.activations_per_ip_per_hour,
+        )
+        .await?
+    {
+        return Err(AppError::with_message(
+            ErrorCode::RateLimited,
+            "Trop de demandes d'activation depuis cette adresse : réessayez dans une heure.",
+        ));
+    }
     let Some(p) = professional::Entity::find()
         .filter(professional::Column::NationalId.eq(national_id.as_str()))
-        .one(&state.db)
+        .one(work.db())
         .await?
     else {
+        work.commit().await?;
         return Ok(started);
     };
     let (Some(email), Some(mobile)) = (
         p.email.clone().filter(|e| !e.is_empty()),
         p.mobile.clone().filter(|m| !m.is_empty()),
     ) else {
+        work.commit().await?;
         return Ok(started);
     };
-    let mut work = Work::begin(state, Actor::anonymous()).await?;
     // Counted alone: parallel starts for one professional queue here.
     work.guard(Subject::Activation(p.id)).await?;
     let recent = activation::Entity::find()
@@ -71,6 +92,8 @@ pub async fn start(state: &AppState, national_id: &NationalId) -> AppResult<Acti
         .await?;
     if recent >= MAX_PER_HOUR {
         // Silently: an attacker must not be able to flood a professional's inbox and phone.
+        // (The address's request is counted all the same.)
+        work.commit().await?;
         return Ok(started);
     }
     let id = Uuid::new_v4();

@@ -9,19 +9,29 @@ use vigie_shared::{
 };
 
 use crate::{
-    activation, auth::session::SignedIn, error::AppResult, http::json::ApiJson, state::AppState,
+    activation,
+    auth::session::{Client, SignedIn},
+    error::AppResult,
+    http::json::ApiJson,
+    state::AppState,
 };
 
 /// Sends the activation link (e-mail) and code (SMS) when the directory has both. The answer
 /// is the same for every identifier.
 #[utoipa::path(post, path = "/api/activation", tag = "activation",
     request_body = ActivationStart,
-    responses((status = 200, body = ActivationStarted), (status = 400, body = ApiError)))]
+    responses((status = 200, body = ActivationStarted), (status = 400, body = ApiError),
+        (status = 429, description = "Trop de demandes d'activation depuis cette adresse (`rate_limited`)", body = ApiError)))]
 pub async fn start(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(body): ApiJson<ActivationStart>,
 ) -> AppResult<Json<ActivationStarted>> {
-    Ok(Json(activation::start(&state, &body.national_id).await?))
+    // Counted per address (an IPv6 client per /64).
+    let address = client.counted.unwrap_or_else(|| "inconnue".into());
+    Ok(Json(
+        activation::start(&state, &body.national_id, &address).await?,
+    ))
 }
 
 /// Link token + SMS code → permission to create a passkey on this phone.

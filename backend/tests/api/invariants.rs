@@ -13,7 +13,10 @@ use url::Url;
 use uuid::Uuid;
 use vigie_backend::{
     approvals::limits,
-    demo::{CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, JEAN_MARTIN_RPPS},
+    demo::{
+        CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, CLAIRE_BERNARD_RPPS,
+        JEAN_MARTIN_RPPS,
+    },
     entities::{
         activation, approval_request, audit_event, incident, injection, push_freeze, session,
         sms_outbox, structure_account,
@@ -738,7 +741,8 @@ async fn an_activation_link_and_code_are_used_once_whatever_the_parallel_tries()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_activation_starts_send_three_messages_an_hour() {
-    let app = TestApp::spawn().await;
+    // The address's own cap (below) out of the way: this one is about the identity's.
+    let app = TestApp::spawn_with(|s| s.activations_per_ip_per_hour = 1000).await;
     let urls = app.instances().await;
     let answers = post_all(
         |i| app.device_on(pick(&urls, i)),
@@ -758,6 +762,64 @@ async fn parallel_activation_starts_send_three_messages_an_hour() {
         .expect("count");
     assert_eq!((sms, rows), (3, 3));
     assert_eq!(audit_count(&app, "activation.started", None).await, 3);
+}
+
+/// One address asking for activations, whoever they name: exactly its hourly cap is served,
+/// the rest refused with 429 (on PostgreSQL, across both instances), and the next hour it may
+/// ask again (the hour tested on both sides).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_gets_its_activation_cap_exactly_whatever_the_parallel_starts() {
+    const CAP: usize = 30;
+    let app = TestApp::spawn_with(|s| s.activations_per_ip_per_hour = CAP as i32).await;
+    let urls = app.instances().await;
+    let answers = post_all(
+        |i| app.device_on(pick(&urls, i)),
+        "/api/activation",
+        json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, CAP),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                N - CAP
+            ),
+        ])
+    );
+    let refused = answers
+        .iter()
+        .find(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .expect("a refusal");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("depuis cette adresse")),
+        "{}",
+        refused.body
+    );
+    // The identity's own limit still holds among those served: three messages.
+    let sms = sms_outbox::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(sms, 3);
+    let again = || async {
+        app.device()
+            .post(
+                "/api/activation",
+                &json!({ "national_id": national_id(CLAIRE_BERNARD_RPPS) }),
+            )
+            .await
+            .status()
+    };
+    app.clock().advance(Duration::minutes(59));
+    assert_eq!(again().await, StatusCode::TOO_MANY_REQUESTS);
+    app.clock()
+        .advance(Duration::minutes(1) + Duration::seconds(1));
+    assert_eq!(again().await, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
