@@ -9,9 +9,7 @@
 
 use chrono::Duration;
 use rand::Rng;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode, NationalId,
@@ -205,7 +203,7 @@ pub async fn verify(
             attempt,
         });
         // The quota row is ours until commit: exactly one wrong code sees the day spent.
-        if quota_used(&work, &quota).await? >= WRONG_CODES_PER_DAY {
+        if work.quota_used(&quota).await? >= WRONG_CODES_PER_DAY {
             codes_spent(&work, row.professional_id).await?;
             work.commit().await?;
             return Err(codes_locked());
@@ -223,7 +221,7 @@ pub async fn verify(
         return Err(invalid());
     }
     // The right code: its try is given back to the identity (only wrong codes are counted).
-    give_back(&work, &quota).await?;
+    work.give_back_quota(&quota).await?;
     let issued = enrolment::issue(work.db(), now, row.professional_id, enrolment::LIFETIME).await?;
     work.emit(DomainEvent::ActivationVerified {
         professional: row.professional_id,
@@ -245,43 +243,6 @@ fn codes_locked() -> AppError {
         "Trop de codes d'activation erronés pour cet identifiant aujourd'hui : la saisie est \
          bloquée jusqu'à 24 heures et l'équipe de sécurité est prévenue.",
     )
-}
-
-/// A statement on the `quota` table, numbered `$n` (`?n` on SQLite).
-fn quota_statement(work: &Work, sql: &str, subject: &str) -> sea_orm::Statement {
-    let backend = work.db().get_database_backend();
-    let sql = if backend == sea_orm::DbBackend::Sqlite {
-        sql.replace('$', "?")
-    } else {
-        sql.to_owned()
-    };
-    sea_orm::Statement::from_sql_and_values(backend, sql, [subject.into()])
-}
-
-async fn quota_used(work: &Work, subject: &str) -> AppResult<i32> {
-    let row = work
-        .db()
-        .query_one_raw(quota_statement(
-            work,
-            "SELECT used FROM quota WHERE subject = $1",
-            subject,
-        ))
-        .await?;
-    Ok(match row {
-        Some(r) => r.try_get::<i32>("", "used")?,
-        None => 0,
-    })
-}
-
-async fn give_back(work: &Work, subject: &str) -> AppResult<()> {
-    work.db()
-        .execute_raw(quota_statement(
-            work,
-            "UPDATE quota SET used = used - 1 WHERE subject = $1 AND used > 0",
-            subject,
-        ))
-        .await?;
-    Ok(())
 }
 
 /// The identity's day of wrong codes is spent: the security officers get an incident and the

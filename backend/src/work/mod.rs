@@ -237,25 +237,16 @@ impl Work {
         window: chrono::Duration,
         max: i32,
     ) -> AppResult<bool> {
-        use sea_orm::{ConnectionTrait, Statement};
-        let backend = self.txn.get_database_backend();
-        let sql = "INSERT INTO quota (subject, window_start, used) VALUES ($1, $2, 1) \
-             ON CONFLICT (subject) DO UPDATE SET \
-             used = CASE WHEN quota.window_start <= $3 THEN 1 ELSE quota.used + 1 END, \
-             window_start = CASE WHEN quota.window_start <= $3 THEN excluded.window_start \
-                                 ELSE quota.window_start END \
-             WHERE quota.window_start <= $3 OR quota.used < $4";
-        let sql = if backend == sea_orm::DbBackend::Sqlite {
-            // SQLite numbers its parameters `?N`.
-            sql.replace('$', "?")
-        } else {
-            sql.to_owned()
-        };
+        use sea_orm::ConnectionTrait;
         let r = self
             .txn
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
+            .execute_raw(self.quota_statement(
+                "INSERT INTO quota (subject, window_start, used) VALUES ($1, $2, 1) \
+                 ON CONFLICT (subject) DO UPDATE SET \
+                 used = CASE WHEN quota.window_start <= $3 THEN 1 ELSE quota.used + 1 END, \
+                 window_start = CASE WHEN quota.window_start <= $3 THEN excluded.window_start \
+                                     ELSE quota.window_start END \
+                 WHERE quota.window_start <= $3 OR quota.used < $4",
                 [
                     subject.into(),
                     self.now.into(),
@@ -265,6 +256,52 @@ impl Work {
             ))
             .await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// The uses `subject`'s current window has spent (0 when it has none). Read after
+    /// `take_quota` in the same work, the row is this work's until commit.
+    pub async fn quota_used(&self, subject: &str) -> AppResult<i32> {
+        use sea_orm::ConnectionTrait;
+        let row = self
+            .txn
+            .query_one_raw(self.quota_statement(
+                "SELECT used FROM quota WHERE subject = $1",
+                [subject.into()],
+            ))
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<i32>("", "used")?,
+            None => 0,
+        })
+    }
+
+    /// Gives back one use of `subject`'s quota (taken by this work for something that turned
+    /// out not to count).
+    pub async fn give_back_quota(&self, subject: &str) -> AppResult<()> {
+        use sea_orm::ConnectionTrait;
+        self.txn
+            .execute_raw(self.quota_statement(
+                "UPDATE quota SET used = used - 1 WHERE subject = $1 AND used > 0",
+                [subject.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// A statement on the `quota` table written with `$n` parameters (`?n` on SQLite).
+    fn quota_statement<const N: usize>(
+        &self,
+        sql: &str,
+        values: [sea_orm::Value; N],
+    ) -> sea_orm::Statement {
+        use sea_orm::ConnectionTrait;
+        let backend = self.txn.get_database_backend();
+        let sql = if backend == sea_orm::DbBackend::Sqlite {
+            sql.replace('$', "?")
+        } else {
+            sql.to_owned()
+        };
+        sea_orm::Statement::from_sql_and_values(backend, sql, values)
     }
 
     /// Marks a single-use secret used (`used_at` from NULL to now), in one statement. False
