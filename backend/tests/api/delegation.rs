@@ -67,12 +67,9 @@ pub struct Scene {
     pub jean_id: Uuid,
 }
 
-pub async fn scene() -> Scene {
-    scene_in(TestApp::spawn().await).await
-}
-
-pub async fn scene_in(app: TestApp) -> Scene {
-    let manager = manager(&app).await;
+/// Marie Dupont's passkey link, handed out by the manager signed in on `manager`: the
+/// structure, Marie's id and the link.
+pub async fn marie_link(manager: &Device) -> (Uuid, Uuid, StaffEnrolment) {
     let managed: Vec<StructureDetails> =
         ok_json(manager.get("/api/structures/managed").await).await;
     let structure_id = managed[0].id;
@@ -95,6 +92,16 @@ pub async fn scene_in(app: TestApp) -> Scene {
             .await,
     )
     .await;
+    (structure_id, marie, link)
+}
+
+pub async fn scene() -> Scene {
+    scene_in(TestApp::spawn().await).await
+}
+
+pub async fn scene_in(app: TestApp) -> Scene {
+    let manager = manager(&app).await;
+    let (structure_id, marie, link) = marie_link(&manager).await;
     assert!(link.link.contains("/personnel/activation#jeton="));
     let tablet = app.device();
     let mut tablet_key = SoftPasskey::new(true);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 use vigie_backend::demo::{
-    CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, DEMO_STAFF_CPE, JEAN_MARTIN_RPPS,
+    CENTRE_ACCOUNT_MOBILE, CENTRE_ACCOUNT_PASSWORD, CENTRE_FINESS, JEAN_MARTIN_RPPS,
 };
 use vigie_shared::{
     ErrorCode,
@@ -20,7 +20,7 @@ use vigie_shared::{
         approval::{
             ApprovalChallenge, ApprovalConfirm, ApprovalCreated, ApprovalState, ApprovalStatus,
         },
-        delegation::{StaffEnrolment, StaffView, StructureDetails},
+        delegation::StaffEnrolment,
         passkey::{RegisteredPasskey, RegistrationChallenge, RegistrationFinish},
         session::{PrincipalKind, SessionStage, SessionState},
     },
@@ -375,28 +375,7 @@ async fn an_enrolment_token_works_for_thirty_minutes() {
 
 /// The manager (signed in on `manager`) hands out Marie Dupont's passkey link.
 async fn staff_link(manager: &Device) -> StaffEnrolment {
-    let managed: Vec<StructureDetails> =
-        ok_json(manager.get("/api/structures/managed").await).await;
-    let structure = managed[0].id;
-    let staff: Vec<StaffView> = ok_json(
-        manager
-            .get(&format!("/api/structures/{structure}/staff"))
-            .await,
-    )
-    .await;
-    let marie = staff
-        .iter()
-        .find(|s| s.cpe_number == DEMO_STAFF_CPE)
-        .expect("Marie Dupont is declared")
-        .id;
-    ok_json(
-        manager
-            .post_empty(&format!(
-                "/api/structures/{structure}/staff/{marie}/enrolment"
-            ))
-            .await,
-    )
-    .await
+    crate::delegation::marie_link(manager).await.2
 }
 
 /// The manager's link for a staff member lives 24 h, and it is the ceremony's finish that

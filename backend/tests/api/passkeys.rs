@@ -531,32 +531,9 @@ async fn a_passkey_label_with_hidden_characters_is_refused() {
 /// The same for a delegate's passkey, created from the manager's link.
 #[tokio::test]
 async fn a_staff_passkey_label_with_hidden_characters_is_refused() {
-    use vigie_backend::demo::DEMO_STAFF_CPE;
-    use vigie_shared::api::delegation::{StaffEnrolment, StaffView, StructureDetails};
     let app = TestApp::spawn().await;
     let manager = crate::delegation::manager(&app).await;
-    let managed: Vec<StructureDetails> =
-        ok_json(manager.get("/api/structures/managed").await).await;
-    let structure_id = managed[0].id;
-    let staff: Vec<StaffView> = ok_json(
-        manager
-            .get(&format!("/api/structures/{structure_id}/staff"))
-            .await,
-    )
-    .await;
-    let marie = staff
-        .iter()
-        .find(|s| s.cpe_number == DEMO_STAFF_CPE)
-        .expect("Marie Dupont is declared")
-        .id;
-    let link: StaffEnrolment = ok_json(
-        manager
-            .post_empty(&format!(
-                "/api/structures/{structure_id}/staff/{marie}/enrolment"
-            ))
-            .await,
-    )
-    .await;
+    let (_, _, link) = crate::delegation::marie_link(&manager).await;
     let tablet = app.device();
     let challenge: RegistrationChallenge = ok_json(
         tablet

@@ -764,12 +764,9 @@ fn holds_code(haystack: &[u8], code: &str) -> bool {
 #[tokio::test]
 async fn no_cookie_token_or_code_of_the_other_flows_is_readable_in_the_database() {
     use serde_json::Value;
-    use vigie_backend::demo::{CENTRE_FINESS, DEMO_STAFF_CPE};
+    use vigie_backend::demo::CENTRE_FINESS;
     use vigie_shared::api::{
-        activation::ActivationQr,
-        approval::ApprovalCreated,
-        delegation::{StaffEnrolment, StaffView, StructureDetails},
-        passkey::RegistrationChallenge,
+        activation::ActivationQr, approval::ApprovalCreated, passkey::RegistrationChallenge,
         session::SessionState,
     };
 
@@ -826,28 +823,7 @@ async fn no_cookie_token_or_code_of_the_other_flows_is_readable_in_the_database(
         .await;
     set_cookies(&r, "second factor", &mut secrets);
     ok_json::<SessionState>(r).await;
-    let managed: Vec<StructureDetails> =
-        ok_json(manager.get("/api/structures/managed").await).await;
-    let structure_id = managed[0].id;
-    let staff: Vec<StaffView> = ok_json(
-        manager
-            .get(&format!("/api/structures/{structure_id}/staff"))
-            .await,
-    )
-    .await;
-    let marie = staff
-        .iter()
-        .find(|s| s.cpe_number == DEMO_STAFF_CPE)
-        .expect("Marie Dupont is declared")
-        .id;
-    let link: StaffEnrolment = ok_json(
-        manager
-            .post_empty(&format!(
-                "/api/structures/{structure_id}/staff/{marie}/enrolment"
-            ))
-            .await,
-    )
-    .await;
+    let (_, _, link) = crate::delegation::marie_link(&manager).await;
     secrets.push((
         "staff enrolment link".into(),
         link.link.clone().into_bytes(),
