@@ -95,6 +95,8 @@ pub struct ApprovalCreated {
     pub code: String,
     /// The code as a QR code (SVG), for the phone's camera.
     pub qr_svg: String,
+    /// Fixed width: the answer for an unknown identifier must not differ in size.
+    #[serde(with = "crate::api::fixed_time")]
     pub expires_at: DateTime<Utc>,
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod activation;
 pub mod approval;
 pub mod delegation;
+pub mod fixed_time;
 pub mod health;
 pub mod live;
 pub mod passkey;
