@@ -540,27 +540,6 @@ async fn parallel_wrong_passwords_lock_the_account_once() {
     chain_intact(&app).await;
 }
 
-/// Starts an activation for Jean Martin; returns the mailed link token and the SMS code.
-async fn activation_secrets(app: &TestApp) -> (String, String) {
-    let r = app
-        .device()
-        .post(
-            "/api/activation",
-            &json!({ "national_id": national_id(JEAN_MARTIN_RPPS) }),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let mail = app
-        .outbox()
-        .await
-        .into_iter()
-        .find(|m| m.subject.contains("activation"))
-        .expect("activation mail");
-    let token = link_token(&mail.body);
-    let sms = app.sms_outbox().await.pop().expect("sms");
-    (token, sms_code(&sms.body))
-}
-
 async fn verify_all(app: &TestApp, urls: &[Url], token: &str, code: &str) -> Vec<Answer> {
     post_all(
         |i| app.device_on(pick(urls, i)),
@@ -606,9 +585,9 @@ async fn parallel_wrong_activation_codes_get_five_checks() {
     assert_eq!(audit_count(&app, "activation.verified", None).await, 0);
 }
 
-/// Starts one more activation for Jean Martin; returns its link token and SMS code (the new
-/// mail and SMS, whatever the clock says about their order).
-async fn another_activation(app: &TestApp) -> (String, String) {
+/// Starts an activation for Jean Martin; returns its link token and SMS code (the new mail
+/// and SMS, whatever else the outboxes hold and whatever the clock says about their order).
+async fn activation_secrets(app: &TestApp) -> (String, String) {
     let (mails, sms) = (app.outbox().await, app.sms_outbox().await);
     let r = app
         .device()
@@ -642,7 +621,7 @@ async fn parallel_wrong_activation_codes_get_ten_checks_an_identity_a_day() {
     let urls = app.instances().await;
     let mut secrets = Vec::new();
     for _ in 0..3 {
-        secrets.push(another_activation(&app).await);
+        secrets.push(activation_secrets(&app).await);
     }
     let answers = fire(
         (0..N)
@@ -701,7 +680,7 @@ async fn parallel_wrong_activation_codes_get_ten_checks_an_identity_a_day() {
     // A day later the identity may activate again.
     app.clock()
         .advance(Duration::days(1) + Duration::minutes(1));
-    let (token, code) = another_activation(&app).await;
+    let (token, code) = activation_secrets(&app).await;
     let r = app
         .device()
         .post(
