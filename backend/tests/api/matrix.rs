@@ -9,9 +9,11 @@
 //! six), side B = Lyon, Claire and her delegate (foreign to them, own to Claire). Changing an
 //! entry is also tried on two more kinds of side-A objects: an entry of Dr Hugo Lambert, who
 //! practises in Melun too (not theirs: 403 `not_your_entry`), and an entry already
-//! invalidated (409 `correction_closed`). Every allowed read is also searched for the other
-//! side's object ids: a list that leaks fails. The server runs with test routes off, as in
-//! production.
+//! invalidated (409 `correction_closed`). Every allowed answer (GET or POST) is also searched
+//! for the other side's object ids: a list that leaks fails; and it must say what it is for —
+//! the object asked about, the caller's own name and authority, the list holding the caller's
+//! own objects — checked against ids and names the test set up, not against server code. The
+//! server runs with test routes off, as in production.
 //!
 //! A cell that may change state works on objects of its own (one entry, patient, lot number,
 //! staff member, session, incident, freeze… per caller and side): no caller's success changes
@@ -38,7 +40,9 @@ use vigie_shared::{
     api::{
         approval::{ApprovalChallenge, ApprovalConfirm, ApprovalCreated},
         session::{SessionStage, SessionState, SessionSummary},
-        vaccination::{LotView, NewVaccination, VaccinationRecorded},
+        vaccination::{
+            InjectionCorrection, InjectionSite, LotView, NewVaccination, VaccinationRecorded,
+        },
     },
 };
 use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
@@ -173,12 +177,47 @@ impl Fx {
 
 type Build = Box<dyn Fn(&Fx, Side, usize) -> (String, Value)>;
 
+/// An allowed answer, as received.
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    text: String,
+}
+
+impl Answer {
+    /// The body as JSON; an allowed answer that is not JSON where JSON is due is wrong.
+    fn json(&self) -> Result<Value, String> {
+        if !self.content_type.starts_with("application/json") {
+            return Err(format!("content type {:?}, not JSON", self.content_type));
+        }
+        serde_json::from_str(&self.text).map_err(|e| format!("not JSON ({e})"))
+    }
+}
+
+/// What an allowed (2xx, `O`) answer must say for this caller and side: checked on the body,
+/// with an oracle written here (ids and names set up by the test), never by the server's code.
+type Says = Box<dyn Fn(&Fx, Side, usize, &Answer) -> Result<(), String>>;
+
+/// `Err(message)` unless the condition holds.
+macro_rules! ensure {
+    ($cond:expr, $($why:tt)+) => {
+        if !$cond {
+            return Err(format!($($why)+));
+        }
+    };
+}
+
 struct Row {
     method: Method,
     route: &'static str,
     /// Called for each cell: side and caller index.
     build: Build,
     sides: Vec<(Side, [E; 7])>,
+    /// Required wherever a cell is `O`.
+    says: Option<Says>,
+    /// The answer may name objects of the other side: the full NIR opens that patient's national
+    /// record, whichever structure typed its entries (asserted by `says` to be exactly that file).
+    reads_record: bool,
 }
 
 impl Row {
@@ -186,6 +225,199 @@ impl Row {
     fn also(mut self, side: Side, expected: [E; 7]) -> Self {
         self.sides.push((side, expected));
         self
+    }
+
+    /// What every allowed answer of this row must contain.
+    fn says(
+        mut self,
+        check: impl Fn(&Fx, Side, usize, &Answer) -> Result<(), String> + 'static,
+    ) -> Self {
+        self.says = Some(Box::new(check));
+        self
+    }
+
+    /// Answers with a patient's national record (see `reads_record`).
+    fn reads_record(mut self) -> Self {
+        self.reads_record = true;
+        self
+    }
+}
+
+/// An event stream (its events are asserted in streams.rs).
+fn stream(_: &Fx, _: Side, _: usize, a: &Answer) -> Result<(), String> {
+    ensure!(
+        a.content_type.starts_with("text/event-stream"),
+        "content type {:?}, not an event stream",
+        a.content_type
+    );
+    Ok(())
+}
+
+/// Done, nothing to say: exactly 204 and no body.
+fn no_content(_: &Fx, _: Side, _: usize, a: &Answer) -> Result<(), String> {
+    ensure!(
+        a.status == StatusCode::NO_CONTENT && a.text.is_empty(),
+        "expected 204 without body, got {} {:?}",
+        a.status,
+        a.text
+    );
+    Ok(())
+}
+
+/// The ids a JSON array names under `key`.
+fn ids_in(list: &Value, key: &str) -> Result<Vec<String>, String> {
+    let items = list.as_array().ok_or("not a JSON array")?;
+    Ok(items
+        .iter()
+        .map(|item| item[key].as_str().unwrap_or("").to_owned())
+        .collect())
+}
+
+/// `v[key]` is this id.
+fn is_id(v: &Value, key: &str, id: Uuid) -> Result<(), String> {
+    ensure!(
+        v[key].as_str() == Some(id.to_string().as_str()),
+        "{key} is {}, expected {id}",
+        v[key]
+    );
+    Ok(())
+}
+
+/// `v[key]` is a UUID.
+fn uuid_at(v: &Value, key: &str) -> Result<Uuid, String> {
+    v[key]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| format!("{key} is {}, not a UUID", v[key]))
+}
+
+/// `v[key]` is a time still to come.
+fn in_future(v: &Value, key: &str) -> Result<(), String> {
+    let at = v[key]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .ok_or_else(|| format!("{key} is {}, not a time", v[key]))?;
+    ensure!(at > chrono::Utc::now(), "{key} {at} is past");
+    Ok(())
+}
+
+/// A WebAuthn sign-in challenge naming exactly four credentials (real ones padded with decoys:
+/// the count says nothing of the identifier), with user verification required.
+fn four_credential_challenge(_: &Fx, _: Side, _: usize, a: &Answer) -> Result<(), String> {
+    let v = a.json()?;
+    uuid_at(&v, "ceremony_id")?;
+    let key = &v["options"]["publicKey"];
+    ensure!(
+        key["challenge"].as_str().is_some_and(|c| c.len() >= 32),
+        "challenge {}",
+        key["challenge"]
+    );
+    ensure!(
+        key["allowCredentials"].as_array().map(Vec::len) == Some(4),
+        "credentials {}",
+        key["allowCredentials"]
+    );
+    ensure!(
+        key["userVerification"] == "required",
+        "user verification {}",
+        key["userVerification"]
+    );
+    Ok(())
+}
+
+/// The session names its caller, their kind and, for the delegate in session, Jean's authority.
+fn who_is_signed_in(_: &Fx, _: Side, caller: usize, a: &Answer) -> Result<(), String> {
+    let v = a.json()?;
+    let name = v["display_name"].as_str().unwrap_or("");
+    ensure!(
+        name.contains(person(caller)),
+        "display_name {name:?}, expected {}",
+        person(caller)
+    );
+    let (kind, authority) = match caller {
+        1 => ("delegate", Some("Jean Martin")),
+        2 => ("delegate", None),
+        5 => ("structure_account", None),
+        _ => ("professional", None),
+    };
+    ensure!(v["kind"] == kind, "kind {}, expected {kind}", v["kind"]);
+    match authority {
+        Some(who) => ensure!(
+            v["authority"].as_str().is_some_and(|a| a.contains(who)),
+            "authority {}, expected {who}",
+            v["authority"]
+        ),
+        None => ensure!(v["authority"].is_null(), "authority {}", v["authority"]),
+    }
+    Ok(())
+}
+
+/// A push request shown on a terminal: its id, a 6-digit code, a QR code, a lifetime.
+fn new_request(_: &Fx, _: Side, _: usize, a: &Answer) -> Result<(), String> {
+    let v = a.json()?;
+    uuid_at(&v, "approval_id")?;
+    let code = v["code"].as_str().unwrap_or("");
+    ensure!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "code {code:?}"
+    );
+    ensure!(
+        v["qr_svg"].as_str().is_some_and(|q| q.contains("<svg")),
+        "no QR code"
+    );
+    in_future(&v, "expires_at")
+}
+
+/// A staff link: its token is in the link, it has a QR code and a lifetime.
+fn enrolment_link(v: &Value) -> Result<(), String> {
+    let token = v["enrolment_token"].as_str().unwrap_or("");
+    let link = v["link"].as_str().unwrap_or("");
+    ensure!(
+        token.len() >= 32 && link.ends_with(token),
+        "link {link:?} for token {token:?}"
+    );
+    ensure!(
+        v["qr_svg"].as_str().is_some_and(|q| q.contains("<svg")),
+        "no QR code"
+    );
+    in_future(v, "expires_at")
+}
+
+/// An open-data CSV file: `;`-separated vacsi header, at least one row, every row of `geo`
+/// (`FR` for the national file).
+fn csv_rows(geo: Option<&'static str>) -> impl Fn(&Fx, Side, usize, &Answer) -> Result<(), String> {
+    move |_, _, _, a| {
+        ensure!(
+            a.content_type.starts_with("text/csv"),
+            "content type {:?}",
+            a.content_type
+        );
+        let mut lines = a.text.lines();
+        let header = lines.next().unwrap_or("");
+        ensure!(header.contains(";clage_vacsi;jour;"), "header {header:?}");
+        let rows: Vec<&str> = lines.collect();
+        ensure!(!rows.is_empty(), "no rows");
+        let geo = geo.unwrap_or("FR");
+        ensure!(
+            rows.iter().all(|r| r.split(';').next() == Some(geo)),
+            "a row is not of {geo}"
+        );
+        Ok(())
+    }
+}
+
+/// The reason of the correction made at setup to the entries of both sides.
+const SETUP_CORRECTION: &str = "Site corrigé à la relecture";
+
+/// Who each caller is, as the server names them.
+fn person(caller: usize) -> &'static str {
+    match caller {
+        1 | 2 => "Marie Dupont",
+        3 => "Jean Martin",
+        CLAIRE => "Claire Bernard",
+        5 => "Responsable du centre",
+        OFFICER_ROLE => "Sophie Leroy",
+        _ => "",
     }
 }
 
@@ -216,6 +448,8 @@ fn row_each(
         route,
         build: Box::new(build),
         sides,
+        says: None,
+        reads_record: false,
     }
 }
 
@@ -651,6 +885,19 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
         structure_scope: Some(s.structure_id),
     };
 
+    // One revision on each side's entry, for the revisions row to read.
+    for (actor, entry) in [(&marie_under_jean, i_a), (&paul_under_claire, i_b)] {
+        let change = InjectionCorrection {
+            reason: SETUP_CORRECTION.into(),
+            lot_id: None,
+            site: Some(InjectionSite::RightDeltoid),
+            administered_at: None,
+        };
+        service::correct(&s.app.state, actor, entry, change)
+            .await
+            .expect("corrected at setup");
+    }
+
     // The objects of one cell only, per caller and side.
     let mut own: HashMap<(Own, Side), [Uuid; 7]> = HashMap::new();
     let entries = [
@@ -850,7 +1097,13 @@ fn rows() -> Vec<Row> {
             ALL_O,
             None,
             fixed("/api/health", json!(null)),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["status"] == "ok", "status {}", v["status"]);
+            ensure!(v["database_backend"] == "sqlite", "backend {}", v["database_backend"]);
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/passkeys/registration/start",
@@ -882,7 +1135,8 @@ fn rows() -> Vec<Row> {
                     json!({ "national_id": fx.jean_nid }),
                 )
             },
-        ),
+        )
+        .says(four_credential_challenge),
         row(
             M::POST,
             "/api/passkeys/authentication/finish",
@@ -899,14 +1153,16 @@ fn rows() -> Vec<Row> {
             SIGNED,
             None,
             fixed("/api/session", json!(null)),
-        ),
+        )
+        .says(who_is_signed_in),
         row(
             M::POST,
             "/api/session/keep-alive",
             SIGNED,
             None,
             fixed("/api/session/keep-alive", json!(null)),
-        ),
+        )
+        .says(who_is_signed_in),
         row(
             M::POST,
             "/api/testing/clock",
@@ -933,14 +1189,21 @@ fn rows() -> Vec<Row> {
                 "/api/approvals".into(),
                 json!({ "national_id": unknown_nid(&format!("19999997{caller:02}")) }),
             )
-        }),
+        })
+        .says(new_request),
         row(
             M::GET,
             "/api/approvals/{id}",
             [N, O, N, N, N, N, N],
             Some(ALL_N),
             id(|fx, s| fx.pick(s, fx.ap_a, fx.ap_b), "/api/approvals/{id}"),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            is_id(&v, "approval_id", fx.ap_a)?;
+            ensure!(v["status"] == "approved", "status {}", v["status"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/approvals/{id}/events",
@@ -950,7 +1213,8 @@ fn rows() -> Vec<Row> {
                 |fx, s| fx.pick(s, fx.ap_a, fx.ap_b),
                 "/api/approvals/{id}/events",
             ),
-        ),
+        )
+        .says(stream),
         row(
             M::POST,
             "/api/approvals/{id}/cancel",
@@ -984,7 +1248,8 @@ fn rows() -> Vec<Row> {
             APPROVER_STREAM,
             None,
             fixed("/api/approver/events", json!(null)),
-        ),
+        )
+        .says(stream),
         row(
             M::POST,
             "/api/approver/requests/{id}/code",
@@ -1039,21 +1304,39 @@ fn rows() -> Vec<Row> {
             SIGNED,
             None,
             fixed("/api/sessions", json!(null)),
-        ),
+        )
+        .says(|fx, _, caller, a| {
+            let v = a.json()?;
+            let list = v.as_array().ok_or("not a list")?;
+            let current = list.iter().filter(|s| s["current"] == true).count();
+            ensure!(current == 1, "{current} current sessions");
+            // A session of Jean's and one of Claire's that no cell ends: listed to them only.
+            let ids = ids_in(&v, "session_id")?;
+            for (owner, session) in [
+                (3, fx.own(Own::Session, Side::A, 0)),
+                (CLAIRE, fx.own(Own::Session, Side::B, 0)),
+            ] {
+                let listed = ids.contains(&session.to_string());
+                ensure!(listed == (caller == owner), "session {session} listed: {listed}");
+            }
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/sessions/{id}/end",
             [U, N, N, O, N, N, N],
             Some([U, N, N, N, O, N, N]),
             own(Own::Session, "/api/sessions/{id}/end"),
-        ),
+        )
+        .says(no_content),
         row(
             M::GET,
             "/api/session/events",
             SIGNED,
             None,
             fixed("/api/session/events", json!(null)),
-        ),
+        )
+        .says(stream),
         row(
             M::POST,
             "/api/sessions/report",
@@ -1066,6 +1349,12 @@ fn rows() -> Vec<Row> {
                 "/api/activation".into(),
                 json!({ "national_id": unknown_nid(&format!("19999996{caller:02}")) }),
             )
+        })
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            let message = v["message"].as_str().unwrap_or("");
+            ensure!(message.contains("SMS"), "message {message:?}");
+            Ok(())
         }),
         row(
             M::POST,
@@ -1083,14 +1372,27 @@ fn rows() -> Vec<Row> {
             PROS,
             None,
             fixed("/api/activation/qr", json!(null)),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["qr_svg"].as_str().is_some_and(|q| q.contains("<svg")), "no QR code");
+            let link = v["link"].as_str().unwrap_or("");
+            ensure!(link.contains("/activation") && link.contains("#"), "link {link:?}");
+            in_future(&v, "expires_at")
+        }),
         row(
             M::GET,
             "/api/security/incidents",
             OFFICER,
             None,
             fixed("/api/security/incidents", json!(null)),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            let untouched = fx.own(Own::Incident, Side::A, 0).to_string();
+            ensure!(ids_in(&v, "incident_id")?.contains(&untouched), "incident {untouched} missing");
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/security/incidents/{id}/close",
@@ -1105,14 +1407,25 @@ fn rows() -> Vec<Row> {
                     json!({ "reason": "Vérifié avec le Dr Martin" }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "incident_id", fx.own(Own::Incident, side, caller))?;
+            ensure!(v["status"] == "closed", "status {}", v["status"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/security/freezes",
             OFFICER,
             None,
             fixed("/api/security/freezes", json!(null)),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            ensure!(ids_in(&v, "national_id")?.contains(&fx.frozen[0]), "freeze {} missing", fx.frozen[0]);
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/security/freezes/{national_id}/lift",
@@ -1124,7 +1437,8 @@ fn rows() -> Vec<Row> {
                     json!({ "reason": "Vérifié" }),
                 )
             },
-        ),
+        )
+        .says(no_content),
         row(
             M::POST,
             "/api/accounts/sign-in",
@@ -1158,21 +1472,45 @@ fn rows() -> Vec<Row> {
             ALL_O,
             None,
             fixed("/api/accounts/password-policy", json!(null)),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["min_length"].as_u64().is_some_and(|n| n >= 12), "min_length {}", v["min_length"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/accounts/me",
             [U, F, F, F, F, O, F],
             None,
             fixed("/api/accounts/me", json!(null)),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            is_id(&v, "structure_id", fx.s_a)?;
+            ensure!(v["display_name"] == "Responsable du centre", "name {}", v["display_name"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/vaccination/context",
             [U, O, F, O, O, F, O],
             None,
             fixed("/api/vaccination/context", json!(null)),
-        ),
+        )
+        .says(|fx, _, caller, a| {
+            let v = a.json()?;
+            let mut structures = ids_in(&v["structures"], "id")?;
+            structures.sort();
+            let expected: Vec<String> = match caller {
+                1 | 3 => vec![fx.s_a.to_string()],
+                CLAIRE => vec![fx.s_b.to_string()],
+                _ => vec![],
+            };
+            ensure!(structures == expected, "structures {structures:?}, expected {expected:?}");
+            ensure!(ids_in(&v["products"], "code")?.contains(&"comirnaty".to_owned()), "no Comirnaty");
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/patients/search",
@@ -1189,14 +1527,29 @@ fn rows() -> Vec<Row> {
                     json!({ "family_name": name, "birth_date": "1985-05-10" }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            let found = ids_in(&v, "id")?;
+            let expected = vec![fx.pick(side, fx.p_a, fx.p_b).to_string()];
+            ensure!(found == expected, "found {found:?}, expected {expected:?}");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/patients/{id}",
             CARE_A,
             Some(CARE_B),
             id(|fx, s| fx.pick(s, fx.p_a, fx.p_b), "/api/patients/{id}"),
-        ),
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.pick(side, fx.p_a, fx.p_b))?;
+            let injections = ids_in(&v["injections"], "id")?;
+            let entry = fx.pick(side, fx.i_a, fx.i_b).to_string();
+            ensure!(injections == vec![entry.clone()], "injections {injections:?}, expected [{entry}]");
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/vaccinations/preview",
@@ -1208,7 +1561,14 @@ fn rows() -> Vec<Row> {
                     json!({ "structure_id": fx.pick(s, fx.s_a, fx.s_b), "patient_id": fx.pick(s, fx.p_a, fx.p_b), "birth_date": null, "product_code": null, "administered_at": null }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            let lot = if side == Side::A { &fx.lot_a } else { &fx.lot_b };
+            ensure!(v["dose_number"] == 2, "dose {}", v["dose_number"]);
+            ensure!(v["product_code"] == lot.product_code.as_str(), "product {}", v["product_code"]);
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/vaccinations",
@@ -1226,7 +1586,13 @@ fn rows() -> Vec<Row> {
                     }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "patient_id", fx.own(Own::Visit, side, caller))?;
+            ensure!(v["injection"].is_null(), "a postponed visit has no injection");
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/injections/{id}/correct",
@@ -1240,7 +1606,13 @@ fn rows() -> Vec<Row> {
             },
         )
         .also(Side::Colleague, COLLEAGUE)
-        .also(Side::Invalidated, INVALIDATED),
+        .also(Side::Invalidated, INVALIDATED)
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.own(Own::Correct, side, caller))?;
+            ensure!(v["site"] == "right_deltoid" && v["version"] == 2, "site {}, version {}", v["site"], v["version"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/injections/{id}/revisions",
@@ -1250,7 +1622,16 @@ fn rows() -> Vec<Row> {
                 |fx, s| fx.pick(s, fx.i_a, fx.i_b),
                 "/api/injections/{id}/revisions",
             ),
-        ),
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            let list = v.as_array().ok_or("not a list")?;
+            ensure!(list.len() == 1, "{} revisions, expected the one made at setup", list.len());
+            is_id(&list[0]["before"], "id", fx.pick(side, fx.i_a, fx.i_b))?;
+            ensure!(list[0]["reason"] == SETUP_CORRECTION, "reason {}", list[0]["reason"]);
+            ensure!(list[0]["before"]["site"] == "left_deltoid", "before {}", list[0]["before"]["site"]);
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/injections/{id}/adverse-effects",
@@ -1265,7 +1646,14 @@ fn rows() -> Vec<Row> {
                     json!({ "description": "Douleur au point d'injection" }),
                 )
             },
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            uuid_at(&v, "id")?;
+            let portal = v["portal_url"].as_str().unwrap_or("");
+            ensure!(portal.starts_with("https://"), "portal {portal:?}");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/patients/{id}/certificate",
@@ -1275,7 +1663,13 @@ fn rows() -> Vec<Row> {
                 |fx, s| fx.pick(s, fx.p_a, fx.p_b),
                 "/api/patients/{id}/certificate",
             ),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["payload"].as_str().is_some_and(|p| p.starts_with("HC1:")), "payload {}", v["payload"]);
+            ensure!(v["uvci"].as_str().is_some_and(|u| u.starts_with("URN:UVCI:")), "uvci {}", v["uvci"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/patients/{id}/recap.pdf",
@@ -1285,7 +1679,12 @@ fn rows() -> Vec<Row> {
                 |fx, s| fx.pick(s, fx.p_a, fx.p_b),
                 "/api/patients/{id}/recap.pdf",
             ),
-        ),
+        )
+        .says(|_, _, _, a| {
+            ensure!(a.content_type == "application/pdf", "content type {:?}", a.content_type);
+            ensure!(a.text.starts_with("%PDF-"), "not a PDF");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/structures/{id}/lots",
@@ -1295,7 +1694,14 @@ fn rows() -> Vec<Row> {
                 |fx, s| fx.pick(s, fx.s_a, fx.s_b),
                 "/api/structures/{id}/lots",
             ),
-        ),
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            let lots = ids_in(&v, "id")?;
+            let lot = fx.pick(side, fx.lot_a.id, fx.lot_b.id).to_string();
+            ensure!(lots.contains(&lot), "lot {lot} missing from {lots:?}");
+            Ok(())
+        }),
         // A lot number of each caller's own (a number is unique in a structure).
         row_each(
             M::POST,
@@ -1308,7 +1714,13 @@ fn rows() -> Vec<Row> {
                     json!({ "product_code": "spikevax", "number": format!("MX{}{caller:03}", s.label()), "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
                 )
             },
-        ),
+        )
+        .says(|_, side, caller, a| {
+            let v = a.json()?;
+            let number = format!("MX{}{caller:03}", side.label());
+            ensure!(v["number"] == number.as_str() && v["product_code"] == "spikevax" && v["active"] == true, "lot {v}");
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/lots/{id}/active",
@@ -1327,14 +1739,27 @@ fn rows() -> Vec<Row> {
                     json!({ "active": true }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.pick(side, fx.lot_a.id, fx.lot_b.id))?;
+            ensure!(v["active"] == true, "active {}", v["active"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/certificates/signing-certificate",
             ALL_O,
             None,
             fixed("/api/certificates/signing-certificate", json!(null)),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            let pem = v["certificate_pem"].as_str().unwrap_or("");
+            ensure!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "pem {pem:?}");
+            ensure!(v["kid"].as_str().is_some_and(|k| !k.is_empty()), "no kid");
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/certificates/verify",
@@ -1351,42 +1776,70 @@ fn rows() -> Vec<Row> {
             ALL_O,
             None,
             fixed("/api/statistics/national", json!(null)),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            let rows = v["rows"].as_array().ok_or("no rows")?;
+            ensure!(!rows.is_empty(), "no rows");
+            ensure!(rows.iter().all(|r| r["fra"] == "FR" && r["dep"].is_null()), "a row is not national");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/statistics/national.csv",
             ALL_O,
             None,
             fixed("/api/statistics/national.csv", json!(null)),
-        ),
+        )
+        .says(csv_rows(None)),
         row(
             M::GET,
             "/api/statistics/departments",
             ALL_O,
             None,
             fixed("/api/statistics/departments?dep=77", json!(null)),
-        ),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            let rows = v["rows"].as_array().ok_or("no rows")?;
+            ensure!(!rows.is_empty(), "no rows");
+            ensure!(rows.iter().all(|r| r["dep"] == "77"), "a row is not of the 77");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/statistics/departments.csv",
             ALL_O,
             None,
             fixed("/api/statistics/departments.csv?dep=77", json!(null)),
-        ),
+        )
+        .says(csv_rows(Some("77"))),
         row(
             M::GET,
             "/api/structures/managed",
             [U, Z, Z, Z, Z, O, Z],
             None,
             fixed("/api/structures/managed", json!(null)),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            let managed = ids_in(&v, "id")?;
+            ensure!(managed == vec![fx.s_a.to_string()], "managed {managed:?}");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/structures/{id}",
             [U, O, O, O, N, O, N],
             Some([U, N, N, N, O, N, N]),
             id(|fx, s| fx.pick(s, fx.s_a, fx.s_b), "/api/structures/{id}"),
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.pick(side, fx.s_a, fx.s_b))?;
+            ensure!(v["can_manage"] == (caller == 5), "can_manage {}", v["can_manage"]);
+            Ok(())
+        }),
         row(
             M::PUT,
             "/api/structures/{id}",
@@ -1398,7 +1851,14 @@ fn rows() -> Vec<Row> {
                     hours.clone(),
                 )
             },
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.s_a)?;
+            ensure!(v["address"] == "2 rue du Château, 77000 Melun", "address {}", v["address"]);
+            ensure!(v["opening_hours"]["days"][1].is_null(), "hours {}", v["opening_hours"]);
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/structures/{id}/staff",
@@ -1408,7 +1868,12 @@ fn rows() -> Vec<Row> {
                 |fx, s| fx.pick(s, fx.s_a, fx.s_b),
                 "/api/structures/{id}/staff",
             ),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            ensure!(ids_in(&v, "id")?.contains(&fx.marie.to_string()), "Marie missing");
+            Ok(())
+        }),
         // A CPE number of each caller's own (one declaration per number in a structure).
         row_each(
             M::POST,
@@ -1421,7 +1886,13 @@ fn rows() -> Vec<Row> {
                     json!({ "cpe_number": format!("32{}{caller}000000", u8::from(s == Side::B)), "first_name": "Nina", "last_name": "Roux", "role": "Accueil" }),
                 )
             },
-        ),
+        )
+        .says(|_, side, caller, a| {
+            let v = a.json()?;
+            let cpe = format!("32{}{caller}000000", u8::from(side == Side::B));
+            ensure!(v["staff"]["cpe_number"] == cpe.as_str() && v["staff"]["first_name"] == "Nina", "staff {}", v["staff"]);
+            enrolment_link(&v)
+        }),
         row_each(
             M::POST,
             "/api/structures/{id}/staff/{staff_id}/enrolment",
@@ -1437,7 +1908,12 @@ fn rows() -> Vec<Row> {
                     json!(null),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v["staff"], "id", fx.own(Own::StaffToEnrol, side, caller))?;
+            enrolment_link(&v)
+        }),
         row(
             M::POST,
             "/api/delegation/passkeys/registration/start",
@@ -1467,7 +1943,8 @@ fn rows() -> Vec<Row> {
                 "/api/delegation/sign-in/start",
                 json!({ "cpe_number": DEMO_STAFF_CPE }),
             ),
-        ),
+        )
+        .says(four_credential_challenge),
         row(
             M::POST,
             "/api/delegation/sign-in/finish",
@@ -1484,7 +1961,13 @@ fn rows() -> Vec<Row> {
             [U, O, O, F, F, F, F],
             None,
             fixed("/api/delegation/authorities", json!(null)),
-        ),
+        )
+        .says(|fx, _, _, a| {
+            let v = a.json()?;
+            let authorities = ids_in(&v, "professional_id")?;
+            ensure!(authorities == vec![fx.jean.to_string()], "authorities {authorities:?}");
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/delegation/requests",
@@ -1496,14 +1979,25 @@ fn rows() -> Vec<Row> {
                     json!({ "professional_id": fx.pick(s, fx.jean, fx.claire), "terminal_label": "Tablette 7" }),
                 )
             },
-        ),
+        )
+        .says(new_request),
         row(
             M::GET,
             "/api/delegation/delegates",
             [U, F, F, O, O, F, Z],
             None,
             fixed("/api/delegation/delegates", json!(null)),
-        ),
+        )
+        .says(|fx, _, caller, a| {
+            let v = a.json()?;
+            let staff = if caller == CLAIRE { fx.paul } else { fx.marie };
+            let list = v.as_array().ok_or("not a list")?;
+            ensure!(
+                list.iter().any(|d| d["staff_id"] == staff.to_string().as_str() && d["authorised"] == true),
+                "{staff} is not listed as authorised"
+            );
+            Ok(())
+        }),
         row_each(
             M::PUT,
             "/api/delegation/delegates/{staff_id}",
@@ -1518,7 +2012,13 @@ fn rows() -> Vec<Row> {
                     json!(null),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "staff_id", fx.own(Own::StaffToChoose, side, caller))?;
+            ensure!(v["authorised"] == true, "authorised {}", v["authorised"]);
+            Ok(())
+        }),
         row_each(
             M::DELETE,
             "/api/delegation/delegates/{staff_id}",
@@ -1533,7 +2033,13 @@ fn rows() -> Vec<Row> {
                     json!(null),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "staff_id", fx.own(Own::StaffToDrop, side, caller))?;
+            ensure!(v["authorised"] == false, "authorised {}", v["authorised"]);
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/structures/{id}/staff/{staff_id}/withdraw",
@@ -1549,21 +2055,35 @@ fn rows() -> Vec<Row> {
                     json!(null),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.own(Own::StaffToWithdraw, side, caller))?;
+            ensure!(!v["withdrawn_at"].is_null(), "not withdrawn");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/supervision/sessions",
             [U, F, F, O, O, F, Z],
             None,
             fixed("/api/supervision/sessions", json!(null)),
-        ),
+        )
+        .says(|fx, _, caller, a| {
+            let v = a.json()?;
+            let sessions = ids_in(&v, "session_id")?;
+            let watched = if caller == CLAIRE { fx.ds_b } else { fx.ds_a }.to_string();
+            ensure!(sessions.contains(&watched), "session {watched} missing from {sessions:?}");
+            Ok(())
+        }),
         row(
             M::GET,
             "/api/supervision/events",
             PROS,
             None,
             fixed("/api/supervision/events", json!(null)),
-        ),
+        )
+        .says(stream),
         row_each(
             M::POST,
             "/api/injections/{id}/contest",
@@ -1575,7 +2095,13 @@ fn rows() -> Vec<Row> {
                     json!({ "reason": "Lot à vérifier" }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "injection_id", fx.own(Own::Contest, side, caller))?;
+            ensure!(v["contest"]["reason"] == "Lot à vérifier", "contest {}", v["contest"]);
+            Ok(())
+        }),
         row_each(
             M::POST,
             "/api/injections/{id}/invalidate",
@@ -1592,7 +2118,13 @@ fn rows() -> Vec<Row> {
             },
         )
         .also(Side::Colleague, COLLEAGUE)
-        .also(Side::Invalidated, INVALIDATED),
+        .also(Side::Invalidated, INVALIDATED)
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.own(Own::Invalidate, side, caller))?;
+            ensure!(v["status"] == "invalidated", "status {}", v["status"]);
+            Ok(())
+        }),
         // Typing the full NIR opens the file (the patient is in front of you): any recorder.
         // A patient of each cell's own: the file it opens is no other row's.
         row_each(
@@ -1606,7 +2138,14 @@ fn rows() -> Vec<Row> {
                     json!({ "nir": cell_nir(Own::Lookup, s, caller) }),
                 )
             },
-        ),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v["patient"], "id", fx.own(Own::Lookup, side, caller))?;
+            ensure!(v["patient"]["injections"].as_array().map(Vec::len) == Some(1), "injections {}", v["patient"]["injections"]);
+            Ok(())
+        })
+        .reads_record(),
         // Ends a delegated session of each cell's own (Marie's tablet stays signed in).
         row_each(
             M::POST,
@@ -1617,14 +2156,16 @@ fn rows() -> Vec<Row> {
                 Own::DelegatedSession,
                 "/api/supervision/sessions/{id}/end",
             ),
-        ),
+        )
+        .says(no_content),
         row(
             M::POST,
             "/api/session/logout",
             SIGNED,
             None,
             fixed("/api/session/logout", json!(null)),
-        ),
+        )
+        .says(no_content),
     ]
 }
 
@@ -1799,15 +2340,17 @@ async fn every_route_times_every_caller_times_both_sides() {
                     response.text().await.unwrap_or_default()
                 };
                 cells += 1;
-                // What a caller may read never names the other side's objects.
-                if r.method == Method::GET && status.is_success() {
+                // What a caller may read (GET or a POST that answers data) never names the
+                // other side's objects.
+                if status.is_success() && !r.reads_record {
                     for leaked in foreign_ids(&fx, role)
                         .iter()
                         .filter(|id| text.contains(id.as_str()))
                     {
                         let _ = writeln!(
                             failures,
-                            "GET {path} [{}] {}: the answer names {leaked}, an object of the other side",
+                            "{} {path} [{}] {}: the answer names {leaked}, an object of the other side",
+                            r.method,
                             side.label(),
                             ROLES[role],
                         );
@@ -1823,6 +2366,27 @@ async fn every_route_times_every_caller_times_both_sides() {
                         expected[role],
                         text.chars().take(160).collect::<String>()
                     );
+                }
+                // An allowed answer says what it must, for this caller and side.
+                if matches!(expected[role], E::O) && status.is_success() {
+                    let answer = Answer {
+                        status,
+                        content_type: content_type.clone().unwrap_or_default(),
+                        text: text.clone(),
+                    };
+                    let verdict = match &r.says {
+                        Some(says) => says(&fx, *side, role, &answer),
+                        None => Err("no assertion on the content of an allowed answer".into()),
+                    };
+                    if let Err(why) = verdict {
+                        let _ = writeln!(
+                            failures,
+                            "{} {path} [{}] {}: wrong answer: {why}",
+                            r.method,
+                            side.label(),
+                            ROLES[role],
+                        );
+                    }
                 }
                 if !status.is_client_error() && !status.is_success() {
                     let _ = writeln!(
