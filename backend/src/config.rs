@@ -39,7 +39,14 @@ pub struct Settings {
     /// Activations of the approver app one IP address may ask for in an hour, across
     /// identities: each sends a mail and an SMS to whoever the identifier names.
     pub activations_per_ip_per_hour: i32,
-    /// Patient look-ups by NIR one person may make in an hour (past it: 429 and an incident).
+    /// Structure-account password sign-ins one IP address may try in an hour, whatever account
+    /// each names (right or wrong password): caps password spraying across accounts.
+    pub account_sign_ins_per_ip_per_hour: i32,
+    /// Certificate checks (`POST /api/certificates/verify`, no sign-in) one IP address may make
+    /// in an hour.
+    pub certificate_checks_per_ip_per_hour: i32,
+    /// Patient look-ups by NIR and searches by name and birth date one person may make in an
+    /// hour, together (past it: 429 and an incident).
     pub patient_lookups_per_hour: i32,
     /// Live event streams one client address may hold open on one instance (a hall's tablets
     /// and phones share one address).
@@ -112,6 +119,8 @@ impl Default for Settings {
             vault: crate::vault::VaultSettings::default(),
             push_requests_per_ip_per_10_min: 60,
             activations_per_ip_per_hour: 30,
+            account_sign_ins_per_ip_per_hour: 30,
+            certificate_checks_per_ip_per_hour: 600,
             streams_per_address: 256,
             patient_lookups_per_hour: 120,
             trusted_proxies: Vec::new(),

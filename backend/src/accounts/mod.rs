@@ -110,13 +110,15 @@ fn invalid_credentials() -> AppError {
 }
 
 /// Identifier + password. Unknown identifier, wrong password and locked account get the same
-/// answer after the same work (one Argon2 verification).
+/// answer after the same work (one Argon2 verification). Every attempt first counts against the
+/// client's address (`account_sign_ins_per_ip_per_hour`), whatever account it names.
 pub async fn sign_in(
     state: &AppState,
     identifier: &AccountIdentifier,
     given: &str,
     client: ClientInfo,
 ) -> AppResult<(String, SessionState)> {
+    take_address_quota(state, &client).await?;
     let now = state.now();
     let found = structure_account::Entity::find()
         .filter(structure_account::Column::Identifier.eq(identifier.as_str()))
@@ -201,6 +203,31 @@ pub async fn sign_in(
         principal: principal(state, account).await?,
     };
     Ok((opened.token, current.state()))
+}
+
+/// Counts a password attempt against the client's address (an IPv6 client per /64), before
+/// anything is looked up or checked: one client cannot try passwords across many accounts (each
+/// account's own lock only counts the tries at it). Committed at once, so the slow password
+/// check that follows holds no lock.
+async fn take_address_quota(state: &AppState, client: &ClientInfo) -> AppResult<()> {
+    let address = client.counted.as_deref().unwrap_or("inconnue");
+    let work = Work::begin(state, Actor::anonymous()).await?;
+    let allowed = work
+        .take_quota(
+            &format!("account-sign-in-address:{address}"),
+            Duration::hours(1),
+            state.settings.account_sign_ins_per_ip_per_hour,
+        )
+        .await?;
+    work.commit().await?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::with_message(
+            ErrorCode::RateLimited,
+            "Trop de tentatives de connexion depuis cette adresse : réessayez dans une heure.",
+        ))
+    }
 }
 
 async fn principal(state: &AppState, account: structure_account::Model) -> AppResult<Principal> {

@@ -191,7 +191,28 @@ pub async fn recap_pdf(state: &AppState, actor: &Actor, file: PatientFile) -> Ap
 }
 
 /// Checks a pasted or scanned certificate against our published key; says what it holds.
-pub async fn verify(state: &AppState, payload: &str) -> AppResult<CertificateVerified> {
+/// Every check, readable or not, first counts against the client's address (`address`, an IPv6
+/// client per /64): at most `certificate_checks_per_ip_per_hour` an hour.
+pub async fn verify(
+    state: &AppState,
+    payload: &str,
+    address: &str,
+) -> AppResult<CertificateVerified> {
+    let work = crate::work::Work::begin(state, crate::work::Actor::anonymous()).await?;
+    let allowed = work
+        .take_quota(
+            &format!("certificate-check-address:{address}"),
+            Duration::hours(1),
+            state.settings.certificate_checks_per_ip_per_hour,
+        )
+        .await?;
+    work.commit().await?;
+    if !allowed {
+        return Err(AppError::with_message(
+            ErrorCode::RateLimited,
+            "Trop de vérifications de certificats depuis cette adresse : réessayez dans une heure.",
+        ));
+    }
     let trusted = [(state.dcc.kid(), state.dcc.certificate_der().to_vec())];
     let verified = dcc::verify(payload, &trusted, state.now())
         .map_err(|e| AppError::with_message(ErrorCode::InvalidInput, e.message_fr()))?;

@@ -10,7 +10,7 @@ pub struct Model {
     /// Keyed fingerprint of the NIR (`vault::Fingerprint`): finds the patient, reveals nothing.
     #[sea_orm(column_name = "nir")]
     pub nir_key: String,
-    /// The NIR as screens show it: "2 55 08 14 168 *** **".
+    /// The NIR as screens show it: "2 55 08 ** *** *** **" (sex, year and month of birth).
     pub nir_masked: String,
     pub family_name: String,
     pub given_names: String,

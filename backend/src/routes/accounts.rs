@@ -24,7 +24,7 @@ use crate::{
     responses(
         (status = 200, description = "Mot de passe accepté ; code envoyé par SMS ; cookie posé", body = SessionState),
         (status = 401, description = "Identifiant ou mot de passe incorrect, ou compte bloqué (même réponse)", body = ApiError),
-        (status = 429, description = "Trop de codes SMS envoyés pour ce compte, ou service très sollicité (`rate_limited`)", body = ApiError),
+        (status = 429, description = "Trop de tentatives depuis cette adresse, trop de codes SMS envoyés pour ce compte, ou service très sollicité (`rate_limited`)", body = ApiError),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,

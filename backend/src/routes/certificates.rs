@@ -6,7 +6,9 @@ use vigie_shared::{
     api::vaccination::{CertificateCheck, CertificateVerified, SigningCertificate},
 };
 
-use crate::{certificates, error::AppResult, http::json::ApiJson, state::AppState};
+use crate::{
+    auth::session::Client, certificates, error::AppResult, http::json::ApiJson, state::AppState,
+};
 
 /// The published signing certificate (PEM) and its key identifier.
 #[utoipa::path(get, path = "/api/certificates/signing-certificate", tag = "certificats",
@@ -18,10 +20,16 @@ pub async fn signing_certificate(State(state): State<AppState>) -> Json<SigningC
 /// Verifies a pasted or scanned certificate (`HC1:…`) and says what it holds. No sign-in.
 #[utoipa::path(post, path = "/api/certificates/verify", tag = "certificats",
     request_body = CertificateCheck,
-    responses((status = 200, body = CertificateVerified), (status = 400, description = "Certificat illisible, altéré ou d'un autre émetteur", body = ApiError)))]
+    responses((status = 200, body = CertificateVerified), (status = 400, description = "Certificat illisible, altéré ou d'un autre émetteur", body = ApiError),
+        (status = 429, description = "Trop de vérifications depuis cette adresse en une heure (`rate_limited`)", body = ApiError)))]
 pub async fn verify(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(body): ApiJson<CertificateCheck>,
 ) -> AppResult<Json<CertificateVerified>> {
-    Ok(Json(certificates::verify(&state, &body.payload).await?))
+    // Counted per address (an IPv6 client per /64).
+    let address = client.counted.unwrap_or_else(|| "inconnue".into());
+    Ok(Json(
+        certificates::verify(&state, &body.payload, &address).await?,
+    ))
 }

@@ -76,7 +76,7 @@ pub async fn context(
 #[utoipa::path(post, path = "/api/patients/lookup", tag = "vaccination",
     request_body = PatientLookup,
     responses((status = 200, body = PatientLookupResult), (status = 400, description = "NIR mal formé", body = ApiError),
-        (status = 429, description = "Plus de 120 recherches par NIR en une heure", body = ApiError)))]
+        (status = 429, description = "Plus de `patient_lookups_per_hour` recherches de patients (par NIR ou par nom, 120 par défaut) en une heure (`rate_limited`)", body = ApiError)))]
 pub async fn lookup(
     State(state): State<AppState>,
     actor: Actor,
@@ -86,10 +86,12 @@ pub async fn lookup(
     Ok(Json(PatientLookupResult { patient }))
 }
 
-/// Patients I may see, by family name (beginning) and birth date.
+/// Patients I may see, by family name (beginning) and birth date. Counted with the look-ups
+/// by NIR.
 #[utoipa::path(post, path = "/api/patients/search", tag = "vaccination",
     request_body = PatientSearch,
-    responses((status = 200, body = [PatientSummary])))]
+    responses((status = 200, body = [PatientSummary]),
+        (status = 429, description = "Plus de `patient_lookups_per_hour` recherches de patients (par NIR ou par nom, 120 par défaut) en une heure (`rate_limited`)", body = ApiError)))]
 pub async fn search(
     State(state): State<AppState>,
     actor: Actor,

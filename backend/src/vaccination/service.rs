@@ -85,19 +85,17 @@ fn invalid(message: impl Into<String>) -> AppError {
     AppError::with_message(ErrorCode::InvalidInput, message)
 }
 
-/// "2 55 08 14 168 *** **": the first 10 characters grouped as on a Carte Vitale, the rest hidden.
+/// "2 55 08 ** *** *** **": sex, year and month of birth (the first 5 digits, grouped as on a
+/// Carte Vitale) — enough to tell two patients apart on a screen, not to find where they were
+/// born or who they are; the rest hidden.
 pub fn mask_nir(nir: &str) -> String {
-    let head: String = nir.chars().take(10).collect();
-    if head.len() < 10 {
+    let head: Vec<char> = nir.chars().take(5).collect();
+    if head.len() < 5 {
         return "***".into();
     }
     format!(
-        "{} {} {} {} {} *** **",
-        &head[0..1],
-        &head[1..3],
-        &head[3..5],
-        &head[5..7],
-        &head[7..10]
+        "{} {}{} {}{} ** *** *** **",
+        head[0], head[1], head[2], head[3], head[4]
     )
 }
 
@@ -189,7 +187,8 @@ pub async fn file_of(db: &impl ConnectionTrait, p: patient::Model) -> AppResult<
 /// look-up is audited (a miss under the NIR's keyed fingerprint) and counted against the
 /// `patient_lookups_per_hour` setting for the person typing (a busy hall's vaccinator looks up a
 /// patient every minute or two; hundreds an hour is someone harvesting files); the first
-/// refusal of the hour opens an incident.
+/// refusal of the hour opens an incident. Searches by name and birth date count against the
+/// same quota.
 pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Option<PatientFile>> {
     let nir_key = state.nir_fingerprint.of(nir.as_str());
     let found = patient::Entity::find()
@@ -200,26 +199,7 @@ pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Opt
     let most = state.settings.patient_lookups_per_hour;
     let allowed = crate::work::write(state, actor.acting(), move |work| {
         Box::pin(async move {
-            let typist = who.staff_member_id.unwrap_or(who.professional_id);
-            let hour = Duration::hours(1);
-            let quota = format!("patient_lookup:{typist}");
-            if !work.take_quota(&quota, hour, most).await? {
-                let alert = format!("patient_lookup_incident:{typist}");
-                let incident = if work.take_quota(&alert, hour, 1).await? {
-                    Some(
-                        crate::incident::open(
-                            work.db(),
-                            work.now(),
-                            crate::incident::Concerning::Professional(who.professional_id),
-                            None,
-                            "patient_lookup_flood",
-                        )
-                        .await?,
-                    )
-                } else {
-                    None
-                };
-                work.emit(DomainEvent::PatientLookupsExceeded { incident });
+            if !take_lookup(work, &who, most).await? {
                 return Ok(false);
             }
             match patient {
@@ -234,16 +214,49 @@ pub async fn lookup(state: &AppState, actor: &Actor, nir: &Nir) -> AppResult<Opt
     })
     .await?;
     if !allowed {
-        return Err(AppError::with_message(
-            ErrorCode::RateLimited,
-            "Trop de recherches de patients par NIR en une heure : réessayez plus tard. \
-             L'équipe de sécurité est prévenue.",
-        ));
+        return Err(lookups_exceeded());
     }
     match found {
         Some(p) => Ok(Some(file_of(&state.db, p).await?)),
         None => Ok(None),
     }
+}
+
+/// Spends one of the person's patient look-ups of the hour (`patient_lookup:` quota, shared by
+/// look-ups by NIR and searches by name). None left: the refusal is audited and the first one
+/// of the hour opens an incident; false.
+async fn take_lookup(work: &mut crate::work::Work, who: &Actor, most: i32) -> AppResult<bool> {
+    let typist = who.staff_member_id.unwrap_or(who.professional_id);
+    let hour = Duration::hours(1);
+    let quota = format!("patient_lookup:{typist}");
+    if work.take_quota(&quota, hour, most).await? {
+        return Ok(true);
+    }
+    let alert = format!("patient_lookup_incident:{typist}");
+    let incident = if work.take_quota(&alert, hour, 1).await? {
+        Some(
+            crate::incident::open(
+                work.db(),
+                work.now(),
+                crate::incident::Concerning::Professional(who.professional_id),
+                None,
+                "patient_lookup_flood",
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    work.emit(DomainEvent::PatientLookupsExceeded { incident });
+    Ok(false)
+}
+
+fn lookups_exceeded() -> AppError {
+    AppError::with_message(
+        ErrorCode::RateLimited,
+        "Trop de recherches de patients en une heure : réessayez plus tard. \
+         L'équipe de sécurité est prévenue.",
+    )
 }
 
 /// Audits a read of patient data (`what`: file, certificate, recap).
@@ -286,7 +299,8 @@ async fn grant(
     Ok(())
 }
 
-/// Patients I may see with this family name and birth date.
+/// Patients I may see with this family name and birth date. Audited, and counted against the
+/// person's hourly look-ups (`patient_lookups_per_hour`, shared with look-ups by NIR).
 pub async fn search(
     state: &AppState,
     actor: &Actor,
@@ -318,14 +332,21 @@ pub async fn search(
             });
         }
     }
-    let found = out.len();
-    crate::work::write(state, actor.acting(), move |work| {
+    let (found, who) = (out.len(), actor.clone());
+    let most = state.settings.patient_lookups_per_hour;
+    let allowed = crate::work::write(state, actor.acting(), move |work| {
         Box::pin(async move {
+            if !take_lookup(work, &who, most).await? {
+                return Ok(false);
+            }
             work.emit(DomainEvent::PatientsSearched { found });
-            Ok(())
+            Ok(true)
         })
     })
     .await?;
+    if !allowed {
+        return Err(lookups_exceeded());
+    }
     Ok(out)
 }
 
@@ -1094,8 +1115,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_nir_is_masked_after_ten_characters() {
-        assert_eq!(mask_nir("255081416802538"), "2 55 08 14 168 *** **");
+    fn only_sex_and_birth_year_and_month_of_the_nir_are_shown() {
+        assert_eq!(mask_nir("255081416802538"), "2 55 08 ** *** *** **");
+        // Corsica: the department is hidden like any other.
+        assert_eq!(mask_nir("184052A01234512"), "1 84 05 ** *** *** **");
+        assert_eq!(mask_nir("2550"), "***");
+        assert_eq!(mask_nir(""), "***");
     }
 
     #[test]

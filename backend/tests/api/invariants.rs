@@ -498,7 +498,8 @@ async fn parallel_wrong_sms_codes_get_five_checks_then_the_sign_in_ends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_wrong_passwords_lock_the_account_once() {
-    let app = TestApp::spawn().await;
+    // The address's own cap (below) out of the way: this one is about the account's lock.
+    let app = TestApp::spawn_with(|s| s.account_sign_ins_per_ip_per_hour = 1000).await;
     let urls = app.instances().await;
     let answers = fire(
         (0..N)
@@ -538,6 +539,193 @@ async fn parallel_wrong_passwords_lock_the_account_once() {
     let r = password_step(&app.device(), CENTRE_ACCOUNT_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK);
     chain_intact(&app).await;
+}
+
+/// N posts to `path` at once, each from a device of its own on the instances round robin, all
+/// naming `client` in `X-Forwarded-For` (the app trusts the loopback proxy); the i-th with
+/// `body(i)`.
+async fn post_from(
+    app: &TestApp,
+    urls: &[Url],
+    client: &str,
+    path: &str,
+    body: impl Fn(usize) -> Value,
+) -> Vec<Answer> {
+    fire(
+        (0..N)
+            .map(|i| {
+                let url = pick(urls, i).join(path).expect("url");
+                let (device, client, body) = (app.device(), client.to_owned(), body(i));
+                async move {
+                    device
+                        .client
+                        .post(url)
+                        .header("x-forwarded-for", client)
+                        .json(&body)
+                        .send()
+                        .await
+                        .expect("request")
+                }
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// One request to `path` naming `client` in `X-Forwarded-For`: its status and error code.
+async fn post_once_from(app: &TestApp, client: &str, path: &str, body: Value) -> Answer {
+    let r = app
+        .device()
+        .client
+        .post(app.url(path))
+        .header("x-forwarded-for", client)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status();
+    let body = r.json::<Value>().await.unwrap_or(Value::Null);
+    Answer { status, body }
+}
+
+/// The loopback proxy trusted: each test client named by `X-Forwarded-For` has its own caps.
+fn behind_the_loopback_proxy(s: &mut vigie_backend::Settings) {
+    s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("net")];
+}
+
+/// Password spraying: one address trying a wrong password at 50 accounts at once (on
+/// PostgreSQL, across both instances) gets exactly its hourly cap of tries checked — each
+/// answered as any wrong password — and 429 for the rest; a right password is refused as well
+/// past the cap; another address is not concerned; the next hour the first may try again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_gets_its_account_sign_in_cap_exactly_whatever_the_accounts_named() {
+    const CAP: usize = 5;
+    let app = TestApp::spawn_with(|s| {
+        s.account_sign_ins_per_ip_per_hour = CAP as i32;
+        behind_the_loopback_proxy(s);
+    })
+    .await;
+    let urls = app.instances().await;
+    let wrong_password = |i: usize| {
+        let identifier = format!("{:09}", 100_000_001 + i);
+        json!({ "identifier": identifier, "password": "pas le bon mot de passe 123" })
+    };
+    let answers = post_from(
+        &app,
+        &urls,
+        "203.0.113.1",
+        "/api/accounts/sign-in",
+        wrong_password,
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (
+                StatusCode::UNAUTHORIZED,
+                Some(ErrorCode::InvalidCredentials),
+                CAP
+            ),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                N - CAP
+            ),
+        ])
+    );
+    let refused = answers
+        .iter()
+        .find(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .expect("a refusal");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("depuis cette adresse")),
+        "{}",
+        refused.body
+    );
+    let right = json!({ "identifier": CENTRE_FINESS, "password": CENTRE_ACCOUNT_PASSWORD });
+    let from = |client: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            post_once_from(app, client, "/api/accounts/sign-in", body)
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        from("203.0.113.1", right.clone()).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "past the cap, the right password is refused too"
+    );
+    assert_eq!(
+        from("203.0.113.2", wrong_password(0)).await,
+        StatusCode::UNAUTHORIZED,
+        "another address has its own cap"
+    );
+    app.clock().advance(Duration::minutes(59));
+    assert_eq!(
+        from("203.0.113.1", right.clone()).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "59 minutes later"
+    );
+    app.clock().advance(Duration::minutes(2));
+    assert_eq!(
+        from("203.0.113.1", right).await,
+        StatusCode::OK,
+        "61 minutes later"
+    );
+}
+
+/// The public certificate check: one address gets exactly its hourly cap of checks (on
+/// PostgreSQL, across both instances) — an unreadable payload answered 400 as ever — and 429
+/// for the rest; another address is not concerned; the next hour the first may check again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_gets_its_certificate_check_cap_exactly() {
+    const CAP: usize = 5;
+    let app = TestApp::spawn_with(|s| {
+        s.certificate_checks_per_ip_per_hour = CAP as i32;
+        behind_the_loopback_proxy(s);
+    })
+    .await;
+    let urls = app.instances().await;
+    let check = |i: usize| json!({ "payload": format!("HC1:pas un certificat {i}") });
+    let answers = post_from(
+        &app,
+        &urls,
+        "203.0.113.1",
+        "/api/certificates/verify",
+        check,
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::BAD_REQUEST, Some(ErrorCode::InvalidInput), CAP),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                N - CAP
+            ),
+        ])
+    );
+    let from = |client: &'static str| {
+        let app = &app;
+        async move {
+            post_once_from(app, client, "/api/certificates/verify", check(0))
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        from("203.0.113.2").await,
+        StatusCode::BAD_REQUEST,
+        "another address has its own cap"
+    );
+    app.clock().advance(Duration::minutes(59));
+    assert_eq!(from("203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    app.clock().advance(Duration::minutes(2));
+    assert_eq!(from("203.0.113.1").await, StatusCode::BAD_REQUEST);
 }
 
 async fn verify_all(app: &TestApp, urls: &[Url], token: &str, code: &str) -> Vec<Answer> {
@@ -1298,7 +1486,8 @@ async fn the_tenth_wrong_sms_code_of_the_day_locks_the_account_not_the_ninth() {
 /// (5 SMS), 45 get 429; an hour later the account signs in again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_account_gets_five_sms_codes_an_hour_whatever_the_parallel_sign_ins() {
-    let app = TestApp::spawn().await;
+    // The address's own cap out of the way: this one is about the account's.
+    let app = TestApp::spawn_with(|s| s.account_sign_ins_per_ip_per_hour = 1000).await;
     let urls = app.instances().await;
     let answers = fire(
         (0..N)
@@ -1453,4 +1642,71 @@ async fn patient_lookups_are_capped_per_person_and_a_flood_opens_one_incident() 
     assert_eq!(lookup(&h).await, StatusCode::TOO_MANY_REQUESTS);
     h.later(Duration::seconds(2)).await;
     assert_eq!(lookup(&h).await, StatusCode::OK);
+}
+
+/// Searches by name and birth date count with the look-ups by NIR: 150 of them mixed, fired at
+/// once (spread over two instances on PostgreSQL), get exactly `patient_lookups_per_hour` (120)
+/// answers and 429 for the rest, one incident opens; then a search alone is refused until the
+/// hour is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn patient_searches_count_with_the_look_ups_by_nir() {
+    let mut h = hall().await;
+    let urls = h.app.instances().await;
+    let max = usize::try_from(h.app.settings().patient_lookups_per_hour).expect("positive");
+    let over = 30;
+    let search = json!({ "family_name": "Durand", "birth_date": "1955-08-14" });
+    let answers = fire(
+        (0..max + over)
+            .map(|i| {
+                let (path, body) = if i % 2 == 0 {
+                    ("/api/patients/search", search.clone())
+                } else {
+                    ("/api/patients/lookup", json!({ "nir": nir(i) }))
+                };
+                let url = pick(&urls, i).join(path).expect("url");
+                let client = h.app.client.clone();
+                async move { client.post(url).json(&body).send().await.expect("request") }
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        tally(&answers),
+        expect(&[
+            (StatusCode::OK, None, max),
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(ErrorCode::RateLimited),
+                over
+            )
+        ])
+    );
+    assert_eq!(
+        audit_count(&h.app, "patient.searched", None).await
+            + audit_count(&h.app, "patient.lookup_missed", None).await,
+        max as u64,
+        "every answered search or look-up is audited"
+    );
+    assert_eq!(
+        audit_count(&h.app, "patient.lookups_exceeded", None).await,
+        over as u64
+    );
+    let incidents = incident::Entity::find()
+        .filter(incident::Column::Kind.eq("patient_lookup_flood"))
+        .count(&h.app.state.db)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents, 1);
+    let search_once = |h: &crate::vaccination::Hall| {
+        let (client, url) = (h.app.client.clone(), h.app.url("/api/patients/search"));
+        let body = search.clone();
+        async move { client.post(url).json(&body).send().await.expect("request") }
+    };
+    let r = search_once(&h).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let e: Value = r.json().await.expect("json");
+    assert_eq!(e["code"], code_name(ErrorCode::RateLimited));
+    h.later(Duration::hours(1) + Duration::minutes(1)).await;
+    assert_eq!(search_once(&h).await.status(), StatusCode::OK);
+    chain_intact(&h.app).await;
 }

@@ -128,8 +128,8 @@ async fn openapi_lists_every_api_route() {
 }
 
 /// Every refusal a caller of any kind can get is documented: reads behind a finished sign-in
-/// answer 403 too (unfinished sign-in, wrong kind of caller), the password routes 429, and
-/// the non-JSON answers say their media type.
+/// answer 403 too (unfinished sign-in, wrong kind of caller), the password routes and the
+/// capped ones 429, and the non-JSON answers say their media type.
 #[tokio::test]
 async fn openapi_documents_every_refusal_and_media_type() {
     let app = TestApp::spawn().await;
@@ -169,7 +169,13 @@ async fn openapi_documents_every_refusal_and_media_type() {
         assert!(responses["403"].is_null(), "GET {path}: {responses}");
     }
     assert!(paths["/api/accounts/password-policy"]["get"]["responses"]["401"].is_null());
-    for path in ["/api/accounts/sign-in", "/api/accounts/password"] {
+    for path in [
+        "/api/accounts/sign-in",
+        "/api/accounts/password",
+        "/api/certificates/verify",
+        "/api/patients/lookup",
+        "/api/patients/search",
+    ] {
         assert!(
             paths[path]["post"]["responses"]["429"].is_object(),
             "{path}: no 429"

@@ -254,14 +254,7 @@ async fn a_patient_s_nir_is_not_readable_in_the_database() {
     assert_eq!(file.id, recorded.patient_id);
     assert_eq!(
         file.nir_masked,
-        format!(
-            "{} {} {} {} {} *** **",
-            &nir[0..1],
-            &nir[1..3],
-            &nir[3..5],
-            &nir[5..7],
-            &nir[7..10]
-        )
+        format!("{} {} {} ** *** *** **", &nir[0..1], &nir[1..3], &nir[3..5])
     );
     let r = h
         .app
@@ -342,7 +335,7 @@ async fn a_nir_stored_in_clear_by_an_earlier_version_is_forgotten_at_start() {
         .expect("query")
         .expect("row");
     assert_eq!(row.nir_key, app.state.nir_fingerprint.of(nir));
-    assert_eq!(row.nir_masked, "2 55 08 14 168 *** **");
+    assert_eq!(row.nir_masked, "2 55 08 ** *** *** **");
     assert_eq!(
         patient::Entity::find()
             .filter(patient::Column::NirKey.eq(nir))
@@ -351,6 +344,53 @@ async fn a_nir_stored_in_clear_by_an_earlier_version_is_forgotten_at_start() {
             .expect("count"),
         0
     );
+}
+
+/// A masked NIR stored by an earlier version, which showed 10 characters, keeps only sex, year
+/// and month of birth after the next start; one already short is left as it is.
+#[tokio::test]
+async fn a_nir_masked_by_an_earlier_version_shows_less_after_start() {
+    use sea_orm::ActiveValue::Set;
+    use vigie_backend::entities::patient;
+    let app = TestApp::spawn().await;
+    let now = app.state.now();
+    let mut ids = Vec::new();
+    for (nir, masked) in [
+        ("255081416802538", "2 55 08 14 168 *** **"),
+        ("184052A01234512", "1 84 05 ** *** *** **"),
+    ] {
+        let id = uuid::Uuid::new_v4();
+        patient::Entity::insert(patient::ActiveModel {
+            id: Set(id),
+            nir_key: Set(app.state.nir_fingerprint.of(nir)),
+            nir_masked: Set(masked.into()),
+            family_name: Set("ANCIEN".into()),
+            given_names: Set("Dossier".into()),
+            birth_date: Set(chrono::NaiveDate::from_ymd_opt(1955, 8, 14).expect("date")),
+            sex: Set(vigie_shared::Sex::Female),
+            residence_department: Set("75".into()),
+            esms_finess: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&app.state.db)
+        .await
+        .expect("row");
+        ids.push(id);
+    }
+    let mut again = app.settings().clone();
+    again.listen = "127.0.0.1:0".parse().expect("addr");
+    Application::build(again).await.expect("restarts");
+    let mut shown = Vec::new();
+    for id in ids {
+        let row = patient::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("row");
+        shown.push(row.nir_masked);
+    }
+    assert_eq!(shown, ["2 55 08 ** *** *** **", "1 84 05 ** *** *** **"]);
 }
 
 /// Outbox bodies stored in clear by an earlier version are sealed at the next start (a mail

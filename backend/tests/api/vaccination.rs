@@ -129,7 +129,7 @@ async fn first_dose_then_the_returning_patients_second() {
     .await;
     let file = found.patient.expect("patient found");
     assert_eq!(file.family_name, "DURAND");
-    assert_eq!(file.nir_masked, "2 55 08 14 168 *** **");
+    assert_eq!(file.nir_masked, "2 55 08 ** *** *** **");
     assert_eq!(file.injections.len(), 1);
 
     // Same day: the interval warning needs an explicit confirmation.

@@ -38,7 +38,8 @@ pub struct PatientSummary {
     pub family_name: String,
     pub given_names: String,
     pub birth_date: NaiveDate,
-    /// "2 55 08 14 168 *** **": enough to tell two patients apart, not the NIR.
+    /// "2 55 08 ** *** *** **" (sex, year and month of birth): enough to tell two patients apart,
+    /// not the NIR.
     pub nir_masked: String,
 }
 

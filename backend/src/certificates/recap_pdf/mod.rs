@@ -20,7 +20,7 @@ pub struct Recap {
     /// e.g. "Mme Camille Durand".
     pub patient_name: String,
     pub birth_date: NaiveDate,
-    /// e.g. "2 55 08 14 168 *** **" — never the full NIR.
+    /// e.g. "2 55 08 ** *** *** **" — never the full NIR.
     pub nir_masked: String,
     pub injections: Vec<RecapInjection>,
     pub issued_at: DateTime<Utc>,

@@ -42,7 +42,7 @@ fn recap(n: usize) -> Recap {
     Recap {
         patient_name: "Mme Françoise Lefèvre-Dupré".into(),
         birth_date: NaiveDate::from_ymd_opt(1955, 8, 14).unwrap(),
-        nir_masked: "2 55 08 14 168 *** **".into(),
+        nir_masked: "2 55 08 ** *** *** **".into(),
         injections: (0..n).map(injection).collect(),
         issued_at: "2021-07-01T10:30:00Z".parse::<DateTime<Utc>>().unwrap(),
         issuer: "Centre de vaccination de Melun (FINESS 770012342)".into(),
@@ -83,7 +83,7 @@ fn three_injections_fit_on_one_a4_page() {
         "Bilan de vaccination COVID-19",
         "Mme Françoise Lefèvre-Dupré",
         "14/08/1955",
-        "2 55 08 14 168 *** **",
+        "2 55 08 ** *** *** **",
         "Deltoïde gauche",
         "Hôtel-Dieu",
         "l’Hôtel",
