@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod ids;
+pub mod paris;
 pub mod text;
 
 pub use error::{ApiError, ErrorCode};

@@ -1060,3 +1060,35 @@ async fn patient_reads_are_audited_under_the_reader_and_a_missed_nir_only_as_a_k
         }
     }
 }
+
+/// An injection is dated on its Paris day, summer or winter time as it was then: half past
+/// midnight in Paris on both sides of both 2026 changes is still the previous day in UTC.
+#[tokio::test]
+async fn the_recap_dates_injections_on_their_paris_day_across_the_time_changes() {
+    let h = hall().await;
+    // (instant, Paris day, UTC day)
+    let cases = [
+        ("2026-03-27T23:30:00Z", "28/03/2026", "27/03/2026"),
+        ("2026-03-29T22:30:00Z", "30/03/2026", "29/03/2026"),
+        ("2026-10-23T22:30:00Z", "24/10/2026", "23/10/2026"),
+        ("2026-10-25T23:30:00Z", "26/10/2026", "25/10/2026"),
+    ];
+    for (n, (at, paris_day, utc_day)) in cases.into_iter().enumerate() {
+        let mut body = first_dose(&h, Uuid::new_v4());
+        let nir_body = format!("2550877123{n:03}");
+        let number: u64 = nir_body.parse().expect("digits");
+        body["patient"]["nir"] = json!(format!("{nir_body}{:02}", 97 - number % 97));
+        body["injection"]["administered_at"] = json!(at);
+        let recorded: VaccinationRecorded =
+            ok_json(h.app.post("/api/vaccinations", &body).await).await;
+        let r = h
+            .app
+            .get(&format!("/api/patients/{}/recap.pdf", recorded.patient_id))
+            .await;
+        let bytes = r.bytes().await.expect("pdf");
+        let doc = lopdf::Document::load_mem(&bytes).expect("a PDF");
+        let text = doc.extract_text(&[1]).expect("text");
+        assert!(text.contains(paris_day), "{at}: {paris_day} missing from {text}");
+        assert!(!text.contains(utc_day), "{at}: dated {utc_day} (UTC) in {text}");
+    }
+}

@@ -14,6 +14,7 @@ use vigie_shared::{
         InjectionSite, InjectionStatus, InjectionView, NewPatient, NewVaccination, PatientFile,
         PatientRef, PatientSearch, VaccinationContext, VaccinationRecorded, WarningCode,
     },
+    paris,
 };
 
 use super::api;
@@ -364,14 +365,20 @@ fn DoseForm(
     let preview = RwSignal::new(None::<DosePreview>);
     let problem = RwSignal::new(None::<String>);
 
-    let administered_at = move || -> Option<DateTime<Utc>> {
-        when.with(|w| NaiveDateTime::parse_from_str(w, "%Y-%m-%dT%H:%M").ok())
-            .map(|local| {
-                // The tablet's local time, as typed.
-                let offset = js_sys::Date::new_0().get_timezone_offset() as i64;
-                local.and_utc() + chrono::Duration::minutes(offset)
-            })
+    // The time typed is Paris time on that date (summer or winter time as it was then),
+    // whatever the tablet's zone or today's offset. Empty: now.
+    let typed_time = move || -> Result<Option<DateTime<Utc>>, String> {
+        let Some(local) = when.with(|w| NaiveDateTime::parse_from_str(w, "%Y-%m-%dT%H:%M").ok())
+        else {
+            return Ok(None);
+        };
+        paris::to_utc(local).map(Some).map_err(|_| {
+            "Cette heure n'a pas existé à Paris : ce jour-là, les horloges sont passées de 02:00 à \
+             03:00 (heure d'été). Indiquez l'heure lue sur une montre à l'heure."
+                .to_owned()
+        })
     };
+    let administered_at = move || typed_time().ok().flatten();
 
     // The next dose: rank, warnings and defaults, each time the product, date or birth date change.
     let fetch_preview = Action::new_local(move |request: &DosePreviewRequest| {
@@ -481,6 +488,10 @@ fn DoseForm(
                 problem.set(Some("Choisissez le vaccin et le lot.".into()));
                 return;
             };
+            if let Err(message) = typed_time() {
+                problem.set(Some(message));
+                return;
+            }
             Some(InjectionInput {
                 product_code,
                 lot_id,
