@@ -22,6 +22,9 @@ pub struct Settings {
     /// `sqlite://path?mode=rwc` (default) or `postgres://…`.
     #[serde(serialize_with = "serialize_secret")]
     pub database_url: SecretString,
+    /// Connections this instance's pool may open (0: 8 on SQLite, 16 on PostgreSQL). With
+    /// several instances on one PostgreSQL server, split the server's budget between them.
+    pub database_connections: u32,
     /// Built SPA served beside the API.
     pub dist_dir: PathBuf,
     /// Largest request body accepted, in bytes.
@@ -112,6 +115,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: Url::parse("http://localhost:8080").expect("static url"),
             database_url: SecretString::from("sqlite://vigie.db?mode=rwc"),
+            database_connections: 0,
             dist_dir: PathBuf::from("dist"),
             body_limit_bytes: 64 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),

@@ -12,9 +12,22 @@ use sea_orm_migration::MigratorTrait;
 use crate::migration::Migrator;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    connect_with(url, 0).await
+}
+
+/// `connect`, with a pool of `connections` (0: 8 on SQLite, 16 on PostgreSQL).
+pub async fn connect_with(
+    url: &str,
+    connections: u32,
+) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let connections = match connections {
+        0 if url.starts_with("sqlite") => 8,
+        0 => 16,
+        n => n,
+    };
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .max_connections(connections)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)

@@ -48,7 +48,11 @@ impl Application {
             let _ = settings.public_url.set_port(Some(port));
         }
         let vault = crate::vault::load(&settings.vault)?;
-        let db = db::connect(settings.database_url.expose_secret()).await?;
+        let db = db::connect_with(
+            settings.database_url.expose_secret(),
+            settings.database_connections,
+        )
+        .await?;
         crate::vault::seal_at_rest(&db, &vault).await?;
         let webauthn = auth::webauthn::build(&settings.public_url)?;
         let decoy_key = crate::vault::server_key(&db, &vault, "decoy_credentials").await?;

@@ -271,7 +271,21 @@ const SEAL_BATCH: u64 = 1000;
 
 /// Gives every committed pending event its place in the chain; returns how many. The chain's
 /// lock is held only for this: read the head, link the events, write them, move the head.
+/// Waits for the lock when another sealer holds it (operator commands, tests).
 pub async fn seal(db: &sea_orm::DatabaseConnection, key: &ChainKey) -> AppResult<u64> {
+    seal_with(db, key, false).await
+}
+
+/// `seal`, except that on PostgreSQL a pass finding the chain's lock taken stops there instead
+/// of queueing: the instance holding it is sealing and takes what is pending in batches, and
+/// this instance's next commit (or the periodic pass) comes back for anything left. Two
+/// instances' sealers no longer take turns on the lock, each linking a handful of events.
+async fn seal_with(
+    db: &sea_orm::DatabaseConnection,
+    key: &ChainKey,
+    step_aside: bool,
+) -> AppResult<u64> {
+    let step_aside = step_aside && db.get_database_backend() == sea_orm::DbBackend::Postgres;
     let mut sealed = 0;
     loop {
         // Nothing pending (the usual case: writes seal their own events): no write lock taken.
@@ -279,8 +293,20 @@ pub async fn seal(db: &sea_orm::DatabaseConnection, key: &ChainKey) -> AppResult
             return Ok(sealed);
         }
         let txn = db.begin().await?;
-        // Take the chain's lock first: sealers queue here, one after the other.
-        take_write_lock(&txn).await?;
+        if step_aside {
+            use sea_orm::sea_query::{LockBehavior, LockType};
+            let free = audit_head::Entity::find_by_id(1)
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                .one(&txn)
+                .await?;
+            if free.is_none() {
+                txn.rollback().await?;
+                return Ok(sealed);
+            }
+        } else {
+            // Take the chain's lock first: sealers queue here, one after the other.
+            take_write_lock(&txn).await?;
+        }
         let started = Instant::now();
         let n = link_pending(&txn, key).await?;
         txn.commit().await?;
@@ -436,7 +462,7 @@ pub async fn run_sealer(
     sealer: std::sync::Arc<Sealer>,
 ) {
     loop {
-        if let Err(e) = seal(&db, &key).await {
+        if let Err(e) = seal_with(&db, &key, true).await {
             tracing::warn!(error = %e, "audit sealing failed; retrying");
         }
         tokio::select! {
