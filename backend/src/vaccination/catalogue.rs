@@ -134,6 +134,60 @@ pub const PRODUCTS: [Product; 8] = [
     },
 ];
 
+/// Which products to propose for a dose, by age, when the patient has no earlier dose to
+/// follow, and which products are advised against at that age.
+pub struct AgeRecommendation {
+    /// From this age in full years on the injection day, included.
+    pub from_years: i32,
+    /// Up to this age, excluded; `None`: no upper bound.
+    pub until_years: Option<i32>,
+    /// In order of preference: the first the structure has a usable lot of is proposed. A
+    /// product below its minimum age (`Product::min_age_years`, the catalogue's) is skipped.
+    pub proposed: &'static [&'static str],
+    /// Given anyway, these need a confirmed warning (`not_recommended_for_age`).
+    pub advised_against: &'static [&'static str],
+}
+
+/// Where [`AGE_RECOMMENDATIONS`] comes from, as the warning names it.
+pub const RECOMMENDATION_SOURCE: &str = "HAS, avis du 8 novembre 2021";
+
+/// Source: Haute Autorité de santé, avis du 8 novembre 2021 on the place of Spikevax
+/// (Moderna). Myocarditis being about five times less frequent after Comirnaty than after
+/// Spikevax (100 µg) among 12–29-year-olds (Epi-Phare), Comirnaty is the vaccine for anyone
+/// under 30, for the primary series as for boosters; from 30, Spikevax may be used too (full
+/// dose for the primary series, half dose as a booster). What is encoded: under 30, Comirnaty
+/// proposed and Spikevax advised against; from 30, Comirnaty then Spikevax proposed, nothing
+/// advised against. The other products are never proposed by default, nor warned about
+/// (beyond their minimum age, which is the catalogue's).
+pub const AGE_RECOMMENDATIONS: [AgeRecommendation; 2] = [
+    AgeRecommendation {
+        from_years: 0,
+        until_years: Some(30),
+        proposed: &["comirnaty"],
+        advised_against: &["spikevax"],
+    },
+    AgeRecommendation {
+        from_years: 30,
+        until_years: None,
+        proposed: &["comirnaty", "spikevax"],
+        advised_against: &[],
+    },
+];
+
+/// The recommendation for this age (full years on the injection day).
+pub fn recommendation_for(age: i32) -> &'static AgeRecommendation {
+    AGE_RECOMMENDATIONS
+        .iter()
+        .find(|r| age >= r.from_years && r.until_years.is_none_or(|until| age < until))
+        // Below the first band (an age the dates never allow): the first band.
+        .unwrap_or(&AGE_RECOMMENDATIONS[0])
+}
+
+/// A catalogue product by its code.
+pub fn product(code: &str) -> Option<&'static Product> {
+    PRODUCTS.iter().find(|p| p.code == code)
+}
+
 /// Inserts missing products and refreshes the reference fields of existing ones.
 pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     for p in &PRODUCTS {
@@ -171,4 +225,28 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_age_bands_cover_every_age_once_and_name_catalogue_products() {
+        for age in 0..=130 {
+            let found = AGE_RECOMMENDATIONS
+                .iter()
+                .filter(|r| age >= r.from_years && r.until_years.is_none_or(|u| age < u))
+                .count();
+            assert_eq!(found, 1, "{age}");
+        }
+        for r in &AGE_RECOMMENDATIONS {
+            for code in r.proposed.iter().chain(r.advised_against) {
+                assert!(product(code).is_some_and(|p| p.active), "{code}");
+            }
+            assert!(!r.proposed.is_empty());
+        }
+        assert_eq!(recommendation_for(29).advised_against, ["spikevax"]);
+        assert!(recommendation_for(30).advised_against.is_empty());
+    }
 }

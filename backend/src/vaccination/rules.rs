@@ -1,9 +1,12 @@
 //! The medical rules of a dose, as pure functions: its rank from history, whether it is a
 //! booster, and the warnings that need an explicit confirmation (interval too short, product
-//! mixing within the primary series, age outside the product's indication).
+//! mixing within the primary series, age outside the product's indication, product advised
+//! against at that age).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use vigie_shared::api::vaccination::{Warning, WarningCode};
+
+use super::catalogue::{self, RECOMMENDATION_SOURCE};
 
 /// A valid earlier dose, as the rules need it.
 #[derive(Debug, Clone)]
@@ -107,13 +110,40 @@ pub fn warnings(
             ),
         });
     }
-    let age = age_on(birth, at.date_naive());
+    // On the injection's day in Paris, as the dates are judged.
+    let age = age_on(
+        birth,
+        at.with_timezone(&chrono_tz::Europe::Paris).date_naive(),
+    );
     if age < candidate.min_age_years {
         out.push(Warning {
             code: WarningCode::AgeOutsideIndication,
             message: format!(
                 "Âge hors indication : {age} an(s), {} indiqué à partir de {} ans.",
                 candidate.name, candidate.min_age_years
+            ),
+        });
+    }
+    let band = catalogue::recommendation_for(age);
+    if band.advised_against.contains(&candidate.code) {
+        let ages = match (band.from_years, band.until_years) {
+            (0, Some(until)) => format!("avant {until} ans"),
+            (from, Some(until)) => format!("entre {from} et {until} ans"),
+            (from, None) => format!("à partir de {from} ans"),
+        };
+        let instead: Vec<&str> = band
+            .proposed
+            .iter()
+            .filter_map(|code| catalogue::product(code))
+            .map(|p| p.name)
+            .collect();
+        out.push(Warning {
+            code: WarningCode::NotRecommendedForAge,
+            message: format!(
+                "Vaccin non recommandé à cet âge : {age} an(s), {} n'est pas recommandé {ages} \
+                 ({RECOMMENDATION_SOURCE}), {} est à privilégier.",
+                candidate.name,
+                instead.join(" ou ")
             ),
         });
     }
@@ -215,6 +245,32 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    const SPIKEVAX: Candidate = Candidate {
+        code: "spikevax",
+        name: "Spikevax",
+        doses_in_schedule: 2,
+        min_interval_days: 28,
+        min_age_years: 12,
+    };
+
+    #[test]
+    fn spikevax_is_advised_against_until_30() {
+        let birth = NaiveDate::from_ymd_opt(1996, 6, 1).expect("date");
+        let first = rank(&[], None, &SPIKEVAX);
+        // 29 the day before the 30th birthday…
+        let w = warnings(&[], &SPIKEVAX, &first, birth, day(2026, 5, 31));
+        assert_eq!(
+            w.iter().map(|w| w.code).collect::<Vec<_>>(),
+            vec![WarningCode::NotRecommendedForAge]
+        );
+        assert!(w[0].message.contains("avant 30 ans"), "{}", w[0].message);
+        assert!(w[0].message.contains("8 novembre 2021"), "{}", w[0].message);
+        assert!(w[0].message.contains("Comirnaty"), "{}", w[0].message);
+        // …30 on the day; Comirnaty at any age from 5.
+        assert!(warnings(&[], &SPIKEVAX, &first, birth, day(2026, 6, 1)).is_empty());
+        assert!(warnings(&[], &COMIRNATY, &first, birth, day(2026, 5, 31)).is_empty());
     }
 
     #[test]

@@ -20,7 +20,10 @@ use vigie_shared::{
     },
 };
 
-use super::rules::{self, Candidate, PastDose};
+use super::{
+    catalogue::recommendation_for,
+    rules::{self, Candidate, PastDose},
+};
 use crate::{
     access::{self, Actor},
     entities::{
@@ -460,8 +463,8 @@ fn paris_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Paris).date_naive()
 }
 
-/// The next dose's rank, warnings and defaults (product of the series or of the structure's
-/// lots, its lot of the day, the last injection site).
+/// The next dose's rank, warnings and defaults (the product of the patient's last dose, else
+/// the one recommended for their age; its lot of the day; the last injection site).
 pub async fn preview(
     state: &AppState,
     actor: &Actor,
@@ -487,7 +490,10 @@ pub async fn preview(
     let products = catalogue(db).await?;
     let product = match &req.product_code {
         Some(code) => product_by_code(&products, code)?,
-        None => default_product(db, &history, structure.id, paris_day(at)).await?,
+        None => {
+            let age = rules::age_on(birth, paris_day(at));
+            default_product(db, &products, &history, structure.id, age, paris_day(at)).await?
+        }
     };
     let lot = default_lot(db, structure.id, product.id, paris_day(at)).await?;
     let a = assess(&products, &history, product, birth, at);
@@ -502,46 +508,48 @@ pub async fn preview(
     })
 }
 
-/// The product of the patient's last valid dose if the structure has a usable lot of it,
-/// else the product of the structure's first usable lot, else the first active product.
+/// The product of the patient's last valid dose if the structure has a usable lot of it; else
+/// the one recommended for their age ([`super::catalogue::AGE_RECOMMENDATIONS`]): the first
+/// proposed product the patient is old enough for (the catalogue's minimum age) that the
+/// structure has a usable lot of, else the first one they are old enough for (its lot to be
+/// found), else the first proposed.
 async fn default_product(
     db: &impl ConnectionTrait,
+    products: &Catalogue,
     history: &[injection::Model],
     structure_id: Uuid,
+    age: i32,
     today: NaiveDate,
 ) -> AppResult<vaccine_product::Model> {
     if let Some(last) = history
         .iter()
         .rev()
         .find(|i| i.status != InjectionStatus::Invalidated)
-        && default_lot(db, structure_id, last.product_id, today)
-            .await?
-            .is_some()
-        && let Some(p) = vaccine_product::Entity::find_by_id(last.product_id)
-            .one(db)
-            .await?
+        && let Some(p) = products.get(&last.product_id)
+        && default_lot(db, structure_id, p.id, today).await?.is_some()
     {
-        return Ok(p);
+        return Ok(p.clone());
     }
-    let lot = vaccine_lot::Entity::find()
-        .filter(vaccine_lot::Column::StructureId.eq(structure_id))
-        .filter(vaccine_lot::Column::Active.eq(true))
-        .filter(vaccine_lot::Column::ExpiresOn.gte(today))
-        .order_by_asc(vaccine_lot::Column::ExpiresOn)
-        .one(db)
-        .await?;
-    if let Some(lot) = lot
-        && let Some(p) = vaccine_product::Entity::find_by_id(lot.product_id)
-            .one(db)
-            .await?
-    {
-        return Ok(p);
+    let proposed: Vec<&vaccine_product::Model> = recommendation_for(age)
+        .proposed
+        .iter()
+        .filter_map(|code| products.values().find(|p| p.code == *code && p.active))
+        .collect();
+    let old_enough: Vec<&vaccine_product::Model> = proposed
+        .iter()
+        .copied()
+        .filter(|p| age >= p.min_age_years)
+        .collect();
+    for p in &old_enough {
+        if default_lot(db, structure_id, p.id, today).await?.is_some() {
+            return Ok((*p).clone());
+        }
     }
-    vaccine_product::Entity::find()
-        .filter(vaccine_product::Column::Active.eq(true))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::internal("empty catalogue"))
+    old_enough
+        .first()
+        .or(proposed.first())
+        .map(|p| (*p).clone())
+        .ok_or_else(|| AppError::internal("no recommended product in the catalogue"))
 }
 
 fn principal_key(actor: &Actor) -> String {

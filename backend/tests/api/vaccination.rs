@@ -1088,7 +1088,352 @@ async fn the_recap_dates_injections_on_their_paris_day_across_the_time_changes()
         let bytes = r.bytes().await.expect("pdf");
         let doc = lopdf::Document::load_mem(&bytes).expect("a PDF");
         let text = doc.extract_text(&[1]).expect("text");
-        assert!(text.contains(paris_day), "{at}: {paris_day} missing from {text}");
-        assert!(!text.contains(utc_day), "{at}: dated {utc_day} (UTC) in {text}");
+        assert!(
+            text.contains(paris_day),
+            "{at}: {paris_day} missing from {text}"
+        );
+        assert!(
+            !text.contains(utc_day),
+            "{at}: dated {utc_day} (UTC) in {text}"
+        );
     }
+}
+
+/// A valid NIR for a woman born in this year and month (department 77), one per serial.
+fn nir_numbered(year: i32, month: u32, serial: u32) -> String {
+    let body = format!(
+        "2{:02}{:02}77{:06}",
+        year.rem_euclid(100),
+        month,
+        500_000 + serial
+    );
+    let n: u64 = body.parse().expect("digits");
+    format!("{body}{:02}", 97 - n % 97)
+}
+
+/// A new patient born on this day (NIR `serial`), given this lot's product.
+fn newborn_dose(h: &Hall, birth: NaiveDate, serial: u32, lot: &LotView, confirmed: Value) -> Value {
+    json!({
+        "idempotency_key": Uuid::new_v4(),
+        "structure_id": h.structure_id,
+        "patient": {
+            "kind": "new",
+            "nir": nir_numbered(chrono::Datelike::year(&birth), chrono::Datelike::month(&birth), serial),
+            "family_name": "Choix",
+            "given_names": "Léa",
+            "birth_date": birth,
+            "sex": "female",
+            "residence_department": "77",
+            "esms_finess": null
+        },
+        "consultation": { "eligible": true, "contraindications": "", "consent": true, "outcome": "vaccinate", "postpone_reason": null },
+        "injection": { "product_code": lot.product_code, "lot_id": lot.id, "site": "left_deltoid", "administered_at": null, "confirmed_warnings": confirmed }
+    })
+}
+
+/// The preview for a new patient born on this day.
+async fn preview_for(
+    h: &Hall,
+    birth: NaiveDate,
+    product: Option<&str>,
+    at: Option<&str>,
+) -> reqwest::Response {
+    h.app
+        .post(
+            "/api/vaccinations/preview",
+            &json!({ "structure_id": h.structure_id, "patient_id": null, "birth_date": birth,
+                "product_code": product, "administered_at": at }),
+        )
+        .await
+}
+
+/// A Spikevax lot expiring before every Comirnaty lot: the lot expiring first no longer
+/// decides the product.
+async fn spikevax_lot_of_the_day(h: &Hall) -> LotView {
+    let expires_on = h.app.state.now().date_naive() + Duration::days(100);
+    ok_json(
+        h.app
+            .post(
+                &format!("/api/structures/{}/lots", h.structure_id),
+                &json!({ "product_code": "spikevax", "number": "SPK100", "expires_on": expires_on }),
+            )
+            .await,
+    )
+    .await
+}
+
+fn paris_today(h: &Hall) -> NaiveDate {
+    h.app
+        .state
+        .now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}
+
+fn years_before(day: NaiveDate, years: u32) -> NaiveDate {
+    day.checked_sub_months(chrono::Months::new(12 * years))
+        .expect("date")
+}
+
+fn codes(p: &DosePreview) -> Vec<WarningCode> {
+    p.warnings.iter().map(|w| w.code).collect()
+}
+
+/// A 25-year-old with no earlier dose is proposed Comirnaty and its lot (HAS, 8 November
+/// 2021), not the product of the lot expiring first; Spikevax chosen for them needs the
+/// `not_recommended_for_age` confirmation, and once confirmed is what is stored — and what
+/// their next dose proposes, with the same warning.
+#[tokio::test]
+async fn under_30_comirnaty_is_proposed_and_spikevax_needs_a_confirmation() {
+    let h = hall().await;
+    let spikevax = spikevax_lot_of_the_day(&h).await;
+    let birth = years_before(paris_today(&h), 25);
+
+    let p: DosePreview = ok_json(preview_for(&h, birth, None, None).await).await;
+    assert_eq!(p.product_code, "comirnaty");
+    assert_eq!(p.lot_id, Some(h.lot.id), "the Comirnaty lot expiring first");
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+
+    let p: DosePreview = ok_json(preview_for(&h, birth, Some("spikevax"), None).await).await;
+    assert_eq!(p.lot_id, Some(spikevax.id));
+    assert_eq!(codes(&p), vec![WarningCode::NotRecommendedForAge]);
+    let message = &p.warnings[0].message;
+    for part in [
+        "25 an(s)",
+        "Spikevax",
+        "avant 30 ans",
+        "HAS",
+        "8 novembre 2021",
+        "Comirnaty",
+    ] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+
+    // Not confirmed: refused, nothing written.
+    let err = api_error(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, birth, 1, &spikevax, json!([])),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::ConfirmationRequired);
+    assert!(err.message.contains("avant 30 ans"), "{}", err.message);
+    assert_eq!(written(&h.app).await, [0; 4]);
+    // Another warning confirmed instead: still refused.
+    let err = api_error(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, birth, 1, &spikevax, json!(["age_outside_indication"])),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::ConfirmationRequired);
+
+    // Confirmed: recorded, with Spikevax and the confirmation kept.
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, birth, 1, &spikevax, json!(["not_recommended_for_age"])),
+            )
+            .await,
+    )
+    .await;
+    let dose = recorded.injection.expect("an injection");
+    assert_eq!(dose.product_code, "spikevax");
+    let row = injection::Entity::find_by_id(dose.id)
+        .one(&h.app.state.db)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(row.lot_id, spikevax.id);
+    assert!(
+        row.confirmed_warnings.contains("not_recommended_for_age"),
+        "{}",
+        row.confirmed_warnings
+    );
+    let file: PatientFile = ok_json(
+        h.app
+            .get(&format!("/api/patients/{}", recorded.patient_id))
+            .await,
+    )
+    .await;
+    assert_eq!(file.injections[0].product_code, "spikevax");
+
+    // Their next dose follows their history, still with the warning to confirm.
+    let p: DosePreview = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations/preview",
+                &json!({ "structure_id": h.structure_id, "patient_id": recorded.patient_id }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(p.product_code, "spikevax");
+    assert!(codes(&p).contains(&WarningCode::NotRecommendedForAge));
+}
+
+/// The age is taken on the injection's day: 29 the day before the 30th birthday (warning),
+/// 30 on the day (none); a 35-year-old gets Spikevax without any warning.
+#[tokio::test]
+async fn spikevax_is_advised_against_until_the_30th_birthday_on_the_injection_day() {
+    let h = hall().await;
+    let spikevax = spikevax_lot_of_the_day(&h).await;
+    // Vaccinated on 10 March 2025, noon in Paris: born 10 March 1995, 30 that day;
+    // born 11 March 1995, still 29 (both are 30 today).
+    let at = Some("2025-03-10T11:00:00Z");
+    let thirty = NaiveDate::from_ymd_opt(1995, 3, 10).expect("date");
+    let twenty_nine = NaiveDate::from_ymd_opt(1995, 3, 11).expect("date");
+    let p: DosePreview = ok_json(preview_for(&h, thirty, Some("spikevax"), at).await).await;
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    let p: DosePreview = ok_json(preview_for(&h, twenty_nine, Some("spikevax"), at).await).await;
+    assert_eq!(codes(&p), vec![WarningCode::NotRecommendedForAge]);
+    assert!(p.warnings[0].message.contains("29 an(s)"));
+    // Today both are over 30.
+    let p: DosePreview = ok_json(preview_for(&h, twenty_nine, Some("spikevax"), None).await).await;
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    // The same bound for a dose recorded now: 29 until the eve of the 30th birthday.
+    let today = paris_today(&h);
+    let turns_30_tomorrow = years_before(today, 30) + Duration::days(1);
+    let p: DosePreview =
+        ok_json(preview_for(&h, turns_30_tomorrow, Some("spikevax"), None).await).await;
+    assert_eq!(codes(&p), vec![WarningCode::NotRecommendedForAge]);
+    let p: DosePreview =
+        ok_json(preview_for(&h, years_before(today, 30), Some("spikevax"), None).await).await;
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+
+    // From 30 Comirnaty is still proposed first, Spikevax taken without a warning.
+    let birth = years_before(today, 35);
+    let p: DosePreview = ok_json(preview_for(&h, birth, None, None).await).await;
+    assert_eq!(p.product_code, "comirnaty");
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, birth, 2, &spikevax, json!([])),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        recorded.injection.expect("an injection").product_code,
+        "spikevax"
+    );
+    // 29 on the day of a dose given now, refused without the confirmation.
+    let err = api_error(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, turns_30_tomorrow, 3, &spikevax, json!([])),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err.code, ErrorCode::ConfirmationRequired);
+    // 30 today: recorded without one.
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, years_before(today, 30), 4, &spikevax, json!([])),
+            )
+            .await,
+    )
+    .await;
+    assert!(recorded.injection.is_some());
+}
+
+/// A returning patient is proposed the product of their last dose (here Spikevax, from 30),
+/// with its lot, though Comirnaty would be proposed to a new patient of their age.
+#[tokio::test]
+async fn a_returning_patient_keeps_the_product_of_their_last_dose() {
+    let mut h = hall().await;
+    let spikevax = spikevax_lot_of_the_day(&h).await;
+    let birth = years_before(paris_today(&h), 45);
+    let recorded: VaccinationRecorded = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, birth, 5, &spikevax, json!([])),
+            )
+            .await,
+    )
+    .await;
+    h.later(Duration::days(28)).await;
+    let p: DosePreview = ok_json(
+        h.app
+            .post(
+                "/api/vaccinations/preview",
+                &json!({ "structure_id": h.structure_id, "patient_id": recorded.patient_id }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(p.product_code, "spikevax");
+    assert_eq!(p.lot_id, Some(spikevax.id));
+    assert_eq!((p.dose_number, p.series_doses), (2, 2));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    let p: DosePreview = ok_json(preview_for(&h, birth, None, None).await).await;
+    assert_eq!(p.product_code, "comirnaty");
+}
+
+/// An impossible age is refused, never a warning to confirm: born in the future, or after
+/// the injection's day, is a 400 `invalid_input` from the preview (with or without a product
+/// chosen) and from the write, even with every warning confirmed.
+#[tokio::test]
+async fn an_impossible_age_is_refused_not_confirmable() {
+    let h = hall().await;
+    let today = paris_today(&h);
+    let future = NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&today) + 5,
+        chrono::Datelike::month(&today),
+        1,
+    )
+    .expect("date");
+    refused_with(
+        preview_for(&h, future, None, None).await,
+        BORN_IN_THE_FUTURE,
+    )
+    .await;
+    refused_with(
+        preview_for(&h, future, Some("comirnaty"), None).await,
+        BORN_IN_THE_FUTURE,
+    )
+    .await;
+    let every = json!([
+        "interval_too_short",
+        "product_mixing",
+        "age_outside_indication",
+        "not_recommended_for_age"
+    ]);
+    refused_with(
+        h.app
+            .post(
+                "/api/vaccinations",
+                &newborn_dose(&h, future, 6, &h.lot, every.clone()),
+            )
+            .await,
+        BORN_IN_THE_FUTURE,
+    )
+    .await;
+    // Born in 2022, vaccinated (as typed) the year before.
+    let birth = NaiveDate::from_ymd_opt(2022, 5, 10).expect("date");
+    refused_with(
+        preview_for(&h, birth, None, Some("2021-06-01T10:00:00Z")).await,
+        BEFORE_BIRTH,
+    )
+    .await;
+    let mut body = newborn_dose(&h, birth, 7, &h.lot, every);
+    body["injection"]["administered_at"] = json!("2021-06-01T10:00:00Z");
+    refused_with(h.app.post("/api/vaccinations", &body).await, BEFORE_BIRTH).await;
+    assert_eq!(written(&h.app).await, [0; 4]);
 }

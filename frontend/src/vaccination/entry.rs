@@ -1,7 +1,8 @@
 //! "/vaccination": the tablet's entry flow, built for patient after patient. NIR first (checked
 //! as typed; Enter searches), the returning patient's identity and history come back, and the
-//! next dose is prefilled (the series' product, the structure's lot of the day, the last site,
-//! now): eligibility, consent, save. Warnings need an explicit tick. Each save carries a key
+//! next dose is prefilled (the series' product — for a new patient, none until the birth date is
+//! known, then the one recommended for their age —, the structure's lot of the day, the last
+//! site, now): eligibility, consent, save. Warnings need an explicit tick. Each save carries a key
 //! made when the form opened, so a retry after a network failure never records twice.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -364,6 +365,10 @@ fn DoseForm(
     let confirmed = RwSignal::new(Vec::<WarningCode>::new());
     let preview = RwSignal::new(None::<DosePreview>);
     let problem = RwSignal::new(None::<String>);
+    // Why there is no preview (an impossible birth or injection date…), in French.
+    let preview_problem = RwSignal::new(None::<String>);
+    // The birth date, known for a returning patient, typed for a new one.
+    let birth_known = move || existing_birth.is_some() || identity.birth().is_some();
 
     // The time typed is Paris time on that date (summer or winter time as it was then),
     // whatever the tablet's zone or today's offset. Empty: now.
@@ -379,6 +384,21 @@ fn DoseForm(
         })
     };
     let administered_at = move || typed_time().ok().flatten();
+
+    // No dose proposed: product, lot, preview and confirmations cleared (each only if set, so
+    // that the preview is not asked for again).
+    let forget_dose = move || {
+        if product.with_untracked(Option::is_some) {
+            product.set(None);
+        }
+        if lot.with_untracked(Option::is_some) {
+            lot.set(None);
+        }
+        if preview.with_untracked(Option::is_some) {
+            preview.set(None);
+        }
+        confirmed.set(Vec::new());
+    };
 
     // The next dose: rank, warnings and defaults, each time the product, date or birth date change.
     let fetch_preview = Action::new_local(move |request: &DosePreviewRequest| {
@@ -398,15 +418,26 @@ fn DoseForm(
                         lot.set(p.lot_id);
                     }
                     confirmed.set(Vec::new());
+                    preview_problem.set(None);
                     preview.set(Some(p));
                 }
-                Err(e) => problem.set(Some(e.message)),
+                Err(e) => {
+                    // A date the server refuses (born in the future, vaccinated before birth…):
+                    // no product, no lot, nothing to confirm, nothing to save until it is fixed.
+                    if e.code == ErrorCode::InvalidInput {
+                        forget_dose();
+                    }
+                    preview_problem.set(Some(e.message));
+                }
             }
         }
     });
     Effect::new(move |_| {
         let birth = existing_birth.or_else(|| identity.birth());
         if patient_id.is_none() && birth.is_none() {
+            // No birth date, no age: no product is proposed yet.
+            forget_dose();
+            preview_problem.set(None);
             return;
         }
         fetch_preview.dispatch(DosePreviewRequest {
@@ -604,10 +635,17 @@ fn DoseForm(
                     </legend>
                     <div class="field">
                         <label for="vaccin">"Vaccin"</label>
-                        <select id="vaccin" data-testid="product" on:change=move |ev| {
+                        <select id="vaccin" data-testid="product" disabled=move || !birth_known() on:change=move |ev| {
                             lot.set(None);
-                            product.set(Some(event_target_value(&ev)));
+                            product.set(Some(event_target_value(&ev)).filter(|code| !code.is_empty()));
                         }>
+                            <option value="" selected=move || product.with(Option::is_none)>
+                                {move || if birth_known() {
+                                    "— choisir un vaccin —"
+                                } else {
+                                    "— indiquez d'abord la date de naissance —"
+                                }}
+                            </option>
                             {context.with_value(|c| c.products.iter().filter(|p| p.active).map(|p| {
                                 let code = p.code.clone();
                                 let selected = move || product.get().as_deref() == Some(code.as_str());
@@ -645,6 +683,9 @@ fn DoseForm(
                         <label for="quand">"Date et heure (maintenant si vide)"</label>
                         <input id="quand" type="datetime-local" prop:value=when on:change=move |ev| when.set(event_target_value(&ev)) />
                     </div>
+                    {move || preview_problem.get().map(|m| view! {
+                        <p role="alert" class="alert alert-error" data-testid="preview-error">{m}</p>
+                    })}
                     {move || preview.with(|p| p.as_ref().map(|p| p.warnings.iter().map(|w| {
                         let code = w.code;
                         view! {

@@ -166,6 +166,9 @@ pub enum WarningCode {
     IntervalTooShort,
     ProductMixing,
     AgeOutsideIndication,
+    /// Indicated at this age, but advised against by the French recommendation (Spikevax
+    /// under 30: Comirnaty instead).
+    NotRecommendedForAge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,7 +221,8 @@ pub struct DosePreviewRequest {
     pub patient_id: Option<Uuid>,
     /// For a new patient (age rule).
     pub birth_date: Option<NaiveDate>,
-    /// Absent: the default product.
+    /// Absent: the default product (that of the patient's last dose, else the one
+    /// recommended for their age).
     pub product_code: Option<String>,
     pub administered_at: Option<DateTime<Utc>>,
 }
