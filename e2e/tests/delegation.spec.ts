@@ -164,8 +164,9 @@ test('saisie déléguée : clé du personnel, validation sur le téléphone, sup
   await entry.getByLabel(/Raison de la contestation/).fill('Patient absent de la salle');
   await contest.click();
   await expect(entry.getByTestId('entry-contest')).toHaveText(`Contestée par ${JEAN_MARTIN.name} : Patient absent de la salle`);
+  // She typed that entry: the notice names its patient.
   await expect(tab.getByTestId('contest-notice')).toContainText(
-    `Le ${JEAN_MARTIN.name} a contesté une saisie : Patient absent de la salle`,
+    new RegExp(`Le ${JEAN_MARTIN.name} a contesté la saisie de Paul (DURAND|Durand) : Patient absent de la salle`, 'i'),
   );
 
   // 10. "Terminer la session": the tablet is locked within a second, its cookie is dead.
@@ -225,6 +226,11 @@ test('gestionnaire : déclarer puis retirer un membre du personnel, horaires d\'
   const again = desk.getByTestId('managed-structure').getByTestId('hours-form');
   await expect(again.getByLabel('Ouverture du lundi')).toHaveValue('09:00');
   await expect(again.getByLabel('Fermeture du lundi')).toHaveValue('18:30');
+  // Sunday is closed in the demonstration data: its box is unchecked and it says "fermé".
+  await expect(again.getByLabel('Ouvert le dimanche')).not.toBeChecked();
+  await expect(again.getByTestId('hours-day').last()).toContainText('Dimanche : fermé');
+  await expect(again.getByLabel('Ouverture du dimanche')).toHaveCount(0);
+  await expect(again.getByLabel('Ouvert le lundi')).toBeChecked();
   await expectAccessible(desk);
   await context.close();
 });

@@ -41,7 +41,7 @@ test('statistiques publiques : courbes, couverture et téléchargements, petits 
   await expect(p.getByTestId('chart')).toHaveCount(2);
   await p.getByTestId('stat-age').selectOption('49');
   // Daily counts of 12 stay blank (a daily increase under 11 is not published); the cumulative shows 10.
-  await expect(p.getByTestId('chart').nth(1).locator('svg')).toHaveAttribute('aria-label', /Premières doses : 10/);
+  await expect(p.getByTestId('chart').nth(1).locator('svg[role="img"]')).toHaveAttribute('aria-label', /Premières doses : 10/);
   await expect(p.getByTestId('chart').nth(1).locator('path').first()).toHaveAttribute('d', /^M/);
   await expect(p.getByTestId('coverage')).toBeVisible();
   await expectAccessible(p);

@@ -34,7 +34,7 @@ test('un mot de passe erroné affiche le message du serveur, un identifiant mal 
 
 test('connexion au compte de la structure : mot de passe, code SMS, puis le compte', async ({ page }) => {
   await page.goto('/');
-  await page.getByRole('link', { name: 'Espace structure' }).click();
+  await page.getByRole('main').getByRole('link', { name: 'Espace structure' }).click();
   await expect(page).toHaveURL(/\/structure$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Espace structure');
 

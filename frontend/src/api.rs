@@ -53,9 +53,15 @@ pub async fn health() -> ApiResult<Health> {
     }
 }
 
-/// Who is signed in on this device. 401 when nobody is (or the session has ended).
-pub async fn session() -> ApiResult<SessionState> {
-    get("/api/session").await
+/// Who is signed in on this device: `None` when nobody is (or the session has ended). Asked
+/// of `/api/session/presence`, which answers 204 rather than 401 for nobody, so an anonymous
+/// visitor's browser logs no failed request.
+pub async fn presence() -> ApiResult<Option<SessionState>> {
+    let response = send(Request::get("/api/session/presence")).await?;
+    if response.status() == 204 {
+        return Ok(None);
+    }
+    decode(response).await.map(Some)
 }
 
 /// "Rester connecté": counts as activity on the server, which pushes the idle limit back.

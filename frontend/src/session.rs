@@ -1,5 +1,7 @@
 //! Who is signed in on this device, for every screen. The server is the authority: its answer
-//! is read at start and every 30 s (reading does not count as activity), and a one-second tick
+//! is read at start and, while a session is open, every 30 s (reading does not count as
+//! activity). It is asked of `/api/session/presence`, which answers 204 for nobody: an
+//! anonymous visitor's console stays free of failed requests. A one-second tick
 //! of the server clock drives the "time left" shown in the header. While signed in, the
 //! session's live stream says at once when it is closed from elsewhere ("Mes sessions" on
 //! another device, the supervising doctor, the sign-in mail's "Ce n'est pas moi").
@@ -78,7 +80,8 @@ pub struct SessionContext {
     contests: RwSignal<Vec<ContestNotice>>,
 }
 
-/// "Le Dr Jean Martin a contesté une saisie : …", shown on the delegate's tablet.
+/// "Le Dr Jean Martin a contesté la saisie de Jeanne Durand : …", shown on the delegate's
+/// tablet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContestNotice {
     pub injection_id: Uuid,
@@ -100,7 +103,12 @@ pub fn provide_session_context() -> SessionContext {
     session.refresh();
 
     let tick = Interval::new(TICK_EVERY_MS, move || session.tick());
-    let poll = Interval::new(POLL_EVERY_MS, move || session.refresh());
+    // Nobody signed in: nothing to follow (a sign-in here sets the session itself).
+    let poll = Interval::new(POLL_EVERY_MS, move || {
+        if session.is_signed_in_untracked() {
+            session.refresh();
+        }
+    });
     // Dropping an Interval stops it: keep both as long as the context lives.
     StoredValue::new_local((tick, poll));
     follow_session_end(session);
@@ -170,15 +178,20 @@ pub fn lock_notice(state: &SessionState, ended: &SessionEnded) -> Option<String>
     Some(text)
 }
 
-/// "Le Dr Jean Martin a contesté une saisie : …".
-fn contest_text(by: &str, reason: &str) -> String {
+/// "Le Dr Jean Martin a contesté la saisie de Jeanne Durand : …" (the delegate typed that
+/// entry, so they may read whose it is; "une saisie" when the event does not say).
+fn contest_text(by: &str, patient: &str, reason: &str) -> String {
     let by = by.trim();
     let subject = if by.starts_with("Dr ") || by.starts_with("Pr ") {
         format!("Le {by}")
     } else {
         by.to_owned()
     };
-    format!("{subject} a contesté une saisie : {}", reason.trim())
+    let entry = match patient.trim() {
+        "" => "une saisie".to_owned(),
+        patient => format!("la saisie de {patient}"),
+    };
+    format!("{subject} a contesté {entry} : {}", reason.trim())
 }
 
 pub fn use_session() -> SessionContext {
@@ -290,7 +303,7 @@ impl SessionContext {
     fn contested(self, event: EntryContested) {
         let notice = ContestNotice {
             injection_id: event.injection_id,
-            text: contest_text(&event.by, &event.reason),
+            text: contest_text(&event.by, &event.patient_name, &event.reason),
         };
         self.contests.update(|list| {
             list.retain(|c| c.injection_id != notice.injection_id);
@@ -303,24 +316,19 @@ impl SessionContext {
     pub fn refresh(self) {
         let epoch = self.epoch.get_value();
         spawn_local(async move {
-            let answer = api::session().await;
+            let answer = api::presence().await;
             if self.epoch.try_get_value() != Some(epoch) {
                 return; // Signed in or out meanwhile: that is newer than this answer.
             }
             match answer {
-                Ok(state) => {
+                Ok(Some(state)) => {
                     // The answer's Date header may have corrected the clock: count from it now.
                     self.now.set(api::server_now());
                     self.notice.set(None);
                     self.current.set(Some(state));
                     self.checked.set(true);
                 }
-                Err(e)
-                    if matches!(
-                        e.code,
-                        ErrorCode::Unauthenticated | ErrorCode::SessionExpired
-                    ) =>
-                {
+                Ok(None) => {
                     let was_signed_in = self.current.with_untracked(Option::is_some);
                     if was_signed_in {
                         let lock = self.current.with_untracked(|current| {
@@ -392,6 +400,7 @@ mod tests {
             typist: None,
             authority: None,
             structure: None,
+            security_officer: false,
         }
     }
 
@@ -446,17 +455,18 @@ mod tests {
     #[test]
     fn a_contest_reads_as_a_sentence() {
         assert_eq!(
-            contest_text("Dr Jean Martin", " mauvais patient "),
-            "Le Dr Jean Martin a contesté une saisie : mauvais patient"
+            contest_text("Dr Jean Martin", "Jeanne Durand", " mauvais patient "),
+            "Le Dr Jean Martin a contesté la saisie de Jeanne Durand : mauvais patient"
         );
         assert_eq!(
-            contest_text("Claire Bernard", "lot erroné"),
+            contest_text("Claire Bernard", " ", "lot erroné"),
             "Claire Bernard a contesté une saisie : lot erroné"
         );
         let event: EntryContested = serde_json::from_str(
-            r#"{"injection_id":"00000000-0000-0000-0000-000000000000","reason":"x","by":"Dr A"}"#,
+            r#"{"injection_id":"00000000-0000-0000-0000-000000000000","reason":"x","by":"Dr A","patient_name":"Jeanne Durand"}"#,
         )
         .expect("event");
         assert_eq!(event.by, "Dr A");
+        assert_eq!(event.patient_name, "Jeanne Durand");
     }
 }

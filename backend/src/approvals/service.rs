@@ -400,7 +400,7 @@ pub async fn claim(
         session: opened.session,
         professional,
     };
-    Ok((opened.token, signed_in.state()))
+    Ok((opened.token, signed_in.state_with_roles(&state.db).await?))
 }
 
 /// The delegated half of `claim`: only the very session that asked, still allowed, gets the

@@ -20,7 +20,7 @@ use vigie_shared::{
 use super::tokens;
 use crate::{
     config::Settings,
-    entities::{professional, session, staff_member, structure, structure_account},
+    entities::{professional, role_grant, session, staff_member, structure, structure_account},
     error::{AppError, AppResult},
     http::cookies::{self, Jar},
     state::AppState,
@@ -254,7 +254,23 @@ impl Current {
             started_at: self.session.created_at,
             idle_expires_at: self.session.idle_expires_at,
             absolute_expires_at: self.session.absolute_expires_at,
+            security_officer: false,
         }
+    }
+
+    /// `state`, with the roles the app's menu follows (one more read).
+    pub async fn state_with_roles(&self, db: &impl ConnectionTrait) -> AppResult<SessionState> {
+        let mut state = self.state();
+        if let Principal::Professional(p) = &self.principal
+            && self.stage() == SessionStage::Active
+        {
+            state.security_officer =
+                role_grant::Entity::find_by_id((p.id, crate::routes::security::ROLE.to_owned()))
+                    .one(db)
+                    .await?
+                    .is_some();
+        }
+        Ok(state)
     }
 
     /// Refuses a session that still lacks its second factor or a new password: nothing past
@@ -277,12 +293,20 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    pub fn state(&self) -> SessionState {
+    fn current(&self) -> Current {
         Current {
             session: self.session.clone(),
             principal: Principal::Professional(self.professional.clone()),
         }
-        .state()
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.current().state()
+    }
+
+    /// `state`, with the roles the app's menu follows.
+    pub async fn state_with_roles(&self, db: &impl ConnectionTrait) -> AppResult<SessionState> {
+        self.current().state_with_roles(db).await
     }
 }
 

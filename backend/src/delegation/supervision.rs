@@ -203,6 +203,7 @@ pub async fn contest(
                     injection_id: row.id,
                     reason,
                     by,
+                    patient_name: e.patient_name.clone(),
                 },
             });
             Ok(e)

@@ -21,6 +21,7 @@ use utoipa::openapi::{
 /// path under it; any other entry one path.)
 const PUBLIC: &[&str] = &[
     "/api/health",
+    "/api/session/presence",
     "/api/statistics/",
     "/api/certificates/signing-certificate",
     "/api/certificates/verify",

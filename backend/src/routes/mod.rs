@@ -48,6 +48,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(passkeys::authentication_start))
         .routes(routes!(passkeys::authentication_finish))
         .routes(routes!(session::current))
+        .routes(routes!(session::presence))
         .routes(routes!(session::keep_alive))
         .routes(routes!(session::logout))
         .routes(routes!(approvals::create))

@@ -82,5 +82,6 @@ pub async fn authentication_finish(
 ) -> AppResult<impl IntoResponse> {
     let (token, signed_in) = passkeys::finish_authentication(&state, body, client).await?;
     let cookie = session::cookie_for(&state.settings, &token);
-    Ok(([(header::SET_COOKIE, cookie)], Json(signed_in.state())))
+    let state = signed_in.state_with_roles(&state.db).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Json(state)))
 }

@@ -1,15 +1,15 @@
 use axum::{
     Json,
     extract::State,
-    http::{StatusCode, header},
-    response::IntoResponse,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
 };
-use vigie_shared::{ApiError, api::session::SessionState};
+use vigie_shared::{ApiError, ErrorCode, api::session::SessionState};
 
 use crate::work::{Actor, SessionEnd, Work};
 use crate::{
     auth::session::{self, AnyStage, SessionPeek},
-    error::AppResult,
+    error::{AppError, AppResult},
     state::AppState,
 };
 
@@ -19,8 +19,36 @@ use crate::{
         (status = 200, body = SessionState),
         (status = 401, description = "Pas de session, ou session expirée", body = ApiError),
     ))]
-pub async fn current(SessionPeek(current): SessionPeek) -> Json<SessionState> {
-    Json(current.state())
+pub async fn current(
+    State(state): State<AppState>,
+    SessionPeek(current): SessionPeek,
+) -> AppResult<Json<SessionState>> {
+    Ok(Json(current.state_with_roles(&state.db).await?))
+}
+
+/// "Is anyone signed in here?", answered without a refusal: the session as `GET /api/session`
+/// gives it (at any stage of its sign-in), or 204 when nobody is signed in on this device — no
+/// cookie, an unknown one, or a session that has ended or expired. The app asks it at start and
+/// while a session is open, so an anonymous visitor's browser never logs a failed request.
+/// Reading it does not count as activity.
+#[utoipa::path(get, path = "/api/session/presence", tag = "session",
+    responses(
+        (status = 200, description = "Une session est ouverte sur cet appareil", body = SessionState),
+        (status = 204, description = "Personne n'est connecté sur cet appareil"),
+    ))]
+pub async fn presence(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    match session::find_live(&state, &headers, false).await {
+        Ok(current) => Ok(Json(current.state_with_roles(&state.db).await?).into_response()),
+        Err(AppError::Api(error))
+            if matches!(
+                error.code,
+                ErrorCode::Unauthenticated | ErrorCode::SessionExpired
+            ) =>
+        {
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// "Rester connecté": counts as activity and pushes the idle limit back.
@@ -29,8 +57,11 @@ pub async fn current(SessionPeek(current): SessionPeek) -> Json<SessionState> {
         (status = 200, body = SessionState),
         (status = 401, body = ApiError),
     ))]
-pub async fn keep_alive(AnyStage(current): AnyStage) -> Json<SessionState> {
-    Json(current.state())
+pub async fn keep_alive(
+    State(state): State<AppState>,
+    AnyStage(current): AnyStage,
+) -> AppResult<Json<SessionState>> {
+    Ok(Json(current.state_with_roles(&state.db).await?))
 }
 
 /// Ends this session on the server and clears the cookie.

@@ -1,6 +1,8 @@
 //! "Mes sessions": list my sessions, end any of them (it takes effect on that device at once),
 //! and the sign-in mail's "Ce n'est pas moi" link.
 
+use std::collections::HashMap;
+
 use crate::http::params::ApiPath;
 use axum::{
     Json,
@@ -22,7 +24,7 @@ use crate::{
         session::{Authenticated, Principal, SessionPeek},
         sign_in,
     },
-    entities::session as session_row,
+    entities::{session as session_row, terminal as terminal_row},
     error::AppResult,
     events,
     http::json::ApiJson,
@@ -70,12 +72,27 @@ pub async fn list(
         .order_by_desc(session_row::Column::LastSeenAt)
         .all(&state.db)
         .await?;
+    // The name typed on the terminal (push sign-ins, delegated sessions) says more than the
+    // browser: a hall's tablets all run the same one.
+    let terminal_ids: Vec<Uuid> = rows.iter().filter_map(|s| s.terminal_id).collect();
+    let labels: HashMap<Uuid, String> = if terminal_ids.is_empty() {
+        HashMap::new()
+    } else {
+        terminal_row::Entity::find()
+            .filter(terminal_row::Column::Id.is_in(terminal_ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.label))
+            .collect()
+    };
     Ok(Json(
         rows.into_iter()
             .map(|s| SessionSummary {
                 session_id: s.id,
                 method: s.method.clone(),
                 device: device(s.user_agent.as_deref()),
+                terminal: s.terminal_id.and_then(|t| labels.get(&t).cloned()),
                 ip: s.ip.clone(),
                 started_at: s.created_at,
                 last_activity_at: s.last_seen_at,

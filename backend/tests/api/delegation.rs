@@ -370,6 +370,15 @@ async fn delegated_session_from_request_to_supervised_entry_to_end() {
     assert_eq!(listed[0].typist, "Marie Dupont");
     assert_eq!(listed[0].terminal, "Tablette 3");
     assert_eq!(listed[0].entries.len(), 1);
+    // "Mes sessions" on the tablet names it as typed there, not after its browser.
+    let mine: Vec<vigie_shared::api::session::SessionSummary> =
+        ok_json(s.tablet.get("/api/sessions").await).await;
+    assert_eq!(
+        mine.iter()
+            .find(|m| m.current)
+            .and_then(|m| m.terminal.as_deref()),
+        Some("Tablette 3")
+    );
 
     // Contest: flagged, history kept, the tablet told.
     let mut tablet_events = s.tablet.get("/api/session/events").await;
@@ -386,10 +395,12 @@ async fn delegated_session_from_request_to_supervised_entry_to_end() {
         contested.contest.as_ref().map(|c| c.reason.as_str()),
         Some("Lot à vérifier")
     );
+    let told = next_event(&mut tablet_events).await;
+    assert!(told.contains("entry_contested"), "{told}");
+    // The delegate typed that entry: the notice names its patient.
     assert!(
-        next_event(&mut tablet_events)
-            .await
-            .contains("entry_contested")
+        !contested.patient_name.is_empty() && told.contains(&contested.patient_name),
+        "{told}"
     );
     let file: PatientFile = ok_json(
         s.tablet

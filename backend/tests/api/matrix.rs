@@ -1155,6 +1155,27 @@ fn rows() -> Vec<Row> {
             fixed("/api/session", json!(null)),
         )
         .says(who_is_signed_in),
+        // "Is anyone signed in here?": never a refusal, 204 for nobody.
+        row(
+            M::GET,
+            "/api/session/presence",
+            ALL_O,
+            None,
+            fixed("/api/session/presence", json!(null)),
+        )
+        .says(|fx, side, caller, a| {
+            if caller == 0 {
+                return no_content(fx, side, caller, a);
+            }
+            who_is_signed_in(fx, side, caller, a)?;
+            let v = a.json()?;
+            ensure!(
+                v["security_officer"] == (caller == OFFICER_ROLE),
+                "security_officer {}",
+                v["security_officer"]
+            );
+            Ok(())
+        }),
         row(
             M::POST,
             "/api/session/keep-alive",

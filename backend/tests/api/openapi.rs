@@ -16,6 +16,7 @@ async fn openapi_lists_every_api_route() {
         ("post", "/api/passkeys/authentication/start"),
         ("post", "/api/passkeys/authentication/finish"),
         ("get", "/api/session"),
+        ("get", "/api/session/presence"),
         ("post", "/api/session/keep-alive"),
         ("post", "/api/session/logout"),
         ("post", "/api/testing/clock"),

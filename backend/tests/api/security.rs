@@ -59,6 +59,11 @@ async fn officer_sees_incident_and_lifts_the_freeze() {
     .exec(&app.state.db)
     .await
     .expect("grant");
+    // The app's menu offers the page to the officer only.
+    for path in ["/api/session", "/api/session/presence"] {
+        let state: vigie_shared::api::session::SessionState = ok_json(app.get(path).await).await;
+        assert!(state.security_officer, "{path}");
+    }
 
     let incidents: Vec<Value> = ok_json(app.get("/api/security/incidents").await).await;
     assert_eq!(incidents.len(), 1);

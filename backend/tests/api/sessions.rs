@@ -117,6 +117,37 @@ async fn no_cookie_no_session() {
     );
 }
 
+/// "Is anyone signed in here?" never refuses: 204 for nobody (no cookie, a forged one, a
+/// session ended), the session's state otherwise.
+#[tokio::test]
+async fn presence_answers_204_for_nobody_and_the_state_for_a_session() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/api/session/presence").await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(r.text().await.expect("body"), "");
+    let r = app
+        .client
+        .get(app.url("/api/session/presence"))
+        .header("cookie", "vigie_session=forged")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    let mut key = SoftPasskey::new(true);
+    app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
+    app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
+    let present: SessionState = ok_json(app.get("/api/session/presence").await).await;
+    let current: SessionState = ok_json(app.get("/api/session").await).await;
+    assert_eq!(present, current);
+    assert!(!present.security_officer, "no role granted");
+
+    // Expired: nobody any more, without a refusal.
+    app.clock().advance(chrono::Duration::hours(5));
+    let r = app.get("/api/session/presence").await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn mes_sessions_lists_and_ends_another_device_at_once() {
     use std::time::Duration;

@@ -7,4 +7,5 @@ pub mod passkey_sign_in;
 pub mod password_field;
 pub mod push_request;
 pub mod session_header;
+pub mod site_nav;
 pub mod text_field;

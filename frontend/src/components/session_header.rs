@@ -1,6 +1,7 @@
 //! The header on every screen: who is signed in and for how long still, the warning before
 //! the idle limit, and the way out. Its height is fixed (see style.css), so the warning
-//! appearing never moves the page under the user's finger. Under it, in a delegated session,
+//! appearing never moves the page under the user's finger. Under it, the menu of what the
+//! signed-in role can use (`SiteNav`); then, in a delegated session,
 //! the banner that says who types under whose responsibility, and the supervising
 //! professional's contests; over the page, the locked screen once a delegated session ends.
 
@@ -13,6 +14,7 @@ use vigie_shared::{
 
 use crate::{
     api,
+    components::site_nav::SiteNav,
     session::{Access, Countdown, Limit, SessionContext, use_session},
 };
 
@@ -173,54 +175,6 @@ pub fn SessionHeader() -> impl IntoView {
                             }
                         })
                 }}
-                // The way to "Mes sessions" (signed in) or to push sign-in (signed out), where
-                // the warning is not: the header keeps its height.
-                {move || {
-                    let quiet = warning.get().is_none() && problem.get().is_none();
-                    match presence.get() {
-                        // A delegated session opens the entry screens only.
-                        Access::Active(PrincipalKind::Delegate) if quiet => {
-                            let approved = move || {
-                                session.current().is_some_and(|s| s.authority.is_some())
-                            };
-                            view! {
-                                <a
-                                    class="session-link"
-                                    href=move || if approved() { "/vaccination" } else { "/personnel" }
-                                    data-testid="entry-link"
-                                >
-                                    "Saisie"
-                                </a>
-                            }
-                                .into_any()
-                        }
-                        Access::Active(_) if quiet => {
-                            view! {
-                                <a class="session-link" href="/sessions" data-testid="my-sessions-link">
-                                    "Mes sessions"
-                                </a>
-                            }
-                                .into_any()
-                        }
-                        Access::Unfinished(_) if quiet => {
-                            view! {
-                                <a class="session-link" href="/structure" data-testid="finish-sign-in-link">
-                                    "Terminer la connexion"
-                                </a>
-                            }
-                                .into_any()
-                        }
-                        Access::SignedOut if quiet => {
-                            view! {
-                                <a class="session-link" href="/terminal" data-testid="push-sign-in-link">
-                                    "Connexion par téléphone"
-                                </a>
-                            }
-                                .into_any()
-                        }
-                        _ => ().into_any(),
-                    }
-                }}
                 {move || {
                     problem
                         .get()
@@ -235,6 +189,7 @@ pub fn SessionHeader() -> impl IntoView {
                 }}
             </div>
         </header>
+        <SiteNav />
         <DelegationBanner />
     }
 }

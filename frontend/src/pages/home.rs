@@ -19,6 +19,7 @@ pub fn Home() -> impl IntoView {
     let session = use_session();
     // Changes on sign-in and sign-out only, not with each refresh of the session.
     let access = Memo::new(move |_| session.access());
+    let officer = Memo::new(move |_| session.current().is_some_and(|s| s.security_officer));
 
     view! {
         <h1>"Vigie"</h1>
@@ -117,9 +118,15 @@ pub fn Home() -> impl IntoView {
                             <li>
                                 <a href="/validation">"Application de validation (sur votre téléphone)"</a>
                             </li>
-                            <li>
-                                <a href="/securite">"Sécurité (officiers de sécurité)"</a>
-                            </li>
+                            {officer
+                                .get()
+                                .then(|| {
+                                    view! {
+                                        <li>
+                                            <a href="/securite">"Sécurité (officiers de sécurité)"</a>
+                                        </li>
+                                    }
+                                })}
                         </ul>
                     }
                         .into_any()

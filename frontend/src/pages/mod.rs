@@ -16,6 +16,11 @@ pub mod supervision;
 pub mod terminal;
 pub mod validation;
 
+/// Where a professional lands once signed in (passkey or phone): their task, not the home page.
+/// A delegate lands there too once the professional approves; a structure account stays on
+/// its own page.
+pub const SIGNED_IN_HOME: &str = "/vaccination";
+
 /// Sets the tab title, so screen readers and the tab list say which screen this is.
 pub fn set_title(title: &str) {
     let full = if title == "Vigie" {

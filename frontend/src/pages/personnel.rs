@@ -127,7 +127,7 @@ fn DelegationRequest() -> impl IntoView {
     let authorities = LocalResource::new(api::delegation_authorities);
     let chosen = RwSignal::new(None::<AuthorityOption>);
     let label = RwSignal::new(saved_label());
-    let flow = PushFlow::new("/vaccination");
+    let flow = PushFlow::new(super::SIGNED_IN_HOME);
 
     let create = Action::new_local(move |body: &DelegatedRequest| {
         let body = body.clone();
@@ -273,6 +273,7 @@ mod tests {
             typist: Some("Marie Dupont".into()),
             authority: authority.map(str::to_owned),
             structure: Some("Centre de vaccination de Melun".into()),
+            security_officer: false,
         }
     }
 

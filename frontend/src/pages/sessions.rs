@@ -122,13 +122,23 @@ fn session_row(summary: SessionSummary, end: Action<SessionSummary, ()>) -> impl
     let method = method_label(&summary.method);
     let ip = summary.ip.clone().unwrap_or_else(|| "inconnue".to_owned());
     let current = summary.current;
+    let (name, browser) = session_name(&summary);
     view! {
         <li class="card" data-testid="session-row" aria-labelledby=labelled_by>
-            <h2 id=title_id>
-                {summary.device.clone()}
+            <h2 id=title_id data-testid="session-name">
+                {name}
                 {current.then_some(" (cet appareil)")}
             </h2>
             <dl class="facts">
+                {browser
+                    .map(|browser| {
+                        view! {
+                            <div>
+                                <dt>"Navigateur"</dt>
+                                <dd>{browser}</dd>
+                            </div>
+                        }
+                    })}
                 <div>
                     <dt>"Connexion"</dt>
                     <dd>{method}</dd>
@@ -158,6 +168,17 @@ fn session_row(summary: SessionSummary, end: Action<SessionSummary, ()>) -> impl
                 "Fermer cette session"
             </button>
         </li>
+    }
+}
+
+/// What names a session: the name typed on its terminal ("Tablette 3") when it has one, with
+/// the browser beside it; the browser ("Ordinateur (Chrome)") otherwise.
+fn session_name(summary: &SessionSummary) -> (String, Option<String>) {
+    match summary.terminal.as_deref().map(str::trim) {
+        Some(label) if !label.is_empty() && label != summary.device => {
+            (label.to_owned(), Some(summary.device.clone()))
+        }
+        _ => (summary.device.clone(), None),
     }
 }
 
@@ -308,5 +329,43 @@ fn ActivationQrView(qr: ActivationQr) -> impl IntoView {
         <p class="link-text" data-testid="activation-link">
             {qr.link}
         </p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn summary(terminal: Option<&str>) -> SessionSummary {
+        SessionSummary {
+            session_id: Uuid::nil(),
+            method: "push".into(),
+            device: "Ordinateur (Chrome)".into(),
+            terminal: terminal.map(str::to_owned),
+            ip: None,
+            started_at: Utc::now(),
+            last_activity_at: Utc::now(),
+            current: false,
+        }
+    }
+
+    #[test]
+    fn a_session_is_named_after_its_terminal_then_its_browser() {
+        assert_eq!(
+            session_name(&summary(Some("Tablette 3"))),
+            ("Tablette 3".into(), Some("Ordinateur (Chrome)".into()))
+        );
+        assert_eq!(
+            session_name(&summary(None)),
+            ("Ordinateur (Chrome)".into(), None)
+        );
+        assert_eq!(
+            session_name(&summary(Some("Ordinateur (Chrome)"))),
+            ("Ordinateur (Chrome)".into(), None),
+            "a terminal named after its browser is said once"
+        );
     }
 }

@@ -1,10 +1,11 @@
 //! "/connexion": sign in with a passkey. The identifier is checked as it is typed, with the
-//! same rule the server applies, so a malformed identifier never leaves the device.
+//! same rule the server applies, so a malformed identifier never leaves the device. Once
+//! signed in, the professional lands on their task: the vaccination entry.
 
 use leptos::prelude::*;
 use vigie_shared::NationalId;
 
-use super::set_title;
+use super::{SIGNED_IN_HOME, set_title};
 use crate::components::{
     identifier::{NationalIdField, NationalIdInput},
     passkey_sign_in::PasskeySignInForm,
@@ -20,7 +21,7 @@ pub fn SignIn() -> impl IntoView {
         <p class="lead">
             "Connectez-vous avec la clé d'accès enregistrée sur cet appareil ou sur votre clé de sécurité."
         </p>
-        <PasskeySignInForm input=national_id destination="/">
+        <PasskeySignInForm input=national_id destination=SIGNED_IN_HOME>
             <NationalIdField input=national_id id="identifiant-national" />
         </PasskeySignInForm>
         <p class="muted">

@@ -199,6 +199,7 @@ fn day_row(structure: Uuid, n: usize, name: &'static str, day: DayForm) -> impl 
     let open_id = format!("{base}-ouvert");
     let open_for = open_id.clone();
     let lower = name.to_lowercase();
+    let lower_for_label = lower.clone();
     // An hour of the day, typed only when the day is open.
     let time = move |what: &str, value: RwSignal<String>| {
         let id = format!("{base}-{}", what.to_lowercase());
@@ -209,7 +210,6 @@ fn day_row(structure: Uuid, n: usize, name: &'static str, day: DayForm) -> impl 
                 <input
                     id=id
                     type="time"
-                    disabled=move || !day.open.get()
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
@@ -225,9 +225,15 @@ fn day_row(structure: Uuid, n: usize, name: &'static str, day: DayForm) -> impl 
                     prop:checked=move || day.open.get()
                     on:change=move |ev| day.open.set(event_target_checked(&ev))
                 />
-                {format!("{name} : ouvert")}
+                {format!("Ouvert le {lower_for_label}")}
             </label>
-            <div class="hours-times">{time("Ouverture", day.opens)} {time("Fermeture", day.closes)}</div>
+            // A closed day says so, instead of showing hours that do not apply.
+            <Show
+                when=move || day.open.get()
+                fallback=move || view! { <p class="hours-closed" data-testid="day-closed">{format!("{name} : fermé")}</p> }
+            >
+                <div class="hours-times">{time("Ouverture", day.opens)} {time("Fermeture", day.closes)}</div>
+            </Show>
         </div>
     }
 }

@@ -366,6 +366,18 @@ fn AccountView(changed: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn ProfileCard(profile: AccountProfile) -> impl IntoView {
     let structure = profile.structure_id;
+    // Arrived by a menu link to a part of this page: the part was not there yet when the
+    // router looked for it (the profile loads first).
+    Effect::new(move |_| {
+        let hash = window().location().hash().unwrap_or_default();
+        if let Some(part) = hash
+            .strip_prefix('#')
+            .filter(|id| !id.is_empty())
+            .and_then(|id| document().get_element_by_id(id))
+        {
+            part.scroll_into_view();
+        }
+    });
     view! {
         <section class="card" aria-labelledby="structure-nom" data-testid="account-profile">
             <h2 id="structure-nom" data-testid="structure-name">
@@ -396,8 +408,13 @@ fn ProfileCard(profile: AccountProfile) -> impl IntoView {
                 )}
             </p>
         </section>
-        <LotsManager structure />
-        <ManagedStructures />
+        // The menu's "Lots de vaccins" and "Personnel" lead here.
+        <div id="lots" class="anchor-target">
+            <LotsManager structure />
+        </div>
+        <div id="personnel" class="anchor-target">
+            <ManagedStructures />
+        </div>
         <nav class="card" aria-labelledby="structure-acces">
             <h2 id="structure-acces">"Accès"</h2>
             <ul class="link-list">

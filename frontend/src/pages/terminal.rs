@@ -1,7 +1,8 @@
 //! "/terminal": sign in on a shared tablet by approval on one's phone (e-CPS style). The
 //! tablet shows a 6-digit code and its QR code; the professional types (or scans) it on the
 //! phone and confirms with PIN/biometrics. The request's status is followed live, and the
-//! session is claimed as soon as the phone approves.
+//! session is claimed as soon as the phone approves; the tablet then opens the vaccination
+//! entry.
 
 use leptos::prelude::*;
 use vigie_shared::{
@@ -9,7 +10,7 @@ use vigie_shared::{
     api::approval::{ApprovalCreate, ApprovalCreated},
 };
 
-use super::set_title;
+use super::{SIGNED_IN_HOME, set_title};
 use crate::{
     api,
     components::{
@@ -24,7 +25,7 @@ pub fn Terminal() -> impl IntoView {
     set_title("Connexion par téléphone");
     let national_id = NationalIdInput::new(NationalId::parse, "");
     let label = RwSignal::new(saved_label());
-    let flow = PushFlow::new("/");
+    let flow = PushFlow::new(SIGNED_IN_HOME);
 
     let create = Action::new_local(move |body: &ApprovalCreate| {
         let body = body.clone();

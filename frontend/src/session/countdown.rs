@@ -80,6 +80,7 @@ mod tests {
             typist: None,
             authority: None,
             structure: None,
+            security_officer: false,
         }
     }
 

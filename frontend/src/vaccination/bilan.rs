@@ -35,7 +35,7 @@ pub fn Bilan() -> impl IntoView {
                     <section class="card recap" data-testid="recap">
                         <h2 data-testid="recap-name">{format!("{} {}", file.given_names, file.family_name)}</h2>
                         <p>{format!("Né(e) le {} — NIR {}", file.birth_date.format("%d/%m/%Y"), file.nir_masked)}</p>
-                        <table class="recap-table">
+                        <table class="recap-table injections-table">
                             <caption class="visually-hidden">"Injections"</caption>
                             <thead>
                                 <tr>
@@ -50,12 +50,12 @@ pub fn Bilan() -> impl IntoView {
                             <tbody>
                                 {file.injections.iter().filter(|i| i.status == InjectionStatus::Valid).map(|i| view! {
                                     <tr>
-                                        <td>{format::date_time(i.administered_at)}</td>
-                                        <td>{format!("{} ({})", i.product_name, i.manufacturer)}</td>
-                                        <td>{i.lot_number.clone()}</td>
-                                        <td>{if i.booster { "Rappel".to_string() } else { format!("{}/{}", i.dose_number, i.series_doses) }}</td>
-                                        <td>{i.structure_name.clone()}</td>
-                                        <td>{match &i.typed_by {
+                                        <td data-label="Date">{format::date_time(i.administered_at)}</td>
+                                        <td data-label="Vaccin">{format!("{} ({})", i.product_name, i.manufacturer)}</td>
+                                        <td data-label="Lot">{i.lot_number.clone()}</td>
+                                        <td data-label="Dose">{if i.booster { "Rappel".to_string() } else { format!("{}/{}", i.dose_number, i.series_doses) }}</td>
+                                        <td data-label="Lieu">{i.structure_name.clone()}</td>
+                                        <td data-label="Vaccinateur">{match &i.typed_by {
                                             Some(t) => format!("{} (saisie par {t})", i.vaccinator),
                                             None => i.vaccinator.clone(),
                                         }}</td>

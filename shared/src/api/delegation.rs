@@ -202,6 +202,9 @@ pub struct EntryContestedNotice {
     pub reason: String,
     /// "Dr Jean Martin".
     pub by: String,
+    /// The patient of the contested entry ("Jeanne Durand"): the delegate typed it.
+    #[serde(default)]
+    pub patient_name: String,
 }
 
 /// `delegated_session_ended` on the supervision stream.

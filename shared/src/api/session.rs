@@ -57,6 +57,11 @@ pub struct SessionState {
     /// Delegated session: the structure it is bound to.
     #[serde(default)]
     pub structure: Option<String>,
+    /// A professional holding the security officer role (incidents, frozen identities): the
+    /// app offers the "Sécurité" page. Said by `GET /api/session` and
+    /// `GET /api/session/presence`; other answers may leave it `false` until the next read.
+    #[serde(default)]
+    pub security_officer: bool,
 }
 
 impl SessionState {
@@ -80,6 +85,10 @@ pub struct SessionSummary {
     pub method: String,
     /// "Ordinateur (Chrome)", from the browser.
     pub device: String,
+    /// The name typed on the terminal the session was opened on ("Tablette 3", "Hall B -
+    /// poste 2"): push sign-ins and delegated sessions; `None` for the others.
+    #[serde(default)]
+    pub terminal: Option<String>,
     pub ip: Option<String>,
     pub started_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
