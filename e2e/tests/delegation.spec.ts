@@ -14,6 +14,7 @@ import {
   doctorTablet,
   expectAccessible,
   JEAN_MARTIN,
+  newPatientReady,
   smsSignInCode,
 } from './helpers';
 
@@ -136,16 +137,7 @@ test('saisie déléguée : clé du personnel, validation sur le téléphone, sup
   await expect(session).toContainText('Tablette 3');
 
   // 8. She records a vaccination; it appears on his screen without a reload.
-  await tab.getByTestId('nir').fill(NIR);
-  await tab.getByTestId('nir').press('Enter');
-  await expect(tab.getByTestId('dose-form')).toBeVisible();
-  await tab.getByTestId('family-name').fill('Durand');
-  await tab.getByTestId('given-names').fill('Paul');
-  await tab.getByTestId('birth-date').fill('1962-05-20');
-  await tab.getByTestId('department').fill('75');
-  await tab.getByTestId('eligible').check();
-  await tab.getByTestId('consent').check();
-  await expect(tab.getByTestId('lot')).not.toHaveValue('');
+  await newPatientReady(tab, { nir: NIR, familyName: 'Durand', givenNames: 'Paul', birthDate: '1962-05-20', department: '75' }, true);
   await tab.getByTestId('save').click();
   await expect(tab.getByTestId('recorded')).toContainText('dose 1/2');
   await expect(tab.getByTestId('delegation-banner')).toHaveText(BANNER);

@@ -149,3 +149,31 @@ export async function doctorTablet(context: BrowserContext, page: Page): Promise
   await expect(page.getByTestId('activation-done')).toBeVisible();
   await signInJeanMartin(page);
 }
+
+/** A new patient's identity as the dose form asks for it. */
+export interface NewPatient {
+  nir: string;
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  department: string;
+}
+
+/**
+ * On `/vaccination` (opened here unless `stay`), the NIR of a patient Vigie does not know yet,
+ * their identity typed and the consultation ticked: the dose form is ready to save, its lot
+ * chosen.
+ */
+export async function newPatientReady(page: Page, p: NewPatient, stay = false): Promise<void> {
+  if (!stay) await page.goto('/vaccination');
+  await page.getByTestId('nir').fill(p.nir);
+  await page.getByTestId('nir').press('Enter');
+  await expect(page.getByTestId('dose-form')).toBeVisible();
+  await page.getByTestId('family-name').fill(p.familyName);
+  await page.getByTestId('given-names').fill(p.givenNames);
+  await page.getByTestId('birth-date').fill(p.birthDate);
+  await page.getByTestId('department').fill(p.department);
+  await page.getByTestId('eligible').check();
+  await page.getByTestId('consent').check();
+  await expect(page.getByTestId('lot')).not.toHaveValue('');
+}

@@ -1,6 +1,6 @@
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet } from './helpers';
+import { doctorTablet, newPatientReady, type NewPatient } from './helpers';
 
 ownServer();
 
@@ -15,19 +15,14 @@ function nir(n: number): string {
   return body + String(key).padStart(2, '0');
 }
 
+/** The `n`-th patient of this file. */
+function patient(n: number): NewPatient {
+  return { nir: nir(n), familyName: `Horaire${n}`, givenNames: 'Paul', birthDate: '1970-05-02', department: '75' };
+}
+
 /** A new patient, vaccinated at the time typed; returns the patient's id. */
 async function vaccinateAt(page: Page, n: number, typed: string): Promise<string> {
-  await page.goto('/vaccination');
-  await page.getByTestId('nir').fill(nir(n));
-  await page.getByTestId('nir').press('Enter');
-  await expect(page.getByText('Nouveau patient')).toBeVisible();
-  await page.getByTestId('family-name').fill(`Horaire${n}`);
-  await page.getByTestId('given-names').fill('Paul');
-  await page.getByTestId('birth-date').fill('1970-05-02');
-  await page.getByTestId('department').fill('75');
-  await page.getByTestId('eligible').check();
-  await page.getByTestId('consent').check();
-  await expect(page.getByTestId('lot')).not.toHaveValue('');
+  await newPatientReady(page, patient(n));
   await page.locator('#quand').fill(typed);
   await page.getByTestId('save').click();
   await expect(page.getByTestId('recorded')).toContainText('dose 1/2');
@@ -58,17 +53,7 @@ test('heures saisies : heure de Paris à la date saisie, de part et d’autre de
 
   // The hour skipped in spring (02:00–02:59 on 29 March 2026) never existed in Paris: said
   // plainly, nothing recorded.
-  await page.goto('/vaccination');
-  await page.getByTestId('nir').fill(nir(9));
-  await page.getByTestId('nir').press('Enter');
-  await expect(page.getByText('Nouveau patient')).toBeVisible();
-  await page.getByTestId('family-name').fill('Horaire9');
-  await page.getByTestId('given-names').fill('Paul');
-  await page.getByTestId('birth-date').fill('1970-05-02');
-  await page.getByTestId('department').fill('75');
-  await page.getByTestId('eligible').check();
-  await page.getByTestId('consent').check();
-  await expect(page.getByTestId('lot')).not.toHaveValue('');
+  await newPatientReady(page, patient(9));
   await page.locator('#quand').fill('2026-03-29T02:30');
   await page.getByTestId('save').click();
   await expect(page.getByTestId('dose-error')).toContainText("n'a pas existé");

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet } from './helpers';
+import { doctorTablet, newPatientReady } from './helpers';
 
 ownServer();
 
@@ -54,18 +54,7 @@ async function expectQrInItsFrame(page: Page): Promise<void> {
 
 test('téléphone 360 px : saisie sans débordement, bilan complet, QR code lisible à l’écran et à l’impression', async ({ context, page }) => {
   await doctorTablet(context, page);
-  await page.goto('/vaccination');
-  await page.getByTestId('nir').fill(NIR);
-  await page.getByTestId('nir').press('Enter');
-  await expect(page.getByText('Nouveau patient')).toBeVisible();
-  await expectNoOverflow(page);
-  await page.getByTestId('family-name').fill('Petitjean');
-  await page.getByTestId('given-names').fill('Marc');
-  await page.getByTestId('birth-date').fill('1962-06-03');
-  await page.getByTestId('department').fill('75');
-  await page.getByTestId('eligible').check();
-  await page.getByTestId('consent').check();
-  await expect(page.getByTestId('lot')).not.toHaveValue('');
+  await newPatientReady(page, { nir: NIR, familyName: 'Petitjean', givenNames: 'Marc', birthDate: '1962-06-03', department: '75' });
   await expectNoOverflow(page);
   // "Enregistrer" is on screen wherever the form is scrolled: at its top and at its bottom.
   await page.evaluate(() => window.scrollTo(0, 0));

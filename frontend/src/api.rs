@@ -21,7 +21,7 @@ use vigie_shared::{
         },
         approval::{
             ApprovalChallenge, ApprovalConfirm, ApprovalCreate, ApprovalCreated, ApprovalState,
-            CodeEntry, PendingApproval,
+            ApproverPresence, CodeEntry, PendingApproval,
         },
         delegation::{
             AuthorityOption, DelegateChoice, DelegatedEntry, DelegatedRequest,
@@ -123,6 +123,17 @@ pub async fn approval_claim(id: Uuid) -> ApiResult<SessionState> {
 }
 
 // --- Push approval: the phone (approver app) -------------------------------------------------
+
+/// Whose activated phone this browser is; `None` when it is none. Asked before the requests:
+/// `/api/approver/presence` answers 204 rather than 401 for a phone not activated, so a
+/// visitor's browser logs no failed request.
+pub async fn approver_presence() -> ApiResult<Option<ApproverPresence>> {
+    let response = send(Request::get("/api/approver/presence")).await?;
+    if response.status() == 204 {
+        return Ok(None);
+    }
+    decode(response).await.map(Some)
+}
 
 /// 401 `not_approver_device` when this phone is not activated.
 pub async fn approver_requests() -> ApiResult<Vec<PendingApproval>> {

@@ -252,6 +252,8 @@ impl SessionContext {
 
     /// Nobody is signed in any more; `notice` says why when the user did not choose it.
     pub fn signed_out(self, notice: Option<String>) {
+        // Nothing typed for a patient outlives the session on this tablet.
+        crate::vaccination::draft::clear_all();
         self.bump_epoch();
         self.notice.set(notice);
         self.current.set(None);

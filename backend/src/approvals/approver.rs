@@ -2,7 +2,10 @@
 //! phone holds a long-lived random cookie naming it. The cookie only lets the phone see and
 //! refuse requests; approving always takes the passkey with user verification.
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, request::Parts},
+};
 use chrono::{DateTime, Utc};
 
 use sea_orm::{
@@ -58,14 +61,11 @@ pub struct Approver {
     pub professional: professional::Model,
 }
 
-impl FromRequestParts<AppState> for Approver {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = cookies::read(&parts.headers, &state.settings, Jar::Approver)
+impl Approver {
+    /// The activated phone this request comes from: `not_approver_device` when the browser holds
+    /// no approver cookie, an unknown one, or one of a revoked phone.
+    pub async fn of(headers: &HeaderMap, state: &AppState) -> AppResult<Self> {
+        let token = cookies::read(headers, &state.settings, Jar::Approver)
             .ok_or(AppError::code(ErrorCode::NotApproverDevice))?;
         let device = approver_device::Entity::find()
             .filter(approver_device::Column::TokenHash.eq(tokens::hash(&token)))
@@ -81,5 +81,16 @@ impl FromRequestParts<AppState> for Approver {
             device,
             professional,
         })
+    }
+}
+
+impl FromRequestParts<AppState> for Approver {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Self::of(&parts.headers, state).await
     }
 }

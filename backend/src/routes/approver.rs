@@ -2,23 +2,53 @@
 //! "Quitter l'authentification" and "Ce n'est pas moi".
 
 use crate::http::params::ApiPath;
-use axum::{Json, extract::State, response::Sse};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response, Sse},
+};
 use uuid::Uuid;
 use vigie_shared::{
-    ApiError,
+    ApiError, ErrorCode,
     api::approval::{
-        ApprovalChallenge, ApprovalConfirm, ApprovalState, CodeEntry, PendingApproval,
+        ApprovalChallenge, ApprovalConfirm, ApprovalState, ApproverPresence, CodeEntry,
+        PendingApproval,
     },
 };
 
 use crate::{
     approvals::{approver::Approver, service},
-    error::AppResult,
+    auth::session::display_name,
+    error::{AppError, AppResult},
     events,
     http::json::ApiJson,
     routes::live,
     state::AppState,
 };
+
+/// "Is this browser an activated phone?", answered without a refusal: whose phone it is, or 204
+/// when it is none — no approver cookie, an unknown one, or a revoked phone. The approver app
+/// asks it first and reads the requests only on an activated phone, so a visitor's browser
+/// never logs a failed request.
+#[utoipa::path(get, path = "/api/approver/presence", tag = "application de validation",
+    responses(
+        (status = 200, description = "Ce navigateur est un téléphone activé", body = ApproverPresence),
+        (status = 204, description = "Ce navigateur n'est pas un téléphone activé"),
+    ))]
+pub async fn presence(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    match Approver::of(&headers, &state).await {
+        Ok(approver) => Ok(Json(ApproverPresence {
+            display_name: display_name(&approver.professional),
+            device_label: approver.device.label,
+        })
+        .into_response()),
+        Err(AppError::Api(error)) if error.code == ErrorCode::NotApproverDevice => {
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
 
 /// Requests waiting for this phone's professional.
 #[utoipa::path(get, path = "/api/approver/requests", tag = "application de validation",

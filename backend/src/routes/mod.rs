@@ -56,6 +56,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::follow))
         .routes(routes!(approvals::cancel))
         .routes(routes!(approvals::claim))
+        .routes(routes!(approver::presence))
         .routes(routes!(approver::pending))
         .routes(routes!(approver::follow))
         .routes(routes!(approver::code))

@@ -1263,6 +1263,31 @@ fn rows() -> Vec<Row> {
         ),
         row(
             M::GET,
+            "/api/approver/presence",
+            ALL_O,
+            None,
+            fixed("/api/approver/presence", json!(null)),
+        )
+        .says(|fx, side, caller, a| {
+            if caller != CLAIRE && caller != OFFICER_ROLE {
+                return no_content(fx, side, caller, a);
+            }
+            let v = a.json()?;
+            let name = v["display_name"].as_str().unwrap_or("");
+            ensure!(
+                name.contains(person(caller)),
+                "display_name {name:?}, expected {}",
+                person(caller)
+            );
+            ensure!(
+                v["device_label"].as_str().is_some_and(|l| !l.is_empty()),
+                "device_label {}",
+                v["device_label"]
+            );
+            Ok(())
+        }),
+        row(
+            M::GET,
             "/api/approver/requests",
             APPROVER_LIST,
             None,

@@ -27,6 +27,7 @@ async fn openapi_lists_every_api_route() {
         ("get", "/api/approvals/{id}/events"),
         ("post", "/api/approvals/{id}/cancel"),
         ("post", "/api/approvals/{id}/session"),
+        ("get", "/api/approver/presence"),
         ("get", "/api/approver/requests"),
         ("get", "/api/approver/events"),
         ("post", "/api/approver/requests/{id}/code"),

@@ -103,8 +103,24 @@ pub fn Validation() -> impl IntoView {
         })
     };
 
-    list.read_with(api::approver_requests, move |answer| match answer {
-        Ok(mut requests) => {
+    // Whether this browser was found to be an activated phone: until then, each read asks
+    // first (no failed request for a visitor), then the list.
+    let activated = StoredValue::new(false);
+    let read = move || async move {
+        if !activated.get_value() {
+            if api::approver_presence().await?.is_none() {
+                return Ok(None);
+            }
+            activated.set_value(true);
+        }
+        api::approver_requests().await.map(Some)
+    };
+    list.read_with(read, move |answer| match answer {
+        Ok(None) => {
+            list.close();
+            mode.set(Mode::NotActivated);
+        }
+        Ok(Some(mut requests)) => {
             newest_first(&mut requests);
             problem.set(None);
             inbox.requests.set(requests);
@@ -115,6 +131,8 @@ pub fn Validation() -> impl IntoView {
             code: ErrorCode::NotApproverDevice,
             ..
         }) => {
+            // Revoked meanwhile: ask again first next time.
+            activated.set_value(false);
             list.close();
             mode.set(Mode::NotActivated);
         }

@@ -6,8 +6,8 @@ use vigie_shared::{
     api::vaccination::{
         AdverseEffectDeclaration, AdverseEffectRecorded, CertificateCheck, CertificateVerified,
         CertificateView, DosePreview, DosePreviewRequest, InjectionCorrection,
-        InjectionInvalidation, InjectionSite, InjectionView, NewVaccination, PatientFile,
-        PatientLookup, PatientLookupResult, PatientSearch, PatientSummary, VaccinationContext,
+        InjectionInvalidation, InjectionView, NewVaccination, PatientFile, PatientLookup,
+        PatientLookupResult, PatientSearch, PatientSummary, VaccinationContext,
         VaccinationRecorded,
     },
 };
@@ -46,21 +46,9 @@ pub async fn invalidate(id: Uuid, reason: String) -> ApiResult<InjectionView> {
     .await
 }
 
-pub async fn correct_site(
-    id: Uuid,
-    reason: String,
-    site: InjectionSite,
-) -> ApiResult<InjectionView> {
-    post(
-        &format!("/api/injections/{id}/correct"),
-        &InjectionCorrection {
-            reason,
-            lot_id: None,
-            site: Some(site),
-            administered_at: None,
-        },
-    )
-    .await
+/// Corrects the lot, site or time of an injection (within 24 h, with a reason).
+pub async fn correct(id: Uuid, correction: &InjectionCorrection) -> ApiResult<InjectionView> {
+    post(&format!("/api/injections/{id}/correct"), correction).await
 }
 
 pub async fn adverse_effect(id: Uuid, description: String) -> ApiResult<AdverseEffectRecorded> {

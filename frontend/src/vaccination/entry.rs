@@ -9,16 +9,18 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use leptos::{html, prelude::*};
 use uuid::Uuid;
 use vigie_shared::{
-    ApiError, ErrorCode, Finess, Nir, NirContext, Sex,
+    ApiError, ErrorCode, Finess, IdError, Nir, NirContext, Sex,
     api::vaccination::{
-        ConsultationInput, ConsultationOutcome, DosePreview, DosePreviewRequest, InjectionInput,
-        InjectionSite, InjectionStatus, InjectionView, NewPatient, NewVaccination, PatientFile,
-        PatientRef, PatientSearch, VaccinationContext, VaccinationRecorded, WarningCode,
+        ConsultationInput, ConsultationOutcome, DosePreview, DosePreviewRequest,
+        InjectionCorrection, InjectionInput, InjectionSite, InjectionStatus, InjectionView,
+        LotView, NewPatient, NewVaccination, PatientFile, PatientRef, PatientSearch,
+        VaccinationContext, VaccinationRecorded, WarningCode,
     },
     paris,
 };
+use wasm_bindgen::JsCast;
 
-use super::api;
+use super::{api, draft};
 use crate::{
     format,
     pages::{set_title, supervision::contest_line},
@@ -72,8 +74,12 @@ pub fn VaccinationEntry() -> impl IntoView {
 #[component]
 fn Entry(context: VaccinationContext) -> impl IntoView {
     let context = StoredValue::new(context);
+    // Also for the corrections of earlier doses, which offer the structure's lots.
+    provide_context(context);
     let structure = RwSignal::new(context.with_value(|c| c.structures[0].id));
     let stage = RwSignal::new(Stage::Search);
+    reopen_draft(stage);
+    forget_on_restore(stage);
     view! {
         <Show when=move || context.with_value(|c| c.structures.len() > 1)>
             <div class="field">
@@ -109,6 +115,67 @@ fn Entry(context: VaccinationContext) -> impl IntoView {
             }
         }}
     }
+}
+
+/// The draft's key: the NIR being entered, or the file's id when found by name.
+fn draft_key(nir: Option<&Nir>, file: Option<&PatientFile>) -> Option<String> {
+    nir.map(|n| n.as_str().to_owned())
+        .or_else(|| file.map(|f| format!("patient:{}", f.id)))
+}
+
+/// After a reload (or coming back to this screen), the form left with a draft opens again.
+fn reopen_draft(stage: RwSignal<Stage>) {
+    let Some(key) = draft::current() else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let opened = if let Some(id) = key.strip_prefix("patient:") {
+            match id.parse() {
+                Ok(id) => api::patient(id).await.ok().map(|file| Stage::Patient {
+                    nir: None,
+                    file: Some(file),
+                }),
+                Err(_) => None,
+            }
+        } else {
+            match Nir::parse(&key) {
+                Ok(nir) => api::lookup(nir.clone())
+                    .await
+                    .ok()
+                    .map(|found| Stage::Patient {
+                        nir: Some(nir),
+                        file: found.patient,
+                    }),
+                Err(_) => None,
+            }
+        };
+        if let Some(opened) = opened
+            && matches!(stage.try_get_untracked(), Some(Stage::Search))
+        {
+            stage.set(opened);
+        }
+    });
+}
+
+/// A page the browser keeps in memory and shows again on Back shows no patient whose form was
+/// closed since (saved, cancelled, "Patient suivant"): only the form whose draft is still the
+/// current one stays.
+fn forget_on_restore(stage: RwSignal<Stage>) {
+    let handle = window_event_listener(leptos::ev::pageshow, move |ev| {
+        if !ev.persisted() {
+            return;
+        }
+        let keep = match stage.get_untracked() {
+            Stage::Search => true,
+            Stage::Patient { nir, file } => draft_key(nir.as_ref(), file.as_ref())
+                .is_some_and(|key| draft::current() == Some(key)),
+            Stage::Recorded { .. } => false,
+        };
+        if !keep {
+            stage.set(Stage::Search);
+        }
+    });
+    on_cleanup(move || handle.remove());
 }
 
 #[component]
@@ -267,6 +334,142 @@ fn outcome_of(code: &str) -> ConsultationOutcome {
     }
 }
 
+fn outcome_code(outcome: ConsultationOutcome) -> &'static str {
+    match outcome {
+        ConsultationOutcome::Vaccinate => "vaccinate",
+        ConsultationOutcome::Postpone => "postpone",
+        ConsultationOutcome::Contraindicated => "contraindicated",
+    }
+}
+
+fn sex_code(sex: Option<Sex>) -> &'static str {
+    match sex {
+        Some(Sex::Female) => "female",
+        Some(Sex::Male) => "male",
+        None => "",
+    }
+}
+
+fn sex_of(code: &str) -> Option<Sex> {
+    match code {
+        "female" => Some(Sex::Female),
+        "male" => Some(Sex::Male),
+        _ => None,
+    }
+}
+
+/// The server's rule for a department of residence: 2 digits (or 2A/2B), 3 overseas (97x).
+fn department_ok(department: &str) -> bool {
+    let d = department.trim().to_ascii_uppercase();
+    let ok = match d.len() {
+        2 => d.chars().all(|c| c.is_ascii_digit()) && d != "00" || d == "2A" || d == "2B",
+        3 => d.starts_with("97") && d.chars().all(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    ok && d != "20"
+}
+
+/// Something that keeps the dose from being saved, next to its field and in the summary.
+#[derive(Clone, Debug, PartialEq)]
+struct Problem {
+    /// The field's id (its message is `{field}-error`).
+    field: String,
+    /// A few words for "Il manque : …".
+    label: &'static str,
+    /// The sentence shown next to the field and in the summary.
+    message: String,
+    /// Something still to fill in, tick or choose (the save button says so); otherwise a value
+    /// to correct (said when "Enregistrer" is pressed).
+    missing: bool,
+}
+
+impl Problem {
+    fn missing(field: &str, label: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            label,
+            message: message.into(),
+            missing: true,
+        }
+    }
+
+    fn wrong(field: &str, label: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            missing: false,
+            ..Self::missing(field, label, message)
+        }
+    }
+}
+
+/// "Il manque : a, b. À corriger : c." — why "Enregistrer" cannot save yet, or that it can.
+fn save_hint(problems: &[Problem]) -> String {
+    let labels = |missing: bool| {
+        let mut labels: Vec<&str> = Vec::new();
+        for p in problems.iter().filter(|p| p.missing == missing) {
+            if !labels.contains(&p.label) {
+                labels.push(p.label);
+            }
+        }
+        labels.join(", ")
+    };
+    let (missing, wrong) = (labels(true), labels(false));
+    match (missing.is_empty(), wrong.is_empty()) {
+        (true, true) => "Tout est renseigné : la saisie peut être enregistrée.".to_owned(),
+        (false, true) => format!("Il manque : {missing}."),
+        (true, false) => format!("À corriger : {wrong}."),
+        (false, false) => format!("Il manque : {missing}. À corriger : {wrong}."),
+    }
+}
+
+/// The problems shown next to their fields: all of them once "Enregistrer" was pressed.
+#[derive(Clone, Copy)]
+struct FieldErrors {
+    problems: Memo<Vec<Problem>>,
+    attempted: RwSignal<bool>,
+}
+
+impl FieldErrors {
+    fn get(self, field: &str) -> Option<String> {
+        if !self.attempted.get() {
+            return None;
+        }
+        self.problems.with(|problems| {
+            problems
+                .iter()
+                .find(|p| p.field == field)
+                .map(|p| p.message.clone())
+        })
+    }
+
+    fn invalid(self, field: &'static str) -> impl Fn() -> &'static str + Copy {
+        move || {
+            if self.get(field).is_some() {
+                "true"
+            } else {
+                "false"
+            }
+        }
+    }
+
+    fn described_by(self, field: &'static str) -> impl Fn() -> Option<String> + Copy {
+        move || self.get(field).map(|_| format!("{field}-error"))
+    }
+}
+
+/// The message under a field, when there is one.
+#[component]
+fn FieldProblem(errors: FieldErrors, field: &'static str) -> impl IntoView {
+    move || {
+        errors.get(field).map(|message| {
+            view! {
+                <p id=format!("{field}-error") class="field-problem" data-testid="field-problem">
+                    {message}
+                </p>
+            }
+        })
+    }
+}
+
 /// The typed identity of a new patient.
 #[derive(Clone, Copy)]
 struct Identity {
@@ -370,19 +573,95 @@ fn DoseForm(
     // The birth date, known for a returning patient, typed for a new one.
     let birth_known = move || existing_birth.is_some() || identity.birth().is_some();
 
+    // What was typed for this patient before a reload or a Back comes back (the save key too:
+    // a save whose answer was lost still records once).
+    let draft_key = StoredValue::new(draft_key(nir.as_ref(), file.as_ref()));
+    // Typed or ticked by the user since the form opened (prefilled values do not count).
+    let dirty = RwSignal::new(false);
+    // Saved or cancelled: the draft is gone and must not be written again.
+    let closed = StoredValue::new(false);
+    let restored = draft_key.with_value(|k| k.as_deref().and_then(draft::load));
+    draft::set_current(restored.as_ref().and(draft_key.get_value()).as_deref());
+    if let Some(d) = restored {
+        if let Some(k) = d.idempotency_key {
+            key.set_value(k);
+        }
+        identity.family_name.set(d.family_name);
+        identity.given_names.set(d.given_names);
+        identity.birth_date.set(d.birth_date);
+        if !d.sex.is_empty() || nir.is_none() {
+            identity.sex.set(sex_of(&d.sex));
+        }
+        identity.department.set(d.department);
+        identity.esms.set(d.esms);
+        eligible.set(d.eligible);
+        consent.set(d.consent);
+        contraindications.set(d.contraindications);
+        outcome.set(outcome_of(&d.outcome));
+        postpone_reason.set(d.postpone_reason);
+        product.set(d.product);
+        lot.set(d.lot);
+        if let Some(s) = InjectionSite::from_code(&d.site) {
+            site.set(s);
+        }
+        when.set(d.when);
+        dirty.set(true);
+    }
+    Effect::new(move |_| {
+        let snapshot = draft::Draft {
+            idempotency_key: Some(key.get_value()),
+            family_name: identity.family_name.get(),
+            given_names: identity.given_names.get(),
+            birth_date: identity.birth_date.get(),
+            sex: sex_code(identity.sex.get()).to_owned(),
+            department: identity.department.get(),
+            esms: identity.esms.get(),
+            eligible: eligible.get(),
+            consent: consent.get(),
+            contraindications: contraindications.get(),
+            outcome: outcome_code(outcome.get()).to_owned(),
+            postpone_reason: postpone_reason.get(),
+            product: product.get(),
+            lot: lot.get(),
+            site: site.get().code().to_owned(),
+            when: when.get(),
+        };
+        if !dirty.get() || closed.get_value() {
+            return;
+        }
+        draft::set_unsaved(true);
+        draft_key.with_value(|k| {
+            if let Some(k) = k {
+                draft::store(k, &snapshot);
+            }
+        });
+    });
+    on_cleanup(|| draft::set_unsaved(false));
+    // Saved or cancelled: nothing left to keep or to ask about.
+    let close = move || {
+        closed.set_value(true);
+        draft::set_unsaved(false);
+        draft_key.with_value(|k| {
+            if let Some(k) = k {
+                draft::remove(k);
+            }
+        });
+    };
+    // Any field of the dose form (not the corrections of earlier doses listed in it).
+    let touched = move |ev: leptos::ev::Event| {
+        let in_history = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest(".history").ok().flatten())
+            .is_some();
+        if !in_history && !dirty.get_untracked() && !closed.get_value() {
+            dirty.set(true);
+        }
+    };
+
     // The time typed is Paris time on that date (summer or winter time as it was then),
     // whatever the tablet's zone or today's offset. Empty: now.
-    let typed_time = move || -> Result<Option<DateTime<Utc>>, String> {
-        let Some(local) = when.with(|w| NaiveDateTime::parse_from_str(w, "%Y-%m-%dT%H:%M").ok())
-        else {
-            return Ok(None);
-        };
-        paris::to_utc(local).map(Some).map_err(|_| {
-            "Cette heure n'a pas existé à Paris : ce jour-là, les horloges sont passées de 02:00 à \
-             03:00 (heure d'été). Indiquez l'heure lue sur une montre à l'heure."
-                .to_owned()
-        })
-    };
+    let typed_time = move || when.with(|w| typed_paris_time(w));
     let administered_at = move || typed_time().ok().flatten();
 
     // No dose proposed: product, lot, preview and confirmations cleared (each only if set, so
@@ -466,6 +745,15 @@ fn DoseForm(
         })
     };
 
+    let summary = NodeRef::<html::Div>::new();
+    // Once shown: the summary is read out and the next Tab reaches its first link.
+    let focus_summary = move || {
+        request_animation_frame(move || {
+            if let Some(el) = summary.get_untracked() {
+                let _ = el.focus();
+            }
+        });
+    };
     let save = Action::new_local(move |body: &NewVaccination| {
         let body = body.clone();
         async move { api::record(&body).await }
@@ -475,6 +763,7 @@ fn DoseForm(
         if let Some(result) = save.value().get() {
             match result {
                 Ok(recorded) => {
+                    close();
                     let name = name.clone().unwrap_or_else(|| {
                         format!(
                             "{} {}",
@@ -487,13 +776,175 @@ fn DoseForm(
                 Err(ApiError {
                     code: ErrorCode::Network,
                     message,
-                }) => problem.set(Some(format!(
-                    "{message} Rien n'est perdu : appuyez de nouveau sur « Enregistrer »."
-                ))),
-                Err(e) => problem.set(Some(e.message)),
+                }) => {
+                    problem.set(Some(format!(
+                        "{message} Rien n'est perdu : appuyez de nouveau sur « Enregistrer »."
+                    )));
+                    focus_summary();
+                }
+                Err(e) => {
+                    problem.set(Some(e.message));
+                    focus_summary();
+                }
             }
         }
     });
+
+    // Everything missing or wrong at once, in the order of the form.
+    let new_patient = file.is_none();
+    let nir_for_check = nir.clone();
+    let problems = Memo::new(move |_| {
+        let mut list = Vec::new();
+        if new_patient {
+            if identity.family_name.with(|v| v.trim().is_empty()) {
+                list.push(Problem::missing(
+                    "nom",
+                    "nom de naissance",
+                    "Indiquez le nom de naissance.",
+                ));
+            }
+            if identity.given_names.with(|v| v.trim().is_empty()) {
+                list.push(Problem::missing(
+                    "prenoms",
+                    "prénom(s)",
+                    "Indiquez le ou les prénoms.",
+                ));
+            }
+            let birth = identity.birth();
+            if identity.birth_date.with(String::is_empty) {
+                list.push(Problem::missing(
+                    "naissance",
+                    "date de naissance",
+                    "Indiquez la date de naissance.",
+                ));
+            } else if birth.is_none() {
+                list.push(Problem::wrong(
+                    "naissance",
+                    "date de naissance",
+                    "Date de naissance incomplète : jour, mois et année.",
+                ));
+            }
+            let sex = identity.sex.get();
+            if sex.is_none() {
+                list.push(Problem::missing("sexe", "sexe", "Indiquez le sexe."));
+            }
+            if let (Some(nir), Some(birth), Some(sex)) = (nir_for_check.as_ref(), birth, sex)
+                && let Err(e) = Nir::parse_with(
+                    nir.as_str(),
+                    NirContext {
+                        sex: Some(sex),
+                        birth_date: Some(birth),
+                    },
+                )
+            {
+                list.push(if e == IdError::NirSexMismatch {
+                    Problem::wrong("sexe", "sexe", e.to_string())
+                } else {
+                    Problem::wrong("naissance", "date de naissance", e.to_string())
+                });
+            }
+            let department = identity.department.get();
+            if department.trim().is_empty() {
+                list.push(Problem::missing(
+                    "departement",
+                    "département de résidence",
+                    "Indiquez le département de résidence.",
+                ));
+            } else if !department_ok(&department) {
+                list.push(Problem::wrong(
+                    "departement",
+                    "département de résidence",
+                    "Département de résidence invalide : 2 chiffres (ou 2A/2B), 3 chiffres outre-mer (971…).",
+                ));
+            }
+            let esms = identity.esms.get();
+            if !esms.trim().is_empty()
+                && let Err(e) = Finess::parse(&esms)
+            {
+                list.push(Problem::wrong(
+                    "esms",
+                    "FINESS de l'établissement",
+                    e.to_string(),
+                ));
+            }
+        }
+        match outcome.get() {
+            ConsultationOutcome::Vaccinate => {
+                if !eligible.get() {
+                    list.push(Problem::missing(
+                        "eligible",
+                        "éligibilité",
+                        "Cochez « Éligible à la vaccination » (sinon, choisissez une autre décision).",
+                    ));
+                }
+                if !consent.get() {
+                    list.push(Problem::missing(
+                        "consentement",
+                        "consentement",
+                        "Cochez « Consentement recueilli ».",
+                    ));
+                }
+                if let Some(message) = preview_problem.get() {
+                    let field = if new_patient && when.with(String::is_empty) {
+                        "naissance"
+                    } else {
+                        "quand"
+                    };
+                    list.push(Problem::wrong(field, "date", message));
+                }
+                if product.with(Option::is_none) {
+                    list.push(Problem::missing(
+                        "vaccin",
+                        "vaccin",
+                        if birth_known() {
+                            "Choisissez le vaccin."
+                        } else {
+                            "Choisissez le vaccin : il est proposé une fois la date de naissance indiquée."
+                        },
+                    ));
+                }
+                if lot.with(Option::is_none) {
+                    list.push(Problem::missing("lot", "lot", "Choisissez le lot."));
+                }
+                preview.with(|p| {
+                    if let Some(p) = p {
+                        for (i, w) in p.warnings.iter().enumerate() {
+                            if !confirmed.with(|c| c.contains(&w.code)) {
+                                list.push(Problem::missing(
+                                    &format!("confirm-{i}"),
+                                    "confirmation de l'avertissement",
+                                    format!("Confirmez l'avertissement : {}", w.message),
+                                ));
+                            }
+                        }
+                    }
+                });
+                if let Err(message) = typed_time() {
+                    list.push(Problem::wrong("quand", "date et heure", message));
+                }
+            }
+            ConsultationOutcome::Postpone => {
+                if postpone_reason.with(|r| r.trim().is_empty()) {
+                    list.push(Problem::missing(
+                        "motif-report",
+                        "motif du report",
+                        "Indiquez le motif du report.",
+                    ));
+                }
+            }
+            ConsultationOutcome::Contraindicated => {}
+        }
+        list
+    });
+    // "Enregistrer" was pressed once: each problem shows next to its field from then on.
+    let attempted = RwSignal::new(false);
+    // The problems listed in the summary at the last refused press.
+    let shown = RwSignal::new(Vec::<Problem>::new());
+    let errors = FieldErrors {
+        problems,
+        attempted,
+    };
+    let blocked = move || problems.with(|p| p.iter().any(|p| p.missing));
 
     let nir_for_submit = nir.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -502,6 +953,14 @@ fn DoseForm(
             return;
         }
         problem.set(None);
+        let listed = problems.get_untracked();
+        if !listed.is_empty() {
+            attempted.set(true);
+            shown.set(listed);
+            focus_summary();
+            return;
+        }
+        shown.set(Vec::new());
         let patient = match patient_id {
             Some(id) => PatientRef::Existing { id },
             None => match identity.patient(nir_for_submit.as_ref()) {
@@ -549,30 +1008,54 @@ fn DoseForm(
         });
     };
 
-    let warnings_pending = move || {
-        preview.with(|p| {
-            p.as_ref().is_some_and(|p| {
-                p.warnings
-                    .iter()
-                    .any(|w| !confirmed.with(|c| c.contains(&w.code)))
-            })
-        })
-    };
     let vaccinate = move || outcome.get() == ConsultationOutcome::Vaccinate;
-    let can_save = move || {
-        !saving.get()
-            && match outcome.get() {
-                ConsultationOutcome::Vaccinate => {
-                    eligible.get() && consent.get() && lot.get().is_some() && !warnings_pending()
-                }
-                ConsultationOutcome::Postpone => postpone_reason.with(|r| !r.trim().is_empty()),
-                ConsultationOutcome::Contraindicated => true,
-            }
-    };
 
     let masked = file.as_ref().map(|f| f.nir_masked.clone());
     view! {
-        <form class="card form" on:submit=on_submit novalidate data-testid="dose-form">
+        <form class="card form" on:submit=on_submit on:input=touched on:change=touched novalidate data-testid="dose-form">
+            {move || {
+                let listed = shown.get();
+                let server = problem.get();
+                (!listed.is_empty() || server.is_some()).then(|| {
+                    let count = listed.len();
+                    view! {
+                        <div class="alert alert-error error-summary" role="alert" tabindex="-1" node_ref=summary data-testid="dose-error">
+                            {(count > 0).then(|| view! {
+                                <p>
+                                    <strong>
+                                        {if count == 1 {
+                                            "Rien n'est enregistré : 1 point à compléter ou corriger.".to_owned()
+                                        } else {
+                                            format!("Rien n'est enregistré : {count} points à compléter ou corriger.")
+                                        }}
+                                    </strong>
+                                </p>
+                                <ul data-testid="dose-problems">
+                                    {listed.into_iter().map(|p| {
+                                        let field = p.field.clone();
+                                        view! {
+                                            <li>
+                                                <a href=format!("#{}", p.field) on:click=move |ev| {
+                                                    ev.prevent_default();
+                                                    if let Some(el) = document()
+                                                        .get_element_by_id(&field)
+                                                        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+                                                    {
+                                                        let _ = el.focus();
+                                                    }
+                                                }>
+                                                    {p.message}
+                                                </a>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                            {server.map(|m| view! { <p>{m}</p> })}
+                        </div>
+                    }
+                })
+            }}
             {match file.clone() {
                 Some(f) => {
                     view! {
@@ -589,19 +1072,21 @@ fn DoseForm(
                     }
                         .into_any()
                 }
-                None => view! { <NewPatientFields identity /> }.into_any(),
+                None => view! { <NewPatientFields identity errors /> }.into_any(),
             }}
             <History history />
             <fieldset class="fieldset">
                 <legend>"Consultation pré-vaccinale"</legend>
                 <label class="check">
-                    <input type="checkbox" prop:checked=eligible on:change=move |ev| eligible.set(event_target_checked(&ev)) data-testid="eligible" />
+                    <input type="checkbox" id="eligible" aria-invalid=errors.invalid("eligible") aria-describedby=errors.described_by("eligible") prop:checked=eligible on:change=move |ev| eligible.set(event_target_checked(&ev)) data-testid="eligible" />
                     "Éligible à la vaccination"
                 </label>
+                <FieldProblem errors field="eligible" />
                 <label class="check">
-                    <input type="checkbox" prop:checked=consent on:change=move |ev| consent.set(event_target_checked(&ev)) data-testid="consent" />
+                    <input type="checkbox" id="consentement" aria-invalid=errors.invalid("consentement") aria-describedby=errors.described_by("consentement") prop:checked=consent on:change=move |ev| consent.set(event_target_checked(&ev)) data-testid="consent" />
                     "Consentement recueilli"
                 </label>
+                <FieldProblem errors field="consentement" />
                 <div class="field">
                     <label for="contre-indications">"Contre-indications (aucune si vide)"</label>
                     <input id="contre-indications" type="text" prop:value=contraindications on:input=move |ev| contraindications.set(event_target_value(&ev)) />
@@ -609,15 +1094,16 @@ fn DoseForm(
                 <div class="field">
                     <label for="decision">"Décision"</label>
                     <select id="decision" on:change=move |ev| outcome.set(outcome_of(&event_target_value(&ev)))>
-                        <option value="vaccinate">"Vacciner"</option>
-                        <option value="postpone">"Reporter"</option>
-                        <option value="contraindicated">"Contre-indication"</option>
+                        <option value="vaccinate" selected=move || outcome.get() == ConsultationOutcome::Vaccinate>"Vacciner"</option>
+                        <option value="postpone" selected=move || outcome.get() == ConsultationOutcome::Postpone>"Reporter"</option>
+                        <option value="contraindicated" selected=move || outcome.get() == ConsultationOutcome::Contraindicated>"Contre-indication"</option>
                     </select>
                 </div>
                 <Show when=move || outcome.get() == ConsultationOutcome::Postpone>
                     <div class="field">
                         <label for="motif-report">"Motif du report"</label>
-                        <input id="motif-report" type="text" prop:value=postpone_reason on:input=move |ev| postpone_reason.set(event_target_value(&ev)) />
+                        <input id="motif-report" type="text" aria-invalid=errors.invalid("motif-report") aria-describedby=errors.described_by("motif-report") prop:value=postpone_reason on:input=move |ev| postpone_reason.set(event_target_value(&ev)) />
+                        <FieldProblem errors field="motif-report" />
                     </div>
                 </Show>
             </fieldset>
@@ -635,7 +1121,7 @@ fn DoseForm(
                     </legend>
                     <div class="field">
                         <label for="vaccin">"Vaccin"</label>
-                        <select id="vaccin" data-testid="product" disabled=move || !birth_known() on:change=move |ev| {
+                        <select id="vaccin" data-testid="product" aria-invalid=errors.invalid("vaccin") aria-describedby=errors.described_by("vaccin") disabled=move || !birth_known() on:change=move |ev| {
                             lot.set(None);
                             product.set(Some(event_target_value(&ev)).filter(|code| !code.is_empty()));
                         }>
@@ -652,10 +1138,11 @@ fn DoseForm(
                                 view! { <option value=p.code.clone() selected=selected>{format!("{} ({})", p.name, p.manufacturer)}</option> }
                             }).collect_view())}
                         </select>
+                        <FieldProblem errors field="vaccin" />
                     </div>
                     <div class="field">
                         <label for="lot">"Lot"</label>
-                        <select id="lot" data-testid="lot" on:change=move |ev| lot.set(event_target_value(&ev).parse().ok())>
+                        <select id="lot" data-testid="lot" aria-invalid=errors.invalid("lot") aria-describedby=errors.described_by("lot") on:change=move |ev| lot.set(event_target_value(&ev).parse().ok())>
                             <option value="" selected=move || lot.get().is_none()>"— choisir un lot —"</option>
                             {move || lots().into_iter().map(|l| {
                                 let id = l.id;
@@ -666,6 +1153,7 @@ fn DoseForm(
                                 }
                             }).collect_view()}
                         </select>
+                        <FieldProblem errors field="lot" />
                     </div>
                     <div class="field">
                         <label for="site">"Site d'injection"</label>
@@ -681,18 +1169,25 @@ fn DoseForm(
                     </div>
                     <div class="field">
                         <label for="quand">"Date et heure (maintenant si vide)"</label>
-                        <input id="quand" type="datetime-local" prop:value=when on:change=move |ev| when.set(event_target_value(&ev)) />
+                        <input id="quand" type="datetime-local" aria-invalid=errors.invalid("quand") aria-describedby=errors.described_by("quand") prop:value=when on:change=move |ev| when.set(event_target_value(&ev)) />
+                        <FieldProblem errors field="quand" />
                     </div>
                     {move || preview_problem.get().map(|m| view! {
                         <p role="alert" class="alert alert-error" data-testid="preview-error">{m}</p>
                     })}
-                    {move || preview.with(|p| p.as_ref().map(|p| p.warnings.iter().map(|w| {
+                    {move || preview.with(|p| p.as_ref().map(|p| p.warnings.iter().enumerate().map(|(i, w)| {
                         let code = w.code;
+                        let field: &'static str = match i {
+                            0 => "confirm-0",
+                            1 => "confirm-1",
+                            2 => "confirm-2",
+                            _ => "confirm-3",
+                        };
                         view! {
                             <div class="alert alert-error" role="alert">
                                 <p>{w.message.clone()}</p>
                                 <label class="check">
-                                    <input type="checkbox" data-testid="confirm-warning" on:change=move |ev| {
+                                    <input type="checkbox" id=field data-testid="confirm-warning" aria-invalid=errors.invalid(field) aria-describedby=errors.described_by(field) on:change=move |ev| {
                                         let on = event_target_checked(&ev);
                                         confirmed.update(|c| {
                                             c.retain(|x| *x != code);
@@ -701,65 +1196,77 @@ fn DoseForm(
                                     } />
                                     "Je confirme en connaissance de cause"
                                 </label>
+                                <FieldProblem errors field />
                             </div>
                         }
                     }).collect_view()))}
                 </fieldset>
             </Show>
-            {move || problem.get().map(|m| view! { <p role="alert" class="alert alert-error" data-testid="dose-error">{m}</p> })}
             <div class="actions">
-                <button type="submit" class="button button-wide" data-testid="save" disabled=move || !can_save()>
+                // Greyed while something is missing, yet it still answers a press: the summary
+                // lists every problem. The text under it always says why.
+                <button type="submit" class="button button-wide" data-testid="save" aria-disabled=move || blocked().to_string() aria-describedby="save-hint" disabled=move || saving.get()>
                     {move || if saving.get() { "Enregistrement…" } else { "Enregistrer" }}
                 </button>
-                <button type="button" class="button button-quiet" on:click=move |_| stage.set(Stage::Search)>
+                <button type="button" class="button button-quiet" on:click=move |_| {
+                    let leave = !dirty.get_untracked()
+                        || window()
+                            .confirm_with_message("Abandonner la saisie en cours pour ce patient ? Ce qui a été saisi sera effacé.")
+                            .unwrap_or(true);
+                    if leave {
+                        close();
+                        stage.set(Stage::Search);
+                    }
+                }>
                     "Annuler"
                 </button>
+                <p id="save-hint" class="save-hint" data-testid="save-hint">
+                    {move || problems.with(|p| save_hint(p))}
+                </p>
             </div>
         </form>
     }
 }
 
 #[component]
-fn NewPatientFields(identity: Identity) -> impl IntoView {
-    let sex_value = move || match identity.sex.get() {
-        Some(Sex::Female) => "female",
-        Some(Sex::Male) => "male",
-        None => "",
-    };
+fn NewPatientFields(identity: Identity, errors: FieldErrors) -> impl IntoView {
+    let sex_value = move || sex_code(identity.sex.get());
     view! {
         <h2>"Nouveau patient"</h2>
         <p class="muted">"Aucune vaccination enregistrée avec ce NIR : saisissez l'identité."</p>
         <div class="field">
             <label for="nom">"Nom de naissance"</label>
-            <input id="nom" type="text" autocomplete="off" data-testid="family-name" prop:value=identity.family_name on:input=move |ev| identity.family_name.set(event_target_value(&ev)) />
+            <input id="nom" type="text" autocomplete="off" data-testid="family-name" aria-invalid=errors.invalid("nom") aria-describedby=errors.described_by("nom") prop:value=identity.family_name on:input=move |ev| identity.family_name.set(event_target_value(&ev)) />
+            <FieldProblem errors field="nom" />
         </div>
         <div class="field">
             <label for="prenoms">"Prénom(s)"</label>
-            <input id="prenoms" type="text" autocomplete="off" data-testid="given-names" prop:value=identity.given_names on:input=move |ev| identity.given_names.set(event_target_value(&ev)) />
+            <input id="prenoms" type="text" autocomplete="off" data-testid="given-names" aria-invalid=errors.invalid("prenoms") aria-describedby=errors.described_by("prenoms") prop:value=identity.given_names on:input=move |ev| identity.given_names.set(event_target_value(&ev)) />
+            <FieldProblem errors field="prenoms" />
         </div>
         <div class="field">
             <label for="naissance">"Date de naissance"</label>
-            <input id="naissance" type="date" data-testid="birth-date" prop:value=identity.birth_date on:change=move |ev| identity.birth_date.set(event_target_value(&ev)) />
+            <input id="naissance" type="date" data-testid="birth-date" aria-invalid=errors.invalid("naissance") aria-describedby=errors.described_by("naissance") prop:value=identity.birth_date on:change=move |ev| identity.birth_date.set(event_target_value(&ev)) />
+            <FieldProblem errors field="naissance" />
         </div>
         <div class="field">
             <label for="sexe">"Sexe"</label>
-            <select id="sexe" prop:value=sex_value on:change=move |ev| identity.sex.set(match event_target_value(&ev).as_str() {
-                "female" => Some(Sex::Female),
-                "male" => Some(Sex::Male),
-                _ => None,
-            })>
-                <option value="">"—"</option>
-                <option value="female">"Féminin"</option>
-                <option value="male">"Masculin"</option>
+            <select id="sexe" aria-invalid=errors.invalid("sexe") aria-describedby=errors.described_by("sexe") prop:value=sex_value on:change=move |ev| identity.sex.set(sex_of(&event_target_value(&ev)))>
+                <option value="" selected=move || sex_value().is_empty()>"—"</option>
+                <option value="female" selected=move || sex_value() == "female">"Féminin"</option>
+                <option value="male" selected=move || sex_value() == "male">"Masculin"</option>
             </select>
+            <FieldProblem errors field="sexe" />
         </div>
         <div class="field">
             <label for="departement">"Département de résidence"</label>
-            <input id="departement" type="text" inputmode="numeric" autocomplete="off" data-testid="department" prop:value=identity.department on:input=move |ev| identity.department.set(event_target_value(&ev)) />
+            <input id="departement" type="text" inputmode="numeric" autocomplete="off" data-testid="department" aria-invalid=errors.invalid("departement") aria-describedby=errors.described_by("departement") prop:value=identity.department on:input=move |ev| identity.department.set(event_target_value(&ev)) />
+            <FieldProblem errors field="departement" />
         </div>
         <div class="field">
             <label for="esms">"FINESS de l'ES/ESMS de résidence (facultatif)"</label>
-            <input id="esms" type="text" inputmode="numeric" autocomplete="off" prop:value=identity.esms on:input=move |ev| identity.esms.set(event_target_value(&ev)) />
+            <input id="esms" type="text" inputmode="numeric" autocomplete="off" aria-invalid=errors.invalid("esms") aria-describedby=errors.described_by("esms") prop:value=identity.esms on:input=move |ev| identity.esms.set(event_target_value(&ev)) />
+            <FieldProblem errors field="esms" />
         </div>
     }
 }
@@ -777,31 +1284,130 @@ fn History(history: RwSignal<Vec<InjectionView>>) -> impl IntoView {
     }
 }
 
+/// The Paris time typed in a `datetime-local` field ("2026-10-24T10:30"): `None` when empty.
+fn typed_paris_time(typed: &str) -> Result<Option<DateTime<Utc>>, String> {
+    if typed.trim().is_empty() {
+        return Ok(None);
+    }
+    let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
+        .map_err(|_| "Indiquez la date et l'heure de l'injection.".to_owned())?;
+    paris::to_utc(local).map(Some).map_err(|_| {
+        format!(
+            "Cette heure n'a pas existé à Paris : le {}, les horloges sont passées directement \
+             de 02:00 à 03:00 (heure d'été). Indiquez une heure avant 02:00 ou à partir de 03:00.",
+            local.format("%d/%m/%Y")
+        )
+    })
+}
+
+/// An injection's time as a `datetime-local` field shows it: Paris time.
+fn paris_field(at: DateTime<Utc>) -> String {
+    paris::from_utc(at).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// The other lots an injection may be corrected to: usable lots of the same product in the
+/// structure where it was given (the server checks them again, with the expiry date).
+fn other_lots(injection: &InjectionView) -> Vec<LotView> {
+    use_context::<StoredValue<VaccinationContext>>()
+        .and_then(|context| {
+            context.try_with_value(|c| {
+                c.structures
+                    .iter()
+                    .find(|s| s.finess == injection.structure_finess)
+                    .map(|s| {
+                        s.lots
+                            .iter()
+                            .filter(|l| {
+                                l.active
+                                    && l.product_code == injection.product_code
+                                    && l.number != injection.lot_number
+                            })
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    })
+            })
+        })
+        .flatten()
+        .unwrap_or_default()
+}
+
 #[component]
 fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) -> impl IntoView {
     let id = injection.id;
     let invalid = injection.status == InjectionStatus::Invalidated;
+    let corrected = !invalid && injection.version > 1;
     let reason = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
-    let corrected_site = RwSignal::new(injection.site);
-    // A correction or an invalidation: the server keeps the earlier version.
-    let change = Action::new_local(move |(reason, site): &(String, Option<InjectionSite>)| {
-        let (reason, site) = (reason.clone(), *site);
-        async move {
-            let answer = match site {
-                Some(site) => api::correct_site(id, reason, site).await,
-                None => api::invalidate(id, reason).await,
-            };
-            match answer {
-                Ok(updated) => history.update(|h| {
-                    for i in h.iter_mut().filter(|i| i.id == id) {
-                        *i = updated.clone();
-                    }
-                }),
-                Err(e) => notice.set(Some(e.message)),
+    // The server's refusal, or a time that cannot be read.
+    let problem = RwSignal::new(None::<String>);
+    // The correction starts from the entry as it is; only what differs is sent.
+    let site_before = injection.site;
+    let time_before = StoredValue::new(paris_field(injection.administered_at));
+    let corrected_site = RwSignal::new(site_before);
+    // `None`: the lot stays.
+    let corrected_lot = RwSignal::new(None::<Uuid>);
+    let corrected_time = RwSignal::new(time_before.get_value());
+    let lots = other_lots(&injection);
+    let lot_before = injection.lot_number.clone();
+    // A correction (`Some`) or an invalidation (`None`): the server keeps the earlier version.
+    let change = Action::new_local(
+        move |(reason, correction): &(String, Option<InjectionCorrection>)| {
+            let (reason, correction) = (reason.clone(), correction.clone());
+            async move {
+                let answer = match correction {
+                    Some(correction) => api::correct(id, &correction).await,
+                    None => api::invalidate(id, reason).await,
+                };
+                match answer {
+                    // The list shows the entry as it now is.
+                    Ok(updated) => history.update(|h| {
+                        for i in h.iter_mut().filter(|i| i.id == id) {
+                            *i = updated.clone();
+                        }
+                    }),
+                    Err(e) => problem.set(Some(e.message)),
+                }
             }
+        },
+    );
+    let pending = change.pending();
+    let correct = move |_| {
+        problem.set(None);
+        let typed = corrected_time.get_untracked();
+        let administered_at = if time_before.with_value(|t| *t == typed) {
+            None
+        } else {
+            match typed_paris_time(&typed) {
+                Ok(Some(at)) => Some(at),
+                Ok(None) => {
+                    problem.set(Some("Indiquez la date et l'heure de l'injection.".into()));
+                    return;
+                }
+                Err(message) => {
+                    problem.set(Some(message));
+                    return;
+                }
+            }
+        };
+        let site = Some(corrected_site.get_untracked()).filter(|s| *s != site_before);
+        let lot_id = corrected_lot.get_untracked();
+        if site.is_none() && lot_id.is_none() && administered_at.is_none() {
+            problem.set(Some(
+                "Rien à corriger : modifiez le lot, le site ou l'heure de l'injection.".into(),
+            ));
+            return;
         }
-    });
+        let reason = reason.get_untracked();
+        change.dispatch((
+            reason.clone(),
+            Some(InjectionCorrection {
+                reason,
+                lot_id,
+                site,
+                administered_at,
+            }),
+        ));
+    };
     let declare = Action::new_local(move |description: &String| {
         let description = description.clone();
         async move {
@@ -815,29 +1421,30 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
                         recorded.context
                     )));
                 }
-                Err(e) => notice.set(Some(e.message)),
+                Err(e) => problem.set(Some(e.message)),
             }
         }
     });
+    let no_reason = move || reason.with(|r| r.trim().is_empty()) || pending.get();
     let dose = if injection.booster {
         format!("rappel (dose {})", injection.dose_number)
     } else {
         format!("dose {}/{}", injection.dose_number, injection.series_doses)
     };
     view! {
-        <li class:invalidated=invalid>
+        <li class:invalidated=invalid data-testid="injection">
             <p>
-                <strong>{format::date_time(injection.administered_at)}</strong>
+                <strong data-testid="injection-time">{format::date_time(injection.administered_at)}</strong>
+                {format!(" — {} {} — ", injection.product_name, dose)}
+                <span data-testid="injection-lot">{format!("lot {}", injection.lot_number)}</span>
                 {format!(
-                    " — {} {} — lot {} — {} — {} ({})",
-                    injection.product_name,
-                    dose,
-                    injection.lot_number,
+                    " — {} — {} ({})",
                     injection.site.label(),
                     injection.structure_name,
                     injection.vaccinator,
                 )}
                 {invalid.then_some(" — invalidée")}
+                {corrected.then(|| view! { <span data-testid="injection-corrected">" — corrigée"</span> })}
             </p>
             {injection
                 .typed_by
@@ -854,11 +1461,34 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
                     }
                 })}
             <Show when=move || !invalid>
-                <details>
+                <details class="correction" data-testid="correction">
                     <summary>"Corriger, invalider ou déclarer un effet indésirable"</summary>
                     <div class="field">
-                        <label for=format!("site-{id}")>"Site d'injection corrigé"</label>
-                        <select id=format!("site-{id}") on:change=move |ev| {
+                        <label for=format!("heure-{id}")>"Date et heure de l'injection (heure de Paris)"</label>
+                        <input id=format!("heure-{id}") type="datetime-local" data-testid="correction-time"
+                            prop:value=corrected_time on:change=move |ev| corrected_time.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for=format!("lot-{id}")>"Lot"</label>
+                        <select id=format!("lot-{id}") data-testid="correction-lot" on:change=move |ev| {
+                            corrected_lot.set(event_target_value(&ev).parse().ok());
+                        }>
+                            <option value="" selected=move || corrected_lot.with(Option::is_none)>
+                                {format!("{lot_before} (inchangé)")}
+                            </option>
+                            {lots.iter().map(|l| {
+                                let lot_id = l.id;
+                                view! {
+                                    <option value=lot_id.to_string() selected=move || corrected_lot.get() == Some(lot_id)>
+                                        {format!("{} (exp. {})", l.number, l.expires_on.format("%d/%m/%Y"))}
+                                    </option>
+                                }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for=format!("site-{id}")>"Site d'injection"</label>
+                        <select id=format!("site-{id}") data-testid="correction-site" on:change=move |ev| {
                             if let Some(s) = InjectionSite::from_code(&event_target_value(&ev)) {
                                 corrected_site.set(s);
                             }
@@ -869,16 +1499,19 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
                         </select>
                     </div>
                     <div class="field">
-                        <label for=format!("motif-{id}")>"Motif ou description"</label>
-                        <input id=format!("motif-{id}") type="text" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
+                        <label for=format!("motif-{id}")>"Motif ou description (obligatoire)"</label>
+                        <input id=format!("motif-{id}") type="text" data-testid="correction-reason" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
                     </div>
+                    {move || problem.get().map(|m| view! { <p role="alert" class="alert alert-error" data-testid="correction-error">{m}</p> })}
                     <div class="actions">
-                        <button type="button" class="button button-danger" disabled=move || reason.with(|r| r.trim().is_empty())
-                            on:click=move |_| { change.dispatch((reason.get_untracked(), None)); }>
+                        <button type="button" class="button button-danger" disabled=no_reason
+                            on:click=move |_| {
+                                problem.set(None);
+                                change.dispatch((reason.get_untracked(), None));
+                            }>
                             "Invalider (24 h)"
                         </button>
-                        <button type="button" class="button" disabled=move || reason.with(|r| r.trim().is_empty())
-                            on:click=move |_| { change.dispatch((reason.get_untracked(), Some(corrected_site.get_untracked()))); }>
+                        <button type="button" class="button" data-testid="correction-save" disabled=no_reason on:click=correct>
                             "Corriger (24 h)"
                         </button>
                         <button type="button" class="button button-quiet" disabled=move || reason.with(|r| r.trim().is_empty())
@@ -912,6 +1545,8 @@ fn RecordedStep(
         ),
         None => format!("{name} : consultation enregistrée, sans injection."),
     };
+    // The dose just recorded, as it stands after any correction.
+    let just_recorded = RwSignal::new(recorded.injection.clone().into_iter().collect::<Vec<_>>());
     let next = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
         if let Some(el) = next.get() {
@@ -921,6 +1556,17 @@ fn RecordedStep(
     view! {
         <div class="card">
             <p class="alert alert-success" role="status" data-testid="recorded">{summary}</p>
+            <Show when=move || just_recorded.with(|r| !r.is_empty())>
+                <ul class="history" data-testid="recorded-injection">
+                    {move || {
+                        just_recorded
+                            .get()
+                            .into_iter()
+                            .map(|i| view! { <HistoryItem injection=i history=just_recorded /> })
+                            .collect_view()
+                    }}
+                </ul>
+            </Show>
             <div class="actions">
                 <button type="button" class="button" node_ref=next data-testid="next-patient" on:click=move |_| stage.set(Stage::Search)>
                     "Patient suivant"

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod bilan;
+pub mod draft;
 pub mod entry;
 pub mod lots;
 pub mod verify;

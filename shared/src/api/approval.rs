@@ -126,6 +126,16 @@ pub struct PendingApproval {
     pub atypical: Vec<String>,
 }
 
+/// Phone: this browser is an activated phone, and whose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApproverPresence {
+    /// The professional the phone approves for ("Dr Jean Martin").
+    pub display_name: String,
+    /// The phone's name, given at activation.
+    pub device_label: String,
+}
+
 /// Phone: the code read on the terminal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
