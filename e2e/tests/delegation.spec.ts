@@ -15,6 +15,7 @@ import {
   expectAccessible,
   JEAN_MARTIN,
   newPatientReady,
+  signInCentre,
   smsSignInCode,
 } from './helpers';
 
@@ -25,18 +26,6 @@ const MARIE = { cpe: '3001234567', name: 'Marie Dupont' };
 const BANNER = `Saisie par ${MARIE.name} sous la responsabilité du ${JEAN_MARTIN.name}`;
 /** A man born in May 1962 (valid key): a patient no other test uses. */
 const NIR = '162057511234589';
-
-/** The structure account signs in (password, then the SMS code from the outbox). */
-async function signInCentre(page: Page): Promise<void> {
-  await page.goto('/structure');
-  await page.getByLabel(/Identifiant \(FINESS/).fill(CENTRE_ACCOUNT.identifier);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(CENTRE_ACCOUNT.password);
-  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
-  await expect(page.getByRole('banner')).toContainText('code SMS attendu');
-  await page.getByLabel('Code reçu par SMS').fill(smsSignInCode(CENTRE_ACCOUNT.mobile));
-  await page.getByRole('button', { name: 'Valider' }).click();
-  await expect(page.getByRole('banner')).toContainText(`Connecté : ${CENTRE_ACCOUNT.name}`);
-}
 
 test('saisie déléguée : clé du personnel, validation sur le téléphone, supervision en direct, fin de session', async ({ browser }) => {
   test.setTimeout(90_000);

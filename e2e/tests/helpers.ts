@@ -177,3 +177,21 @@ export async function newPatientReady(page: Page, p: NewPatient, stay = false): 
   await page.getByTestId('consent').check();
   await expect(page.getByTestId('lot')).not.toHaveValue('');
 }
+
+/** The structure account signs in (password, then the SMS code from the outbox). */
+export async function signInCentre(page: Page): Promise<void> {
+  await page.goto('/structure');
+  await page.getByLabel(/Identifiant \(FINESS/).fill(CENTRE_ACCOUNT.identifier);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(CENTRE_ACCOUNT.password);
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
+  await expect(page.getByRole('banner')).toContainText('code SMS attendu');
+  await page.getByLabel('Code reçu par SMS').fill(smsSignInCode(CENTRE_ACCOUNT.mobile));
+  await page.getByRole('button', { name: 'Valider' }).click();
+  await expect(page.getByRole('banner')).toContainText(`Connecté : ${CENTRE_ACCOUNT.name}`);
+}
+
+/** The operator's `vigie grant-security-officer`. */
+export function grantSecurityOfficer(nationalId: string): void {
+  const env = JSON.parse(process.env.VIGIE_E2E_ENV ?? '{}');
+  execFileSync(VIGIE_BIN, ['grant-security-officer', nationalId], { env, encoding: 'utf8' });
+}

@@ -2,18 +2,16 @@
 // security officer, structure account, delegate), where each role lands once signed in,
 // "Mes sessions" naming the tablet as typed there, and anonymous pages that log nothing in the
 // console — not even after the session check's polling interval.
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
 import {
   activatedPhone,
   addVirtualAuthenticator,
   advanceClock,
-  CENTRE_ACCOUNT,
   doctorTablet,
+  grantSecurityOfficer,
   JEAN_MARTIN,
-  smsSignInCode,
+  signInCentre,
 } from './helpers';
 
 ownServer();
@@ -40,25 +38,6 @@ async function expectCurrent(page: Page, name: string): Promise<void> {
   const current = menu(page).locator('[aria-current="page"]');
   await expect(current).toHaveCount(1);
   await expect(current).toHaveText(name);
-}
-
-/** The structure account signs in (password, then the SMS code from the outbox). */
-async function signInCentre(page: Page): Promise<void> {
-  await page.goto('/structure');
-  await page.getByLabel(/Identifiant \(FINESS/).fill(CENTRE_ACCOUNT.identifier);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(CENTRE_ACCOUNT.password);
-  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
-  await expect(page.getByRole('banner')).toContainText('code SMS attendu');
-  await page.getByLabel('Code reçu par SMS').fill(smsSignInCode(CENTRE_ACCOUNT.mobile));
-  await page.getByRole('button', { name: 'Valider' }).click();
-  await expect(page.getByRole('banner')).toContainText(`Connecté : ${CENTRE_ACCOUNT.name}`);
-}
-
-/** The operator's `vigie grant-security-officer`. */
-function grantSecurityOfficer(nationalId: string): void {
-  const env = JSON.parse(process.env.VIGIE_E2E_ENV ?? '{}');
-  const bin = resolve(__dirname, '..', '..', 'target', 'release', 'vigie-testing');
-  execFileSync(bin, ['grant-security-officer', nationalId], { env, encoding: 'utf8' });
 }
 
 test.beforeAll(async () => {

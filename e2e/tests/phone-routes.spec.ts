@@ -1,9 +1,9 @@
 // Every screen on a 360-pixel phone: nothing wider than the screen (no sideways scrolling), and
 // nothing logged in the console — for a visitor (the approver app included, on a phone not
-// activated) and for a signed-in professional.
+// activated), a signed-in professional (and security officer), and a structure account.
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet } from './helpers';
+import { doctorTablet, grantSecurityOfficer, JEAN_MARTIN, signInCentre } from './helpers';
 
 ownServer();
 
@@ -89,5 +89,20 @@ test('téléphone 360 px, professionnel connecté : aucune page ne déborde, rie
   // His passkey was created in this browser: it is his activated phone too.
   await open(page, '/validation');
   await expect(page.getByTestId('no-request')).toBeVisible();
+  // Made a security officer: his security page too.
+  grantSecurityOfficer(JEAN_MARTIN.nationalId);
+  await open(page, '/securite');
+  expect(await overflow(page), '/securite').toBeNull();
+  expect(errors).toEqual([]);
+});
+
+test('téléphone 360 px, compte de structure : aucune page ne déborde, rien dans la console', async ({ page }) => {
+  const errors = collectErrors(page);
+  await signInCentre(page);
+  await open(page, '/structure');
+  await expect(page.getByTestId('managed-structure')).toBeVisible();
+  expect(await overflow(page), '/structure').toBeNull();
+  await open(page, '/sessions');
+  expect(await overflow(page), '/sessions').toBeNull();
   expect(errors).toEqual([]);
 });
