@@ -53,6 +53,11 @@ async function expectQrInItsFrame(page: Page): Promise<void> {
 }
 
 test('téléphone 360 px : saisie sans débordement, bilan complet, QR code lisible à l’écran et à l’impression', async ({ context, page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   await doctorTablet(context, page);
   await newPatientReady(page, { nir: NIR, familyName: 'Petitjean', givenNames: 'Marc', birthDate: '1962-06-03', department: '75' });
   await expectNoOverflow(page);
@@ -88,4 +93,6 @@ test('téléphone 360 px : saisie sans débordement, bilan complet, QR code lisi
   await page.emulateMedia({ media: 'print' });
   await expectQrInItsFrame(page);
   expect(await decodeQr(context, page.locator('.certificate .qr'))).toBe(certificate.payload);
+  // Nothing logged in the console on the way (form, recap, print).
+  expect(errors).toEqual([]);
 });
