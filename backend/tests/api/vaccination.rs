@@ -33,6 +33,11 @@ pub struct Hall {
 }
 
 impl Hall {
+    /// `POST /api/vaccinations` with this body, from the signed-in tablet.
+    pub async fn record(&self, body: &Value) -> reqwest::Response {
+        self.app.post("/api/vaccinations", body).await
+    }
+
     /// Time passes (the session would have expired): sign in again.
     pub async fn later(&mut self, by: Duration) {
         self.app.clock().advance(by);
@@ -151,12 +156,7 @@ async fn first_dose_then_the_returning_patients_second() {
     assert_eq!(preview.dose_number, 2);
     assert_eq!(preview.warnings[0].code, WarningCode::IntervalTooShort);
     let err = api_error(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &next_dose(&h, file.id, h.lot.id, json!([])),
-            )
-            .await,
+        h.record(&next_dose(&h, file.id, h.lot.id, json!([]))).await,
         StatusCode::CONFLICT,
     )
     .await;
@@ -174,15 +174,8 @@ async fn first_dose_then_the_returning_patients_second() {
     )
     .await;
     assert!(preview.warnings.is_empty(), "{:?}", preview.warnings);
-    let second: VaccinationRecorded = ok_json(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &next_dose(&h, file.id, h.lot.id, json!([])),
-            )
-            .await,
-    )
-    .await;
+    let second: VaccinationRecorded =
+        ok_json(h.record(&next_dose(&h, file.id, h.lot.id, json!([]))).await).await;
     let dose = second.injection.expect("second dose");
     assert_eq!((dose.dose_number, dose.series_doses), (2, 2));
     let file: PatientFile = ok_json(h.app.get(&format!("/api/patients/{}", file.id)).await).await;
@@ -851,15 +844,8 @@ async fn an_injection_before_birth_and_a_birth_in_the_future_are_refused() {
     assert_eq!(written(&h.app).await, [0; 4]);
 
     // Vaccinated on the day of birth (00:00 in Paris): accepted.
-    let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &born(birth, Some("2022-05-09T22:00:00Z")),
-            )
-            .await,
-    )
-    .await;
+    let recorded: VaccinationRecorded =
+        ok_json(h.record(&born(birth, Some("2022-05-09T22:00:00Z"))).await).await;
     assert!(recorded.injection.is_some());
     assert_eq!(written(&h.app).await, [1, 1, 1, 0]);
 }
@@ -1211,11 +1197,7 @@ async fn under_30_comirnaty_is_proposed_and_spikevax_needs_a_confirmation() {
 
     // Not confirmed: refused, nothing written.
     let err = api_error(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, birth, 1, &spikevax, json!([])),
-            )
+        h.record(&newborn_dose(&h, birth, 1, &spikevax, json!([])))
             .await,
         StatusCode::CONFLICT,
     )
@@ -1225,12 +1207,14 @@ async fn under_30_comirnaty_is_proposed_and_spikevax_needs_a_confirmation() {
     assert_eq!(written(&h.app).await, [0; 4]);
     // Another warning confirmed instead: still refused.
     let err = api_error(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, birth, 1, &spikevax, json!(["age_outside_indication"])),
-            )
-            .await,
+        h.record(&newborn_dose(
+            &h,
+            birth,
+            1,
+            &spikevax,
+            json!(["age_outside_indication"]),
+        ))
+        .await,
         StatusCode::CONFLICT,
     )
     .await;
@@ -1238,12 +1222,14 @@ async fn under_30_comirnaty_is_proposed_and_spikevax_needs_a_confirmation() {
 
     // Confirmed: recorded, with Spikevax and the confirmation kept.
     let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, birth, 1, &spikevax, json!(["not_recommended_for_age"])),
-            )
-            .await,
+        h.record(&newborn_dose(
+            &h,
+            birth,
+            1,
+            &spikevax,
+            json!(["not_recommended_for_age"]),
+        ))
+        .await,
     )
     .await;
     let dose = recorded.injection.expect("an injection");
@@ -1315,11 +1301,7 @@ async fn spikevax_is_advised_against_until_the_30th_birthday_on_the_injection_da
     let p: DosePreview = ok_json(preview_for(&h, birth, None, None).await).await;
     assert_eq!(p.product_code, "comirnaty");
     let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, birth, 2, &spikevax, json!([])),
-            )
+        h.record(&newborn_dose(&h, birth, 2, &spikevax, json!([])))
             .await,
     )
     .await;
@@ -1329,24 +1311,28 @@ async fn spikevax_is_advised_against_until_the_30th_birthday_on_the_injection_da
     );
     // 29 on the day of a dose given now, refused without the confirmation.
     let err = api_error(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, turns_30_tomorrow, 3, &spikevax, json!([])),
-            )
-            .await,
+        h.record(&newborn_dose(
+            &h,
+            turns_30_tomorrow,
+            3,
+            &spikevax,
+            json!([]),
+        ))
+        .await,
         StatusCode::CONFLICT,
     )
     .await;
     assert_eq!(err.code, ErrorCode::ConfirmationRequired);
     // 30 today: recorded without one.
     let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, years_before(today, 30), 4, &spikevax, json!([])),
-            )
-            .await,
+        h.record(&newborn_dose(
+            &h,
+            years_before(today, 30),
+            4,
+            &spikevax,
+            json!([]),
+        ))
+        .await,
     )
     .await;
     assert!(recorded.injection.is_some());
@@ -1360,11 +1346,7 @@ async fn a_returning_patient_keeps_the_product_of_their_last_dose() {
     let spikevax = spikevax_lot_of_the_day(&h).await;
     let birth = years_before(paris_today(&h), 45);
     let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, birth, 5, &spikevax, json!([])),
-            )
+        h.record(&newborn_dose(&h, birth, 5, &spikevax, json!([])))
             .await,
     )
     .await;
