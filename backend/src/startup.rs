@@ -61,7 +61,6 @@ impl Application {
             crate::vault::server_key(&db, &vault, "nir_fingerprint").await?,
         ));
         crate::vaccination::patients::forget_stored_nirs(&db, &nir_fingerprint).await?;
-        crate::vaccination::patients::hide_more_of_shown_nirs(&db).await?;
         let code_key = Arc::new(crate::vault::Fingerprint::new(
             crate::vault::server_key(&db, &vault, "code_key").await?,
         ));

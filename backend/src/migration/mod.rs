@@ -15,6 +15,7 @@ mod m20261129_000009_lot_unique;
 mod m20261129_000010_account_factor;
 mod m20261129_000011_freeze_refusals;
 mod m20261129_000012_patient_privacy;
+mod m20261129_000013_shorter_nir_mask;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_account_factor::Migration),
             Box::new(m20261129_000011_freeze_refusals::Migration),
             Box::new(m20261129_000012_patient_privacy::Migration),
+            Box::new(m20261129_000013_shorter_nir_mask::Migration),
         ]
     }
 }
