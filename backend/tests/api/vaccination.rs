@@ -111,12 +111,7 @@ async fn first_dose_then_the_returning_patients_second() {
     .await;
     assert!(found.patient.is_none());
 
-    let first: VaccinationRecorded = ok_json(
-        h.app
-            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
-            .await,
-    )
-    .await;
+    let first: VaccinationRecorded = ok_json(h.record(&first_dose(&h, Uuid::new_v4())).await).await;
     let dose = first.injection.expect("injection recorded");
     assert_eq!(
         (dose.dose_number, dose.series_doses, dose.booster),
@@ -200,8 +195,8 @@ async fn a_retry_with_the_same_key_returns_the_first_answer() {
     let h = hall().await;
     let key = Uuid::new_v4();
     let body = first_dose(&h, key);
-    let first: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
-    let again: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    let first: VaccinationRecorded = ok_json(h.record(&body).await).await;
+    let again: VaccinationRecorded = ok_json(h.record(&body).await).await;
     assert_eq!(first, again);
     let count = injection::Entity::find()
         .count(&h.app.state.db)
@@ -211,11 +206,7 @@ async fn a_retry_with_the_same_key_returns_the_first_answer() {
     // The same key with another content is refused.
     let mut other = body.clone();
     other["injection"]["site"] = json!("right_deltoid");
-    let err = api_error(
-        h.app.post("/api/vaccinations", &other).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let err = api_error(h.record(&other).await, StatusCode::CONFLICT).await;
     assert_eq!(err.code, ErrorCode::IdempotencyKeyReused);
 }
 
@@ -235,11 +226,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     h.later(Duration::days(3)).await;
     let mut body = first_dose(&h, Uuid::new_v4());
     body["injection"]["lot_id"] = json!(short.id);
-    let err = api_error(
-        h.app.post("/api/vaccinations", &body).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let err = api_error(h.record(&body).await, StatusCode::BAD_REQUEST).await;
     assert_eq!(err.code, ErrorCode::LotUnusable);
 
     // Withdrawn lot.
@@ -253,9 +240,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     )
     .await;
     let err = api_error(
-        h.app
-            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
-            .await,
+        h.record(&first_dose(&h, Uuid::new_v4())).await,
         StatusCode::BAD_REQUEST,
     )
     .await;
@@ -281,11 +266,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     .await;
     let mut body = first_dose(&h, Uuid::new_v4());
     body["injection"]["lot_id"] = json!(spikevax.id);
-    let err = api_error(
-        h.app.post("/api/vaccinations", &body).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let err = api_error(h.record(&body).await, StatusCode::BAD_REQUEST).await;
     assert_eq!(err.code, ErrorCode::LotUnusable);
 
     // An expired lot cannot even be added.
@@ -304,12 +285,8 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
 #[tokio::test]
 async fn corrections_within_24_hours_keep_the_earlier_version() {
     let mut h = hall().await;
-    let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
-            .await,
-    )
-    .await;
+    let recorded: VaccinationRecorded =
+        ok_json(h.record(&first_dose(&h, Uuid::new_v4())).await).await;
     let dose = recorded.injection.expect("dose");
     h.later(Duration::hours(23) + Duration::minutes(59)).await;
     let corrected: InjectionView = ok_json(
@@ -415,12 +392,8 @@ pub async fn outsider(app: &TestApp) -> crate::helpers::Device {
 #[tokio::test]
 async fn other_professionals_see_nothing_until_they_type_the_nir() {
     let h = hall().await;
-    let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
-            .await,
-    )
-    .await;
+    let recorded: VaccinationRecorded =
+        ok_json(h.record(&first_dose(&h, Uuid::new_v4())).await).await;
     let dose = recorded.injection.expect("dose");
     let other = outsider(&h.app).await;
     let path = format!("/api/patients/{}", recorded.patient_id);
@@ -589,26 +562,18 @@ async fn a_postponed_consultation_records_no_injection() {
     body["consultation"]["outcome"] = json!("postpone");
     body["consultation"]["postpone_reason"] = json!("Fièvre ce jour");
     body["injection"] = Value::Null;
-    let recorded: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    let recorded: VaccinationRecorded = ok_json(h.record(&body).await).await;
     assert!(recorded.injection.is_none());
     // Without a reason: refused, in French.
     let mut body = first_dose(&h, Uuid::new_v4());
     body["consultation"]["outcome"] = json!("postpone");
     body["injection"] = Value::Null;
-    let err = api_error(
-        h.app.post("/api/vaccinations", &body).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let err = api_error(h.record(&body).await, StatusCode::BAD_REQUEST).await;
     assert_eq!(err.code, ErrorCode::InvalidInput);
     // A NIR that disagrees with the birth date typed beside it.
     let mut body = first_dose(&h, Uuid::new_v4());
     body["patient"]["birth_date"] = json!(NaiveDate::from_ymd_opt(1956, 8, 20));
-    let err = api_error(
-        h.app.post("/api/vaccinations", &body).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    let err = api_error(h.record(&body).await, StatusCode::BAD_REQUEST).await;
     assert_eq!(err.code, ErrorCode::InvalidIdentifier);
 }
 
@@ -661,12 +626,7 @@ async fn injection_and_birth_dates_stay_within_the_campaign_and_a_life() {
         .expect("count");
     assert_eq!(written, 0);
     // The first minute of the campaign, in Paris time, is accepted.
-    let first: VaccinationRecorded = ok_json(
-        h.app
-            .post("/api/vaccinations", &at("2020-12-26T23:00:00Z"))
-            .await,
-    )
-    .await;
+    let first: VaccinationRecorded = ok_json(h.record(&at("2020-12-26T23:00:00Z")).await).await;
     let view = first.injection.expect("an injection");
     assert_eq!(
         view.administered_at.to_rfc3339(),
@@ -676,8 +636,7 @@ async fn injection_and_birth_dates_stay_within_the_campaign_and_a_life() {
     let mut oldest = first_dose(&h, Uuid::new_v4());
     oldest["patient"]["birth_date"] = json!("1900-01-01");
     oldest["patient"]["nir"] = json!(nir_born(1900, 1));
-    let recorded: VaccinationRecorded =
-        ok_json(h.app.post("/api/vaccinations", &oldest).await).await;
+    let recorded: VaccinationRecorded = ok_json(h.record(&oldest).await).await;
     assert!(recorded.injection.is_some());
 }
 
@@ -732,11 +691,7 @@ async fn patient_names_refuse_invisible_and_control_characters() {
     ] {
         let mut body = first_dose(&h, Uuid::new_v4());
         body["patient"][field] = json!(name);
-        let err = api_error(
-            h.app.post("/api/vaccinations", &body).await,
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        let err = api_error(h.record(&body).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert!(
             err.message.contains("caractère invisible"),
@@ -755,7 +710,7 @@ async fn patient_names_refuse_invisible_and_control_characters() {
     let mut body = first_dose(&h, Uuid::new_v4());
     body["patient"]["family_name"] = json!("N'Diaye-Lefèvre");
     body["patient"]["given_names"] = json!("Élodie Françoise");
-    let recorded: VaccinationRecorded = ok_json(h.app.post("/api/vaccinations", &body).await).await;
+    let recorded: VaccinationRecorded = ok_json(h.record(&body).await).await;
     let file: PatientFile = ok_json(
         h.app
             .get(&format!("/api/patients/{}", recorded.patient_id))
@@ -816,12 +771,7 @@ async fn an_injection_before_birth_and_a_birth_in_the_future_are_refused() {
     // Born 10 May 2022; vaccinated (in the campaign) on 9 May 2022, Paris time.
     let birth = NaiveDate::from_ymd_opt(2022, 5, 10).expect("date");
     refused_with(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &born(birth, Some("2022-05-09T21:59:59Z")),
-            )
-            .await,
+        h.record(&born(birth, Some("2022-05-09T21:59:59Z"))).await,
         BEFORE_BIRTH,
     )
     .await;
@@ -835,9 +785,7 @@ async fn an_injection_before_birth_and_a_birth_in_the_future_are_refused() {
         .with_timezone(&chrono_tz::Europe::Paris)
         .date_naive();
     refused_with(
-        h.app
-            .post("/api/vaccinations", &born(today + Duration::days(1), None))
-            .await,
+        h.record(&born(today + Duration::days(1), None)).await,
         BORN_IN_THE_FUTURE,
     )
     .await;
@@ -900,12 +848,8 @@ async fn the_preview_refuses_an_out_of_range_birth_date() {
 #[tokio::test]
 async fn a_correction_cannot_move_the_injection_out_of_the_campaign() {
     let h = hall().await;
-    let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
-            .await,
-    )
-    .await;
+    let recorded: VaccinationRecorded =
+        ok_json(h.record(&first_dose(&h, Uuid::new_v4())).await).await;
     let dose = recorded.injection.expect("dose");
     let later = (h.app.state.now() + Duration::hours(1)).to_rfc3339();
     for (at, message) in [
@@ -953,12 +897,8 @@ async fn a_correction_cannot_move_the_injection_out_of_the_campaign() {
 async fn patient_reads_are_audited_under_the_reader_and_a_missed_nir_only_as_a_keyed_hash() {
     let h = hall().await;
     let jean = h.app.professional_id(JEAN_MARTIN_RPPS).await.to_string();
-    let recorded: VaccinationRecorded = ok_json(
-        h.app
-            .post("/api/vaccinations", &first_dose(&h, Uuid::new_v4()))
-            .await,
-    )
-    .await;
+    let recorded: VaccinationRecorded =
+        ok_json(h.record(&first_dose(&h, Uuid::new_v4())).await).await;
     let patient = recorded.patient_id.to_string();
     let events = |action: &'static str| {
         let app = &h.app;
@@ -1065,8 +1005,7 @@ async fn the_recap_dates_injections_on_their_paris_day_across_the_time_changes()
         let number: u64 = nir_body.parse().expect("digits");
         body["patient"]["nir"] = json!(format!("{nir_body}{:02}", 97 - number % 97));
         body["injection"]["administered_at"] = json!(at);
-        let recorded: VaccinationRecorded =
-            ok_json(h.app.post("/api/vaccinations", &body).await).await;
+        let recorded: VaccinationRecorded = ok_json(h.record(&body).await).await;
         let r = h
             .app
             .get(&format!("/api/patients/{}/recap.pdf", recorded.patient_id))
@@ -1398,11 +1337,7 @@ async fn an_impossible_age_is_refused_not_confirmable() {
         "not_recommended_for_age"
     ]);
     refused_with(
-        h.app
-            .post(
-                "/api/vaccinations",
-                &newborn_dose(&h, future, 6, &h.lot, every.clone()),
-            )
+        h.record(&newborn_dose(&h, future, 6, &h.lot, every.clone()))
             .await,
         BORN_IN_THE_FUTURE,
     )
@@ -1416,6 +1351,6 @@ async fn an_impossible_age_is_refused_not_confirmable() {
     .await;
     let mut body = newborn_dose(&h, birth, 7, &h.lot, every);
     body["injection"]["administered_at"] = json!("2021-06-01T10:00:00Z");
-    refused_with(h.app.post("/api/vaccinations", &body).await, BEFORE_BIRTH).await;
+    refused_with(h.record(&body).await, BEFORE_BIRTH).await;
     assert_eq!(written(&h.app).await, [0; 4]);
 }
