@@ -195,3 +195,13 @@ export function grantSecurityOfficer(nationalId: string): void {
   const env = JSON.parse(process.env.VIGIE_E2E_ENV ?? '{}');
   execFileSync(VIGIE_BIN, ['grant-security-officer', nationalId], { env, encoding: 'utf8' });
 }
+
+/** Console errors and uncaught exceptions of this page, as they come. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  return errors;
+}

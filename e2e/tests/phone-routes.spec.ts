@@ -3,7 +3,7 @@
 // activated), a signed-in professional (and security officer), and a structure account.
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet, grantSecurityOfficer, JEAN_MARTIN, signInCentre } from './helpers';
+import { collectErrors, doctorTablet, grantSecurityOfficer, JEAN_MARTIN, signInCentre } from './helpers';
 
 ownServer();
 
@@ -35,16 +35,6 @@ const PROFESSIONAL_ROUTES = [
   '/statistiques',
   '/validation',
 ];
-
-/** Console errors and uncaught exceptions of this page, as they come. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
-  return errors;
-}
 
 /** The route, once its first answers are in: the heading shown, nothing left loading. */
 async function open(page: Page, route: string): Promise<void> {

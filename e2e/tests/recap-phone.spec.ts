@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet, newPatientReady } from './helpers';
+import { collectErrors, doctorTablet, newPatientReady } from './helpers';
 
 ownServer();
 
@@ -53,11 +53,7 @@ async function expectQrInItsFrame(page: Page): Promise<void> {
 }
 
 test('téléphone 360 px : saisie sans débordement, bilan complet, QR code lisible à l’écran et à l’impression', async ({ context, page }) => {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  const errors = collectErrors(page);
   await doctorTablet(context, page);
   await newPatientReady(page, { nir: NIR, familyName: 'Petitjean', givenNames: 'Marc', birthDate: '1962-06-03', department: '75' });
   await expectNoOverflow(page);
