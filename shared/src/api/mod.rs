@@ -8,6 +8,7 @@ pub mod fixed_time;
 pub mod health;
 pub mod live;
 pub mod passkey;
+pub mod push;
 pub mod security;
 pub mod session;
 pub mod statistics;
