@@ -41,6 +41,7 @@ pub async fn presence(State(state): State<AppState>, headers: HeaderMap) -> AppR
         Ok(approver) => Ok(Json(ApproverPresence {
             display_name: display_name(&approver.professional),
             device_label: approver.device.label,
+            push_frozen: None,
         })
         .into_response()),
         Err(AppError::Api(error)) if error.code == ErrorCode::NotApproverDevice => {

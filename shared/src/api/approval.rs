@@ -134,6 +134,18 @@ pub struct ApproverPresence {
     pub display_name: String,
     /// The phone's name, given at activation.
     pub device_label: String,
+    /// Push sign-in of this professional is suspended: until when and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_frozen: Option<PushFrozen>,
+}
+
+/// A suspension of push sign-in, as the phone explains it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushFrozen {
+    pub until: DateTime<Utc>,
+    /// True after "Ce n'est pas moi" (24 h), false after repeated failures.
+    pub reported: bool,
 }
 
 /// Phone: the code read on the terminal.
