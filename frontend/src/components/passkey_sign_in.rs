@@ -24,6 +24,8 @@ use crate::{
 };
 
 /// Who signs in with a passkey: where the ceremony starts and ends on the server.
+// Only this crate implements it, on one thread (wasm): no `Send` bound on the futures needed.
+#[allow(async_fn_in_trait)]
 pub trait PasskeyIdentity: Clone + Send + Sync + 'static {
     async fn start(&self) -> ApiResult<AuthenticationChallenge>;
     async fn finish(body: &AuthenticationFinish) -> ApiResult<SessionState>;
