@@ -6,15 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh >/dev/null
-[ -f dist/index.html ] && [ -x target/release/vigie ] || bash scripts/build.sh
+[ -f dist/index.html ] && [ -f dist/hall/index.html ] && [ -f dist/approver/index.html ] && [ -x target/release/vigie ] || bash scripts/build.sh
 DURATION=${BENCH_SECONDS:-10}
 
-echo "== SPA size (release wasm)"
+echo "== Office app size (release wasm)"
 wasm=$(ls dist/*.wasm | head -n 1)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 br=$(brotli -c -q 11 "$wasm" | wc -c)
 printf '%-28s %8d bytes\n' "wasm raw" "$raw" "wasm gzip -9" "$gz" "wasm brotli -q 11" "$br"
+
+echo "== Apps against their size budget (page + wasm + JS + CSS, brotli -q 11)"
+bash scripts/bundle-budget.sh
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -25,16 +28,20 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fs "$base/api/health" >/dev/null && break; sleep 0.1; done
 
-echo "== First load of the SPA (what a phone downloads, as the server compresses it: br)"
-total=0
-assets=$(grep -oE '(href|src)="/[^"]+"' dist/index.html | sed -E 's/^(href|src)="//; s/"$//' | sort -u)
-wasm_path="/$(basename "$wasm")"
-for path in $(printf '%s\n' / $assets $wasm_path | sort -u); do
-  bytes=$(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$base$path")
-  printf '  %-60s %8d bytes\n' "$path" "$bytes"
-  total=$((total + bytes))
+echo "== First load of each app through the server (as it compresses it: br)"
+# app folder | the page that opens it: the phone opens /validation, the hall tablet /terminal.
+for spec in "approver|/validation" "hall|/terminal" ".|/"; do
+  IFS='|' read -r folder page <<<"$spec"
+  total=0
+  # The page names its assets (links and trunk's loader script); icons and the manifest too.
+  assets=$(grep -oE "[\"'](/[^\"']+\.(wasm|js|css|svg|webmanifest))[\"']" "dist/$folder/index.html" | tr -d "\"'" | sort -u)
+  for path in $(printf '%s\n' "$page" $assets | sort -u); do
+    bytes=$(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' "$base$path")
+    printf '  %-60s %8d bytes\n' "$path" "$bytes"
+    total=$((total + bytes))
+  done
+  printf '%-28s %8d bytes (%d KiB)\n' "first load of $page" "$total" $((total / 1024))
 done
-printf '%-28s %8d bytes (%d KiB)\n' "first-load transfer" "$total" $((total / 1024))
 
 rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
 echo "== Server memory at rest: $(rss) KiB RSS"

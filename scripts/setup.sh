@@ -63,4 +63,11 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+# http-ece (with cryptography): the API tests decrypt Web Push messages and check their VAPID
+# token with it (backend/tests/support/decrypt_push.py), an implementation independent of ours.
+HTTP_ECE_VERSION=1.2.1
+if ! "$venv/bin/python3" -c "import http_ece, cryptography" 2>/dev/null; then
+  log "installing http-ece $HTTP_ECE_VERSION"
+  "$venv/bin/pip" install -q "http-ece==$HTTP_ECE_VERSION"
+fi
 log "tools ready"

@@ -34,6 +34,8 @@ pub struct Settings {
     pub session: SessionSettings,
     pub password: PasswordSettings,
     pub mail: crate::mail::MailSettings,
+    /// Web Push to the approver phones.
+    pub push: crate::push::PushSettings,
     /// The keys that seal secrets at rest (outside the database).
     pub vault: crate::vault::VaultSettings,
     /// Push requests one IP address may make in 10 minutes, across identities (a vaccination
@@ -120,6 +122,7 @@ impl Default for Settings {
             body_limit_bytes: 64 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),
             mail: crate::mail::MailSettings::default(),
+            push: crate::push::PushSettings::default(),
             vault: crate::vault::VaultSettings::default(),
             push_requests_per_ip_per_10_min: 60,
             activations_per_ip_per_hour: 30,

@@ -73,6 +73,10 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
         .exec(&state.db)
         .await?
         .rows_affected;
+    // Enrolled terminals' nonces live a minute; a late one proves nothing anyway.
+    crate::terminals::sweep_nonces(&state.db, now).await?;
+    // The new-credential mails' links, once they can no longer be used.
+    crate::credentials::report::sweep(&state.db, now).await?;
     Ok(Swept {
         ceremonies,
         sms,

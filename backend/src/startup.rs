@@ -65,6 +65,7 @@ impl Application {
             crate::vault::server_key(&db, &vault, "code_key").await?,
         ));
         let dcc = crate::certificates::load_or_create(&db, &vault, chrono::Utc::now()).await?;
+        let push = crate::push::Push::load_or_create(&db, &vault, &settings).await?;
         let events = crate::events::Events::start(db.clone()).await?;
         let vault = Arc::new(vault);
         tokio::spawn(crate::mail::run_sender(
@@ -93,7 +94,9 @@ impl Application {
             nir_fingerprint,
             code_key,
             dcc: Arc::new(dcc),
+            push,
         };
+        tokio::spawn(crate::push::run_sender(state.clone()));
         tokio::spawn(sweep_expired_approvals(state.clone()));
         tokio::spawn(crate::audit::run_sealer(
             state.db.clone(),
@@ -137,12 +140,8 @@ impl Application {
 fn app_router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let state_for_date = state.clock.clone();
-    let index_path = settings.dist_dir.join("index.html");
-    let index_html = std::fs::read_to_string(&index_path).unwrap_or_else(|_| {
-        tracing::warn!(path = %index_path.display(), "SPA not built: serving a placeholder page");
-        spa::NOT_BUILT.to_owned()
-    });
-    let csp = security::content_security_policy(&security::inline_script_hashes(&index_html));
+    let build = spa::Build::load(&settings.dist_dir);
+    let csp = security::content_security_policy(&security::inline_script_hashes(&build.pages()));
 
     let api = routes::router()
         // Nothing of the API is kept by a cache, unless a route says otherwise (open data).
@@ -155,7 +154,7 @@ fn app_router(state: AppState) -> Router {
 
     let mut app = Router::new()
         .merge(api)
-        .merge(spa::router(&settings.dist_dir, index_html));
+        .merge(spa::router(&settings.dist_dir, build));
     for layer in security::layers(&csp, settings.public_url.scheme() == "https") {
         app = app.layer(layer);
     }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub catalogue: Arc<crate::injections::Catalogue>,
     /// The key that signs EU Digital COVID Certificates.
     pub dcc: Arc<crate::certificates::dcc::SigningMaterial>,
+    /// Web Push: the VAPID key, and the signal that wakes this instance's push sender.
+    pub push: Arc<crate::push::Push>,
 }
 
 impl AppState {

@@ -205,3 +205,48 @@ export function collectErrors(page: Page): string[] {
   page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
   return errors;
 }
+
+/**
+ * A hall tablet enrolled by the centre's account, played from the test itself (Node's
+ * WebCrypto, as the tablet's browser does): `ask` makes a push sign-in request signed by its
+ * device key, which the phone names "Tablette … — <structure> (poste enregistré)" and which is
+ * not atypical by itself (an unsigned request is "Poste inconnu", always atypical).
+ */
+export async function enrolledTerminal(name: string): Promise<{ ask: (nationalId: string) => Promise<{ id: string; code: string }> }> {
+  const base = process.env.VIGIE_BASE_URL as string;
+  let cookie = '';
+  const call = async (path: string, body?: unknown): Promise<Response> => {
+    const r = await fetch(`${base}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', origin: new URL(base).origin, cookie },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const set = r.headers.getSetCookie().map((c) => c.split(';')[0]);
+    if (set.length > 0) cookie = set.join('; ');
+    return r;
+  };
+  await call('/api/accounts/sign-in', { identifier: CENTRE_ACCOUNT.identifier, password: CENTRE_ACCOUNT.password });
+  await call('/api/accounts/second-factor', { code: smsSignInCode(CENTRE_ACCOUNT.mobile) });
+  const [structure] = await (await call('/api/structures/managed')).json();
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey)).toString('base64url');
+  const enrolled = await call(`/api/structures/${structure.id}/terminals`, { name, public_key: spki });
+  if (enrolled.status !== 201) throw new Error(`enrolment: ${enrolled.status}`);
+  const terminalId = (await enrolled.json()).id;
+  await call('/api/session/logout', {});
+  cookie = '';
+  return {
+    ask: async (nationalId: string) => {
+      const { nonce } = await (await call('/api/terminals/nonce', { terminal_id: terminalId })).json();
+      const message = `vigie-terminal-v1\npush\n${nonce}\n${nationalId}`;
+      const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keys.privateKey, new TextEncoder().encode(message));
+      const r = await call('/api/approvals', {
+        national_id: nationalId,
+        terminal_proof: { terminal_id: terminalId, nonce, signature: Buffer.from(signature).toString('base64url') },
+      });
+      if (r.status !== 200) throw new Error(`push request: ${r.status}`);
+      const created = await r.json();
+      return { id: created.approval_id, code: created.code };
+    },
+  };
+}

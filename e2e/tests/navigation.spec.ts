@@ -141,6 +141,7 @@ test('professionnel : arrive sur la saisie, son menu ; officier de sécurité : 
     'Mes délégués',
     'Lots de vaccins',
     'Mes sessions',
+    'Mes appareils',
     'Vérifier un certificat',
     'Statistiques',
   ]);
@@ -222,7 +223,7 @@ test('personnel en saisie déléguée : la saisie seulement, sous la responsabil
   await tab.getByLabel('Numéro de carte CPE').fill(MARIE.cpe);
   await tab.getByRole('button', { name: /Se connecter avec ma clé d.accès/ }).click();
   await expect(tab.getByTestId('delegation-banner')).toContainText('en attente de validation');
-  expect(await menuEntries(tab)).toEqual(['Saisie déléguée']);
+  expect(await menuEntries(tab)).toEqual(['Saisie déléguée', 'Mes appareils']);
 
   // Dr Jean Martin approves on his phone: the tablet opens the entry screen, nothing else.
   const phone = await activatedPhone(browser, JEAN_MARTIN.nationalId);
@@ -238,7 +239,7 @@ test('personnel en saisie déléguée : la saisie seulement, sous la responsabil
   await expect(tab.getByTestId('delegation-banner')).toHaveText(
     `Saisie par ${MARIE.name} sous la responsabilité du ${JEAN_MARTIN.name}`,
   );
-  expect(await menuEntries(tab)).toEqual(['Vaccination']);
+  expect(await menuEntries(tab)).toEqual(['Vaccination', 'Mes appareils']);
   await expectCurrent(tab, 'Vaccination');
   await tablet.close();
   await phone.context.close();

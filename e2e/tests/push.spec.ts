@@ -66,6 +66,8 @@ test('« Ce n’est pas moi » bloque la demande suivante', async ({ browser }) 
   const request = phone.page.getByTestId('pending-request');
   await expect(request).toBeVisible();
   await request.getByRole('button', { name: /Ce n.est pas moi/ }).click();
+  // It asks first (in the page), then reports.
+  await request.getByTestId('report-confirm').getByRole('button', { name: 'Confirmer' }).click();
   await expect(phone.page.getByText(/signalement/i)).toBeVisible();
   await expect(att.getByTestId('push-status')).toContainText('refusée');
 

@@ -23,6 +23,7 @@ use vigie_shared::{
             ApprovalChallenge, ApprovalConfirm, ApprovalCreate, ApprovalCreated, ApprovalState,
             ApproverPresence, CodeEntry, PendingApproval,
         },
+        credentials::{CredentialReport, CredentialView},
         delegation::{
             AuthorityOption, DelegateChoice, DelegatedEntry, DelegatedRequest,
             DelegatedSessionView, EntryContest, StaffDeclaration, StaffEnrolment, StaffSignInStart,
@@ -33,6 +34,7 @@ use vigie_shared::{
             AuthenticationChallenge, AuthenticationFinish, AuthenticationStart, RegisteredPasskey,
             RegistrationChallenge, RegistrationFinish, RegistrationStart,
         },
+        push::{PushKey, PushStatus, PushSubscription},
         session::{SessionReport, SessionState, SessionSummary},
     },
 };
@@ -164,6 +166,26 @@ pub async fn approver_report(id: Uuid) -> ApiResult<ApprovalState> {
     post_empty(&format!("/api/approver/requests/{id}/report")).await
 }
 
+// --- Web Push of the phone: the server's key, this phone's subscription ---------------------
+
+pub async fn push_key() -> ApiResult<PushKey> {
+    get("/api/push/key").await
+}
+
+pub async fn approver_push_status() -> ApiResult<PushStatus> {
+    get("/api/approver/push").await
+}
+
+/// Answered by 204.
+pub async fn approver_push_subscribe(subscription: &PushSubscription) -> ApiResult<()> {
+    no_content(send_json(Request::put("/api/approver/push"), subscription).await?).await
+}
+
+/// Answered by 204.
+pub async fn approver_push_unsubscribe() -> ApiResult<()> {
+    no_content(send(Request::delete("/api/approver/push")).await?).await
+}
+
 // --- Activation of the approver app ---------------------------------------------------------
 
 pub async fn activation_start(national_id: &NationalId) -> ApiResult<ActivationStarted> {
@@ -243,6 +265,24 @@ pub async fn sessions() -> ApiResult<Vec<SessionSummary>> {
 
 pub async fn session_end(id: Uuid) -> ApiResult<()> {
     no_content(send(Request::post(&format!("/api/sessions/{id}/end"))).await?).await
+}
+
+/// "Mes appareils": my passkeys and phones.
+pub async fn credentials() -> ApiResult<Vec<CredentialView>> {
+    get("/api/credentials").await
+}
+
+/// Revokes one of my passkeys or phones.
+pub async fn credential_revoke(id: Uuid) -> ApiResult<()> {
+    no_content(send(Request::delete(&format!("/api/credentials/{id}"))).await?).await
+}
+
+/// The new-credential mail's "Ce n'est pas moi" link.
+pub async fn credential_report(token: &str) -> ApiResult<()> {
+    let body = CredentialReport {
+        token: token.to_owned(),
+    };
+    post_no_content("/api/credentials/report", &body).await
 }
 
 /// The sign-in mail's "Ce n'est pas moi" link.

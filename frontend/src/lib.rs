@@ -4,12 +4,17 @@
 
 pub mod api;
 pub mod app;
+pub mod approver;
 pub mod components;
+pub mod credentials;
 pub mod format;
+pub mod hall;
 pub mod live;
 pub mod pages;
 pub mod session;
+pub mod shell;
 pub mod statistics;
+pub mod terminals;
 pub mod vaccination;
 pub mod webauthn;
 

@@ -55,6 +55,13 @@ pub enum ErrorCode {
     DelegationNotAllowed,
     /// Already declared (staff member with this CPE number in this structure).
     AlreadyDeclared,
+    /// The professional a delegate asks cannot answer now (push sign-in suspended, no phone).
+    AuthorityUnavailable,
+    /// A Web Push subscription that is not one: endpoint not https (or too long), keys that
+    /// are not a P-256 point and a 16-byte secret.
+    InvalidPushSubscription,
+    /// The owner's last passkey: revoking it would leave no way to sign in.
+    LastPasskey,
     DatabaseUnavailable,
     Internal,
     /// The client could not reach the server (set by the SPA, never sent by the server).
@@ -68,6 +75,7 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::MalformedJson | Self::InvalidIdentifier | Self::InvalidInput => 400,
+            Self::InvalidPushSubscription => 400,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Unauthenticated | Self::SessionExpired => 401,
@@ -82,7 +90,8 @@ impl ErrorCode {
             Self::WeakPassword | Self::PasswordReused => 400,
             Self::LotUnusable => 400,
             Self::ConfirmationRequired | Self::CorrectionClosed | Self::IdempotencyKeyReused => 409,
-            Self::Conflict | Self::AlreadyDeclared => 409,
+            Self::Conflict | Self::AlreadyDeclared | Self::AuthorityUnavailable => 409,
+            Self::LastPasskey => 409,
             Self::DelegationRequired | Self::DelegationNotAllowed | Self::NotYourEntry => 403,
             Self::DatabaseUnavailable => 503,
             Self::Internal | Self::Network => 500,
@@ -148,6 +157,15 @@ impl ErrorCode {
                 "Ce professionnel ne vous autorise pas à saisir sous sa responsabilité (ou vous n'êtes plus déclaré(e) par la structure)."
             }
             Self::AlreadyDeclared => "Cette personne est déjà déclarée dans cette structure.",
+            Self::AuthorityUnavailable => {
+                "Ce professionnel ne peut pas valider de demande sur son téléphone pour le moment."
+            }
+            Self::InvalidPushSubscription => {
+                "L'abonnement aux notifications de ce téléphone est invalide : réactivez les notifications."
+            }
+            Self::LastPasskey => {
+                "C'est votre dernière clé d'accès : créez-en une autre avant de retirer celle-ci, sinon vous ne pourriez plus vous connecter."
+            }
             Self::DatabaseUnavailable => "Le service est momentanément indisponible.",
             Self::Internal => "Une erreur interne est survenue. Réessayez plus tard.",
             Self::Network => "Le serveur est injoignable : vérifiez votre connexion.",

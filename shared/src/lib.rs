@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod ids;
 pub mod paris;
+pub mod routes;
 pub mod text;
 
 pub use error::{ApiError, ErrorCode};

@@ -24,10 +24,10 @@ use super::{LIFETIME, MAX_CODE_ATTEMPTS, approver::Approver, atypical, limits, q
 use crate::{
     auth::{
         ceremony::{self, Kind, Stored},
-        passkeys,
         session::{self, ClientInfo, SignedIn},
         sign_in,
     },
+    credentials,
     entities::{
         approval_request, approver_device, professional, session as session_row, staff_member,
         structure, terminal, terminal_usage,
@@ -56,13 +56,21 @@ fn view(row: &approval_request::Model) -> ApprovalState {
 fn pending_view(row: &approval_request::Model) -> PendingApproval {
     PendingApproval {
         approval_id: row.id,
-        terminal: row.terminal_label.clone(),
+        terminal: match (&row.enrolled_terminal_id, &row.terminal_structure) {
+            (Some(_), Some(structure)) => {
+                format!("{} — {structure} (poste enregistré)", row.terminal_label)
+            }
+            _ => row.terminal_label.clone(),
+        },
         place: row.place.clone(),
         ip: row.ip.clone(),
         requested_at: row.created_at,
         expires_at: row.expires_at,
         requested_by: row.requested_by.clone(),
         atypical: serde_json::from_str(&row.atypical).unwrap_or_default(),
+        terminal_enrolled: row.enrolled_terminal_id.is_some(),
+        terminal_name: row.enrolled_terminal_id.map(|_| row.terminal_label.clone()),
+        terminal_structure: row.terminal_structure.clone(),
     }
 }
 
@@ -107,12 +115,20 @@ pub async fn create(
     // The identity's and the address's limits are counted alone: parallel requests queue here.
     work.guard(Subject::PushIdentity(national_id.as_str()))
         .await?;
+    let asker = match &delegated {
+        Some(d) => {
+            work.guard(Subject::Delegate(d.staff_member_id)).await?;
+            limits::Asker::Delegate(d.staff_member_id)
+        }
+        None => limits::Asker::Own,
+    };
     work.guard(Subject::PushAddress(ip)).await?;
     let db = work.db();
     limits::check_request_allowed(
         db,
         now,
         national_id.as_str(),
+        asker,
         ip,
         state.settings.push_requests_per_ip_per_10_min,
     )
@@ -121,10 +137,8 @@ pub async fn create(
         .filter(professional::Column::NationalId.eq(national_id.as_str()))
         .one(db)
         .await?;
-    let frozen = limits::frozen_until(db, now, national_id.as_str())
-        .await?
-        .is_some();
-    let mut target = professional.filter(|_| !frozen);
+    let frozen_until = limits::frozen_until(db, now, national_id.as_str()).await?;
+    let mut target = professional.filter(|_| frozen_until.is_none());
     if let Some(p) = &target {
         let has_phone = approver_device::Entity::find()
             .filter(approver_device::Column::ProfessionalId.eq(p.id))
@@ -136,15 +150,66 @@ pub async fn create(
             target = None;
         }
     }
-    let terminal_known = match &target {
-        Some(p) => terminal_usage::Entity::find_by_id((p.id, terminal.id))
-            .one(db)
-            .await?
-            .is_some(),
-        None => false,
+    // A delegate is signed in and allowed to ask this professional: she is told at once why
+    // the phone cannot answer, instead of waiting for a request that can only expire. (A
+    // terminal asking for an identity learns nothing: its request just expires.)
+    if delegated.is_some() && target.is_none() {
+        let message = match frozen_until {
+            Some(until) => format!(
+                "La validation par téléphone de ce professionnel est suspendue jusqu'au {} : \
+                 demandez-lui de se connecter avec sa clé d'accès, ou réessayez après.",
+                crate::mail::paris_time(until)
+            ),
+            None => "Ce professionnel n'a pas de téléphone activé pour valider les demandes : \
+                     demandez-lui d'activer l'application de validation."
+                .to_owned(),
+        };
+        return Err(AppError::with_message(
+            ErrorCode::AuthorityUnavailable,
+            message,
+        ));
+    }
+    // Only a valid signature by an enrolled, unrevoked terminal over a fresh nonce names it;
+    // its nonce is spent in this transaction.
+    let enrolled = match asking.proof {
+        Some(signed) => {
+            crate::terminals::verify(db, now, Some(signed.proof), signed.purpose, signed.subject)
+                .await?
+        }
+        None => None,
     };
-    let mut reasons = atypical::reasons(now, terminal_known);
-    if let Some(d) = &delegated {
+    // Enrolled in a structure where the professional does not practise, and never used by them.
+    let foreign_and_new = match (&enrolled, &target) {
+        (Some(e), Some(p)) => {
+            !crate::access::structures_of(db, p.id)
+                .await?
+                .contains(&e.structure.id)
+                && terminal_usage::Entity::find_by_id((p.id, terminal.id))
+                    .one(db)
+                    .await?
+                    .is_none()
+        }
+        _ => false,
+    };
+    let identities_asked = crate::terminals::identities_asked(
+        db,
+        now,
+        enrolled.as_ref().map(|e| e.terminal.id),
+        terminal.id,
+        national_id.as_str(),
+    )
+    .await?;
+    let mut reasons = atypical::reasons(&atypical::Facts {
+        now,
+        enrolled_in: enrolled.as_ref().map(|e| &e.structure),
+        foreign_and_new,
+        identities_asked,
+    });
+    if let Some(d) = &delegated
+        && enrolled
+            .as_ref()
+            .is_none_or(|e| e.structure.id != d.structure.id)
+    {
         reasons.extend(crate::directory::hours::outside_hours(&d.structure, now));
     }
     let id = Uuid::new_v4();
@@ -154,10 +219,16 @@ pub async fn create(
         national_id: national_id.as_str().to_owned(),
         professional_id: target.as_ref().map(|p| p.id),
         terminal_id: terminal.id,
-        terminal_label: terminal.label.clone(),
-        place: delegated
-            .as_ref()
-            .map_or_else(|| UNATTACHED_PLACE.into(), |d| d.structure.name.clone()),
+        // The name typed on a terminal is not shown: anyone can type "Tablette 3".
+        terminal_label: enrolled.as_ref().map_or_else(
+            || crate::terminals::UNKNOWN_TERMINAL.to_owned(),
+            |e| e.terminal.name.clone(),
+        ),
+        place: match (&delegated, &enrolled) {
+            (Some(d), _) => d.structure.name.clone(),
+            (None, Some(e)) => e.structure.name.clone(),
+            (None, None) => UNATTACHED_PLACE.into(),
+        },
         ip: ip.to_owned(),
         created_at: now,
         expires_at: now + LIFETIME,
@@ -172,6 +243,8 @@ pub async fn create(
         structure_id: delegated.as_ref().map(|d| d.structure.id),
         requested_by: delegated.as_ref().map(|d| d.requested_by.clone()),
         requester_session_id: delegated.as_ref().map(|d| d.requester_session_id),
+        enrolled_terminal_id: enrolled.as_ref().map(|e| e.terminal.id),
+        terminal_structure: enrolled.as_ref().map(|e| e.structure.name.clone()),
     };
     approval_request::ActiveModel::from(row.clone())
         .insert(db)
@@ -584,11 +657,15 @@ pub async fn enter_code(
         return Err(ErrorCode::WrongCode.into());
     }
     work.commit().await?;
-    let creds: Vec<Passkey> = passkeys::passkeys_of(state, approver.professional.id)
-        .await?
-        .into_iter()
-        .map(|(_, pk)| pk)
-        .collect();
+    let creds: Vec<Passkey> = credentials::passkeys_of(
+        &state.db,
+        credentials::OwnerKind::Professional,
+        &[approver.professional.id],
+    )
+    .await?
+    .into_iter()
+    .map(|(_, pk)| pk)
+    .collect();
     let (options, auth) = state
         .webauthn
         .start_passkey_authentication(&creds)
@@ -634,11 +711,12 @@ pub async fn approve(
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
     let row = mine_pending(state, approver, id).await?;
     let work = Work::begin(state, Actor::by(approver.professional.id)).await?;
-    passkeys::verify_assertion(
+    credentials::verify_assertion(
         state,
         work.db(),
         work.now(),
-        approver.professional.id,
+        credentials::OwnerKind::Professional,
+        &[approver.professional.id],
         &confirm.credential,
         &auth,
     )

@@ -1,5 +1,6 @@
-//! A terminal (tablet, computer) is known by a long-lived random cookie; its label is what the
-//! phone shows ("Tablette 3"). Knowing terminals lets the phone flag a never-used one.
+//! A terminal (tablet, computer) is known by a long-lived random cookie; its label is the name
+//! typed on it ("Tablette 3"), kept for "Mes sessions". The phone trusts only an enrolled
+//! terminal's signature for the name it shows (`crate::terminals`).
 
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
@@ -49,6 +50,17 @@ pub async fn find(
 pub struct Asking<'a> {
     pub headers: &'a HeaderMap,
     pub label: Option<&'a str>,
+    /// An enrolled terminal's signature, what it is for and over which subject
+    /// (`crate::terminals::verify`).
+    pub proof: Option<Signed<'a>>,
+}
+
+/// A signature sent with a request, and what it must cover.
+#[derive(Clone, Copy)]
+pub struct Signed<'a> {
+    pub proof: &'a vigie_shared::api::terminal::TerminalProof,
+    pub purpose: vigie_shared::api::terminal::SignedPurpose,
+    pub subject: &'a str,
 }
 
 /// The `Set-Cookie` header for a terminal seen for the first time.

@@ -5,7 +5,6 @@
 //! ends it, contests entries (`supervision`). Every check is here, on the server.
 
 pub mod delegates;
-pub mod passkeys;
 pub mod request;
 pub mod staff;
 pub mod structures;

@@ -16,7 +16,8 @@ use super::{end_sessions, name_field, structures};
 use crate::work::{Actor, DomainEvent, SessionEnd, Work};
 use crate::{
     auth::{session::Principal, tokens},
-    entities::{delegation, professional, session as session_row, staff_member, staff_passkey},
+    credentials::{OwnerKind, manage},
+    entities::{credential, delegation, professional, session as session_row, staff_member},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -28,8 +29,10 @@ pub async fn view(
     now: DateTime<Utc>,
     s: staff_member::Model,
 ) -> AppResult<StaffView> {
-    let passkeys = staff_passkey::Entity::find()
-        .filter(staff_passkey::Column::StaffMemberId.eq(s.id))
+    let passkeys = credential::Entity::find()
+        .filter(credential::Column::OwnerKind.eq(OwnerKind::Staff))
+        .filter(credential::Column::OwnerId.eq(s.id))
+        .filter(credential::Column::RevokedAt.is_null())
         .count(db)
         .await?;
     let grants = delegation::Entity::find()
@@ -148,7 +151,7 @@ pub async fn declare(
         }
     };
     let staff = row.id;
-    let issued = issue_link(state, txn, now, row).await?;
+    let issued = issue_link(state, &mut work, now, row).await?;
     work.emit(DomainEvent::StaffDeclared { staff });
     work.commit().await?;
     Ok(issued)
@@ -171,18 +174,23 @@ pub async fn new_enrolment(
     }
     let mut work = Work::begin(state, Actor::by(principal.id())).await?;
     let staff = row.id;
-    let issued = issue_link(state, work.db(), now, row).await?;
+    let issued = issue_link(state, &mut work, now, row).await?;
     work.emit(DomainEvent::StaffEnrolmentIssued { staff });
     work.commit().await?;
     Ok(issued)
 }
 
+/// Issues a staff member's passkey link. The keys they held are revoked: the manager hands out
+/// a new link when a key is lost or in doubt, and a lost key must not keep signing in.
 async fn issue_link(
     state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
+    work: &mut Work,
     now: DateTime<Utc>,
     row: staff_member::Model,
 ) -> AppResult<StaffEnrolment> {
+    let revoked_passkeys =
+        manage::revoke_all_of_staff(work, row.id, manage::Revoker::NewStaffLink).await?;
+    let txn = work.db();
     let token = tokens::random_token(24);
     let expires_at = now + ENROLMENT_LIFETIME;
     let mut a = row.into_active_model();
@@ -202,6 +210,7 @@ async fn issue_link(
         link: link.to_string(),
         enrolment_token: token,
         expires_at,
+        revoked_passkeys,
     })
 }
 
@@ -230,10 +239,8 @@ pub async fn withdraw(
         .filter(delegation::Column::WithdrawnAt.is_null())
         .exec(txn)
         .await?;
-    staff_passkey::Entity::delete_many()
-        .filter(staff_passkey::Column::StaffMemberId.eq(row.id))
-        .exec(txn)
-        .await?;
+    manage::revoke_all_of_staff(&mut work, row.id, manage::Revoker::Manager).await?;
+    let txn = work.db();
     let mut a = row.into_active_model();
     a.withdrawn_at = Set(Some(now));
     a.enrolment_token_hash = Set(None);

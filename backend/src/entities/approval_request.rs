@@ -26,6 +26,10 @@ pub struct Model {
     pub structure_id: Option<Uuid>,
     pub requested_by: Option<String>,
     pub requester_session_id: Option<Uuid>,
+    /// The enrolled terminal whose signature came with the request (`terminals`), and its
+    /// structure's name as the phone shows it; none for an unknown terminal.
+    pub enrolled_terminal_id: Option<Uuid>,
+    pub terminal_structure: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

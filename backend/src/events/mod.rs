@@ -77,6 +77,10 @@ pub fn approval_channel(id: uuid::Uuid) -> String {
 pub fn session_channel(id: uuid::Uuid) -> String {
     format!("session:{id}")
 }
+/// An approver phone's own channel: its revocation ends its streams.
+pub fn device_channel(id: uuid::Uuid) -> String {
+    format!("device:{id}")
+}
 /// What a professional supervises: the delegated sessions under their authority.
 pub fn supervision_channel(professional_id: uuid::Uuid) -> String {
     format!("supervision:{professional_id}")

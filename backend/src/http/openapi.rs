@@ -26,6 +26,9 @@ const PUBLIC: &[&str] = &[
     "/api/certificates/signing-certificate",
     "/api/certificates/verify",
     "/api/accounts/password-policy",
+    "/api/push/key",
+    // Enrolled terminals' nonces and "which terminal am I?": anonymous, proven by signature.
+    "/api/terminals/",
 ];
 
 /// Routes not behind a finished sign-in: the sign-in steps themselves (anonymous, or any

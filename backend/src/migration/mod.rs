@@ -16,6 +16,9 @@ mod m20261129_000010_account_factor;
 mod m20261129_000011_freeze_refusals;
 mod m20261129_000012_patient_privacy;
 mod m20261129_000013_shorter_nir_mask;
+mod m20261129_000014_web_push;
+mod m20261129_000015_credentials;
+mod m20261129_000016_enrolled_terminals;
 
 pub struct Migrator;
 
@@ -36,6 +39,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_freeze_refusals::Migration),
             Box::new(m20261129_000012_patient_privacy::Migration),
             Box::new(m20261129_000013_shorter_nir_mask::Migration),
+            Box::new(m20261129_000014_web_push::Migration),
+            Box::new(m20261129_000015_credentials::Migration),
+            Box::new(m20261129_000016_enrolled_terminals::Migration),
         ]
     }
 }

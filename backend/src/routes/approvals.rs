@@ -54,6 +54,11 @@ pub async fn create(
     let asking = terminal::Asking {
         headers: &headers,
         label: body.terminal_label.as_deref(),
+        proof: body.terminal_proof.as_ref().map(|proof| terminal::Signed {
+            proof,
+            purpose: vigie_shared::api::terminal::SignedPurpose::Push,
+            subject: body.national_id.as_str(),
+        }),
     };
     // Counted per address (an IPv6 client per /64), and shown so on the phone.
     let ip = client.counted.unwrap_or_else(|| "inconnue".into());

@@ -13,12 +13,12 @@ use vigie_shared::{
     ApiError, ErrorCode,
     api::approval::{
         ApprovalChallenge, ApprovalConfirm, ApprovalState, ApproverPresence, CodeEntry,
-        PendingApproval,
+        PendingApproval, PushFrozen,
     },
 };
 
 use crate::{
-    approvals::{approver::Approver, service},
+    approvals::{approver::Approver, limits, service},
     auth::session::display_name,
     error::{AppError, AppResult},
     events,
@@ -40,8 +40,14 @@ pub async fn presence(State(state): State<AppState>, headers: HeaderMap) -> AppR
     match Approver::of(&headers, &state).await {
         Ok(approver) => Ok(Json(ApproverPresence {
             display_name: display_name(&approver.professional),
+            push_frozen: limits::current_freeze(
+                &state.db,
+                state.clock.now(),
+                &approver.professional.national_id,
+            )
+            .await?
+            .map(|(until, reported)| PushFrozen { until, reported }),
             device_label: approver.device.label,
-            push_frozen: None,
         })
         .into_response()),
         Err(AppError::Api(error)) if error.code == ErrorCode::NotApproverDevice => {

@@ -25,7 +25,8 @@ use vigie_shared::{
 use crate::{
     approvals::{self, terminal},
     auth::session::{self, Client, SignedIn},
-    delegation::{DelegateSession, delegates, passkeys, request},
+    credentials::staff as passkeys,
+    delegation::{DelegateSession, delegates, request},
     error::AppResult,
     http::json::ApiJson,
     state::AppState,
@@ -104,9 +105,15 @@ pub async fn create_request(
     me: DelegateSession,
     ApiJson(body): ApiJson<DelegatedRequest>,
 ) -> AppResult<impl IntoResponse> {
+    let signed_subject = body.professional_id.to_string();
     let tablet = terminal::Asking {
         headers: &headers,
         label: body.terminal_label.as_deref(),
+        proof: body.terminal_proof.as_ref().map(|proof| terminal::Signed {
+            proof,
+            purpose: vigie_shared::api::terminal::SignedPurpose::Delegated,
+            subject: &signed_subject,
+        }),
     };
     // Counted per address (an IPv6 client per /64), and shown so on the phone.
     let ip = client.counted.unwrap_or_else(|| "inconnue".into());

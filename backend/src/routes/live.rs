@@ -82,17 +82,18 @@ pub fn stream(
             "Trop de connexions en direct ouvertes : fermez d'autres onglets et réessayez.",
         )
     })?;
-    // A session's end is announced on its own channel, on whichever instance it happens.
+    // A session's end is announced on its own channel, on whichever instance it happens; a
+    // phone's revocation on the phone's.
     let session_channel = match &holder {
-        Holder::Session(s) => {
-            let c = events::session_channel(s.id);
-            if !channels.contains(&c) {
-                channels.push(c.clone());
-            }
-            Some(c)
-        }
-        _ => None,
+        Holder::Session(s) => Some(events::session_channel(s.id)),
+        Holder::Approver(d) => Some(events::device_channel(*d)),
+        Holder::Terminal(_) => None,
     };
+    if let Some(c) = &session_channel
+        && !channels.contains(c)
+    {
+        channels.push(c.clone());
+    }
     let ended = LiveEvent::SessionEnded(SessionEnded::default()).kind();
     let live = UnboundedReceiverStream::new(state.events.subscribe(&channels)).map(move |e| {
         let last = session_channel.as_deref() == Some(e.channel.as_str()) && e.kind == ended;

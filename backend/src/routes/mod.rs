@@ -13,17 +13,20 @@ pub mod activation;
 pub mod approvals;
 pub mod approver;
 pub mod certificates;
+pub mod credentials;
 pub mod delegation;
 pub mod health;
 pub mod live;
 pub mod lots;
 pub mod passkeys;
+pub mod push;
 pub mod security;
 pub mod session;
 pub mod sessions;
 pub mod statistics;
 pub mod structures;
 pub mod supervision;
+pub mod terminals;
 /// Only in a test build (`--features testing`): the release `vigie` has no such route.
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -63,6 +66,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(approver::approve))
         .routes(routes!(approver::refuse))
         .routes(routes!(approver::report))
+        .routes(routes!(push::key))
+        .routes(routes!(push::status, push::subscribe, push::unsubscribe))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::end))
         .routes(routes!(sessions::follow))
@@ -104,6 +109,16 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(structures::staff_list, structures::staff_declare))
         .routes(routes!(structures::staff_withdraw))
         .routes(routes!(structures::staff_enrolment))
+        .routes(routes!(credentials::list))
+        .routes(routes!(credentials::revoke))
+        .routes(routes!(credentials::report))
+        .routes(routes!(credentials::staff_list))
+        .routes(routes!(credentials::staff_revoke))
+        .routes(routes!(credentials::officer_revoke))
+        .routes(routes!(terminals::list, terminals::enrol))
+        .routes(routes!(terminals::revoke))
+        .routes(routes!(terminals::nonce))
+        .routes(routes!(terminals::identify))
         .routes(routes!(delegation::registration_start))
         .routes(routes!(delegation::registration_finish))
         .routes(routes!(delegation::sign_in_start))

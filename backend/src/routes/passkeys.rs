@@ -11,10 +11,8 @@ use vigie_shared::{
 };
 
 use crate::{
-    auth::{
-        passkeys,
-        session::{self, Client},
-    },
+    auth::session::{self, Client},
+    credentials::professional as passkeys,
     error::AppResult,
     http::json::ApiJson,
     state::AppState,

@@ -23,7 +23,8 @@ use sha2::{Digest, Sha256};
 pub use keys::{VaultSettings, load};
 pub(crate) use rotation::audit_trail_is_empty;
 pub use rotation::{
-    MAIL_BODY, SMS_BODY, read_secret, reseal, rotate_file, seal_at_rest, server_key, store_once,
+    MAIL_BODY, PUSH_SUBSCRIPTION, SMS_BODY, read_secret, reseal, rotate_file, seal_at_rest,
+    server_key, store_once,
 };
 
 /// What a sealed value starts with: the format's version.

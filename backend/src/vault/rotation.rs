@@ -1,6 +1,7 @@
-//! The sealed values in the database: server secrets and outbox bodies. Checked at start
-//! (the keys must open them; a database from before the vault is sealed once, at the start that
-//! creates the keys file, and never again accepts a secret in clear), re-sealed by a rotation.
+//! The sealed values in the database: server secrets, outbox bodies and push subscriptions.
+//! Checked at start (the keys must open them; a database from before the vault is sealed once,
+//! at the start that creates the keys file, and never again accepts a secret in clear),
+//! re-sealed by a rotation.
 
 use anyhow::Context;
 use sea_orm::{
@@ -24,6 +25,8 @@ const WRONG_KEYS: &str = "the vault keys do not open this database's secrets: st
 
 pub const MAIL_BODY: &str = "mail_outbox.body";
 pub const SMS_BODY: &str = "sms_outbox.body";
+/// A phone's Web Push endpoint and keys: whoever holds them can push to the phone.
+pub const PUSH_SUBSCRIPTION: &str = "push_subscription.body";
 
 fn secret_purpose(name: &str) -> String {
     format!("server_secret:{name}")
@@ -139,7 +142,7 @@ pub async fn seal_at_rest(db: &DatabaseConnection, vault: &Vault) -> anyhow::Res
         .filter(mail_outbox::Column::Body.ne(""))
         .exec(&txn)
         .await?;
-    for outbox in [MAIL, SMS] {
+    for outbox in [MAIL, SMS, PUSH] {
         for (id, body) in outbox.bodies(&txn, false).await? {
             let sealed = vault.seal_text(outbox.purpose, &body);
             outbox.replace(&txn, id, &body, sealed).await?;
@@ -181,20 +184,29 @@ async fn replace_secret(
     Ok(())
 }
 
-/// An outbox table whose bodies are sealed (mail or SMS).
+/// A table whose bodies are sealed (mail or SMS outbox, push subscriptions).
 #[derive(Clone, Copy)]
 struct Outbox {
     table: &'static str,
+    /// Its key column.
+    id: &'static str,
     purpose: &'static str,
 }
 
 const MAIL: Outbox = Outbox {
     table: "mail_outbox",
+    id: "id",
     purpose: MAIL_BODY,
 };
 const SMS: Outbox = Outbox {
     table: "sms_outbox",
+    id: "id",
     purpose: SMS_BODY,
+};
+const PUSH: Outbox = Outbox {
+    table: "push_subscription",
+    id: "device_id",
+    purpose: PUSH_SUBSCRIPTION,
 };
 
 impl Outbox {
@@ -212,7 +224,8 @@ impl Outbox {
             body.clone().not_like("vault1.%")
         };
         let query = Query::select()
-            .columns([Alias::new("id"), Alias::new("body")])
+            .expr_as(Expr::col(Alias::new(self.id)), Alias::new("id"))
+            .column(Alias::new("body"))
             .from(Alias::new(self.table))
             .and_where(form)
             .and_where(body.ne(""))
@@ -236,7 +249,7 @@ impl Outbox {
         let update = Query::update()
             .table(Alias::new(self.table))
             .value(Alias::new("body"), new)
-            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .and_where(Expr::col(Alias::new(self.id)).eq(id))
             .and_where(Expr::col(Alias::new("body")).eq(old))
             .to_owned();
         db.execute(&update).await?;
@@ -260,7 +273,7 @@ pub async fn reseal(db: &DatabaseConnection, vault: &Vault) -> anyhow::Result<u6
             n += 1;
         }
     }
-    for outbox in [MAIL, SMS] {
+    for outbox in [MAIL, SMS, PUSH] {
         for (id, body) in outbox.bodies(&txn, true).await? {
             if !vault.is_current(&body) {
                 let plain = vault

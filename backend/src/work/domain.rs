@@ -113,6 +113,15 @@ pub enum DomainEvent {
     PushUnfrozen { national_id: String, reason: String },
     /// A professional registered a passkey (the work's actor).
     PasskeyRegistered { passkey: Uuid },
+    /// A passkey or an approver phone was revoked: by its owner, their structure's manager, a
+    /// security officer, a new staff link, or the mail's "Ce n'est pas moi" (`incident`).
+    CredentialRevoked {
+        credential: Uuid,
+        kind: vigie_shared::api::credentials::CredentialKind,
+        owner: Uuid,
+        reason: &'static str,
+        incident: Option<Uuid>,
+    },
     /// A terminal asked for push sign-in. `professional` is `None` for an identity that is
     /// unknown, frozen or without a phone (the request then just expires).
     ApprovalRequested {
@@ -228,6 +237,10 @@ pub enum DomainEvent {
     StaffWithdrawn { staff: Uuid, sessions_ended: usize },
     /// A structure's manager changed its address or opening hours.
     StructureUpdated { structure: Uuid },
+    /// A structure's manager enrolled a hall tablet (its device key) under a name.
+    TerminalEnrolled { terminal: Uuid, structure: Uuid },
+    /// …or revoked it: its signatures no longer name it.
+    TerminalRevoked { terminal: Uuid, structure: Uuid },
     /// A structure's lot was registered.
     LotCreated { lot: Uuid },
     /// A lot was put back in use or withdrawn.
@@ -321,6 +334,18 @@ impl DomainEvent {
             }
             Self::PasskeyRegistered { passkey } | Self::StaffPasskeyRegistered { passkey } => {
                 e.subject = by(*passkey)
+            }
+            Self::CredentialRevoked {
+                credential,
+                kind,
+                owner,
+                reason,
+                incident,
+            } => {
+                e.subject = by(*credential);
+                e.details = serde_json::json!({
+                    "kind": kind, "owner": owner, "reason": reason, "incident": incident,
+                });
             }
             Self::DelegateSignedIn { staff, session } => {
                 e.actor = by(*staff);
@@ -480,6 +505,17 @@ impl DomainEvent {
             Self::AdverseEffectDeclared { injection } => e.subject = by(*injection),
             Self::LotCreated { lot } | Self::LotSwitched { lot, .. } => e.subject = by(*lot),
             Self::StructureUpdated { structure } => e.subject = by(*structure),
+            Self::TerminalEnrolled {
+                terminal,
+                structure,
+            }
+            | Self::TerminalRevoked {
+                terminal,
+                structure,
+            } => {
+                e.subject = by(*terminal);
+                e.details = serde_json::json!({ "structure": structure });
+            }
             Self::DelegatedSessionOpened { approval, .. } => e.subject = by(*approval),
             Self::DelegationGranted { staff }
             | Self::StaffDeclared { staff }
@@ -523,6 +559,7 @@ impl DomainEvent {
             Self::SessionOpened { .. } => "session.opened",
             Self::SessionReported { .. } => "session.reported",
             Self::PasskeyRegistered { .. } => "passkey.registered",
+            Self::CredentialRevoked { .. } => "credential.revoked",
             Self::StaffPasskeyRegistered { .. } => "staff.passkey_registered",
             Self::DelegateSignedIn { .. } => "delegate.signed_in",
             Self::ActivationQrShown => "activation.qr_shown",
@@ -563,6 +600,8 @@ impl DomainEvent {
             Self::DelegatedEntryContested { .. } => "vaccination.contested",
             Self::LotCreated { .. } => "lot.created",
             Self::StructureUpdated { .. } => "structure.updated",
+            Self::TerminalEnrolled { .. } => "terminal.enrolled",
+            Self::TerminalRevoked { .. } => "terminal.revoked",
             Self::DelegatedSessionOpened { .. } => "delegation.session_opened",
             Self::DelegationGranted { .. } => "delegation.granted",
             Self::DelegationWithdrawn { .. } => "delegation.withdrawn",
@@ -627,6 +666,18 @@ impl DomainEvent {
             } => supervision(actor, LiveEvent::DelegatedEntry(entry.as_ref().clone()))
                 .into_iter()
                 .collect(),
+            // A revoked phone's streams end at once.
+            Self::CredentialRevoked {
+                credential,
+                kind: vigie_shared::api::credentials::CredentialKind::Phone,
+                ..
+            } => vec![notice(
+                events::device_channel(*credential),
+                LiveEvent::SessionEnded(SessionEnded {
+                    reason: Some("device_revoked".into()),
+                    message: Some("Ce téléphone a été retiré de vos appareils.".into()),
+                }),
+            )],
             Self::DelegatedSessionOpened { view, .. } => {
                 supervision(actor, LiveEvent::DelegatedSession(view.as_ref().clone()))
                     .into_iter()

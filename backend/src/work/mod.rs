@@ -43,6 +43,8 @@ pub enum Subject<'a> {
     PushIdentity(&'a str),
     /// A client address asking for push sign-in (the per-address cap).
     PushAddress(&'a str),
+    /// A staff member asking to type under a professional's authority (their own budget).
+    Delegate(uuid::Uuid),
     /// A professional asking for an activation of the approver app (per hour).
     Activation(uuid::Uuid),
     /// An idempotency key: its retries wait for the first write and find its answer.
@@ -55,6 +57,7 @@ impl Subject<'_> {
         let raw = match self {
             Self::PushIdentity(id) => format!("push-identity:{id}"),
             Self::PushAddress(ip) => format!("push-address:{ip}"),
+            Self::Delegate(s) => format!("delegate:{s}"),
             Self::Activation(p) => format!("activation:{p}"),
             Self::IdempotencyKey(k) => format!("idempotency:{k}"),
         };
@@ -92,12 +95,15 @@ pub struct Work {
 struct Reactions {
     audit: Vec<(DateTime<Utc>, audit::Event)>,
     tally: statistics::Tally,
+    /// Pushes were queued: the push sender is woken once they are committed.
+    push: bool,
 }
 
 impl Reactions {
     fn merge(&mut self, other: Reactions) {
         self.audit.extend(other.audit);
         self.tally.merge(other.tally);
+        self.push |= other.push;
     }
 
     /// Writes them in `txn`. `sealed`: the transaction holds the database's write lock
@@ -355,16 +361,20 @@ impl Work {
         let state = self.state.clone();
         let sqlite = state.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
         let mut reactions = Reactions::default();
+        let pushed;
         let live = match self.react(&mut reactions).await {
             // SQLite: this write holds the one write lock already; its events join the chain in
             // its own commit (no second transaction, no second fsync).
-            Ok(live) => match reactions.write(&self.txn, &state.audit_key, sqlite).await {
-                Ok(()) => live,
-                Err(e) => {
-                    self.rollback().await;
-                    return Err(e);
+            Ok(live) => {
+                pushed = reactions.push;
+                match reactions.write(&self.txn, &state.audit_key, sqlite).await {
+                    Ok(()) => live,
+                    Err(e) => {
+                        self.rollback().await;
+                        return Err(e);
+                    }
                 }
-            },
+            }
             Err(e) => {
                 self.rollback().await;
                 return Err(e);
@@ -373,6 +383,9 @@ impl Work {
         self.txn.commit().await?;
         // After the commit, not before; other instances read them from the table.
         state.events.deliver_committed(live);
+        if pushed {
+            state.push.wake();
+        }
         if !sqlite {
             // PostgreSQL: the chain's lock is taken only by this process's sealer, in a short
             // transaction of its own shared by the writes committed meanwhile, never by a write.
@@ -400,7 +413,8 @@ impl Work {
     }
 
     /// The reactions: audit events and open-data changes gathered in `reactions`, live events
-    /// written now (returned, to deliver after the commit).
+    /// written now (returned, to deliver after the commit), Web Push outbox rows written now
+    /// (their sender woken after the commit).
     async fn react(&self, reactions: &mut Reactions) -> AppResult<Vec<Delivered>> {
         let mut live = Vec::new();
         for event in &self.events {
@@ -415,6 +429,12 @@ impl Work {
                 DomainEvent::InjectionInvalidated { before } => {
                     reactions.tally.invalidated(&self.txn, before).await?
                 }
+                // The phone is notified of a request that is not atypical (push/).
+                DomainEvent::ApprovalRequested {
+                    request,
+                    professional: Some(p),
+                    ..
+                } => reactions.push |= crate::push::queue(&self.txn, self.now, *p, request).await?,
                 _ => {}
             }
             for notice in event.live(&self.actor) {

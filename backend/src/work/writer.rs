@@ -247,6 +247,7 @@ async fn run(
 /// One batch: every write in its savepoint, one commit, then the answers. True when committed.
 async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
     let streams = batch.first().map(|r| r.state.events.clone());
+    let push = batch.first().map(|r| r.state.push.clone());
     let chain_key = batch.first().map(|r| r.state.audit_key.clone());
     let mut live = Vec::new();
     let mut reactions = Reactions::default();
@@ -296,6 +297,7 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
     // The batch holds the write lock already: its events take their place in the chain in
     // the same commit. Should this fail, the whole batch is rolled back and every write hears
     // of it (its answer is not sent as committed).
+    let pushed = reactions.push;
     let reacted = match &chain_key {
         Some(key) => reactions.write(&txn, key, true).await,
         None => Ok(()),
@@ -322,6 +324,12 @@ async fn apply(db: &DatabaseConnection, batch: Vec<Request>) -> bool {
         && let Some(streams) = streams
     {
         streams.deliver_committed(live);
+    }
+    if failed.is_none()
+        && pushed
+        && let Some(push) = push
+    {
+        push.wake();
     }
     failed.is_none()
 }

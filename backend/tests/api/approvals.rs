@@ -87,15 +87,17 @@ async fn full_push_sign_in_with_code_transfer() {
         ApprovalStatus::Pending
     );
 
-    // The phone lists it, with its context; a terminal never used before is atypical.
+    // The phone lists it, with its context; a terminal that is not enrolled is unknown (the
+    // name typed on it is not shown: anyone can type one) and atypical.
     let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
     assert_eq!(pending.len(), 1);
     let p = &pending[0];
     assert_eq!(p.approval_id, created.approval_id);
-    assert_eq!(p.terminal, "Tablette 3");
+    assert_eq!(p.terminal, "Poste inconnu");
+    assert!(!p.terminal_enrolled);
     assert_eq!(p.ip, "127.0.0.1");
     assert!(
-        p.atypical.iter().any(|r| r.contains("jamais utilisé")),
+        p.atypical.iter().any(|r| r.starts_with("Poste inconnu")),
         "{:?}",
         p.atypical
     );
@@ -135,13 +137,17 @@ async fn full_push_sign_in_with_code_transfer() {
             .count(),
         1
     );
-    assert!(mails[0].body.contains("Tablette 3") && mails[0].body.contains("/signalement#jeton="));
+    let sign_in = mails
+        .iter()
+        .find(|m| m.subject.contains("nouvelle connexion"))
+        .expect("sign-in mail");
+    assert!(sign_in.body.contains("Poste inconnu") && sign_in.body.contains("/signalement#jeton="));
     app.sealed().await;
     assert!(
         matches!(vigie_backend::audit::verify(&app.state.db, &app.state.audit_key).await.expect("verify"), vigie_backend::audit::Verdict::Intact { events } if events >= 4)
     );
 
-    // Next time, the same terminal is no longer atypical for this professional.
+    // Having signed in there changes nothing: a terminal that is not enrolled stays unknown.
     terminal.post_empty("/api/session/logout").await;
     let second = ask(&terminal, JEAN_MARTIN_RPPS).await;
     let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
@@ -149,7 +155,7 @@ async fn full_push_sign_in_with_code_transfer() {
         pending[0]
             .atypical
             .iter()
-            .all(|r| !r.contains("jamais utilisé")),
+            .any(|r| r.starts_with("Poste inconnu")),
         "{:?}",
         pending[0].atypical
     );
@@ -379,7 +385,7 @@ async fn the_phone_hears_new_requests_live() {
         .await
         .expect("live");
     assert!(event.contains(&created.approval_id.to_string()), "{event}");
-    assert!(event.contains("Tablette 3"), "{event}");
+    assert!(event.contains("Poste inconnu"), "{event}");
 }
 
 #[tokio::test]
@@ -788,8 +794,16 @@ async fn a_terminal_keeps_its_name() {
             .await,
     )
     .await;
+    // The phone does not show a typed name; the terminal keeps it for "Mes sessions".
+    use sea_orm::EntityTrait;
     let pending: Vec<PendingApproval> = ok_json(phone.get("/api/approver/requests").await).await;
-    assert_eq!(pending[0].terminal, "Tablette 3");
+    assert_eq!(pending[0].terminal, "Poste inconnu");
+    let terminals = vigie_backend::entities::terminal::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("terminals");
+    assert_eq!(terminals.len(), 1);
+    assert_eq!(terminals[0].label, "Tablette 3");
 }
 
 /// An approval is claimed at once by its terminal, not kept for later: within the request's
@@ -942,5 +956,8 @@ async fn a_terminal_name_cannot_carry_a_link_or_hidden_characters() {
         .await
         .expect("query")
         .expect("request");
-    assert_eq!(row.terminal_label, "Hall B - poste 2");
+    // The phone shows no typed name; the terminal keeps it, cleaned, for "Mes sessions".
+    assert_eq!(row.terminal_label, "Poste inconnu");
+    let terminals = terminal::Entity::find().all(db).await.expect("terminals");
+    assert_eq!(terminals[0].label, "Hall B - poste 2");
 }

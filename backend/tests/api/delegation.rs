@@ -314,7 +314,8 @@ async fn delegated_session_from_request_to_supervised_entry_to_end() {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].requested_by.as_deref(), Some("Marie Dupont"));
     assert_eq!(pending[0].place, "Centre de vaccination de Melun");
-    assert_eq!(pending[0].terminal, "Tablette 3");
+    // Not an enrolled tablet: the name typed on it is not shown (terminals.rs signs one).
+    assert_eq!(pending[0].terminal, "Poste inconnu");
     s.approve(&created).await;
     let r = s
         .tablet

@@ -210,6 +210,16 @@ impl TestApp {
         self.register_passkey_with(&self.client, rpps, key).await
     }
 
+    /// Registers a SoftPasskey from this device (which becomes an approver phone too).
+    pub async fn register_passkey_on(
+        &self,
+        device: &Device,
+        rpps: &str,
+        key: &mut SoftPasskey,
+    ) -> RegisteredPasskey {
+        self.register_passkey_with(&device.client, rpps, key).await
+    }
+
     async fn register_passkey_with(
         &self,
         client: &reqwest::Client,

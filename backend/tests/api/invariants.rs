@@ -1029,7 +1029,7 @@ async fn an_enrolment_token_creates_one_passkey_whatever_the_parallel_ceremonies
             ),
         ])
     );
-    let passkeys = vigie_backend::entities::passkey::Entity::find()
+    let passkeys = vigie_backend::entities::credential::Entity::find()
         .count(&app.state.db)
         .await
         .expect("count");

@@ -39,6 +39,7 @@ use vigie_shared::{
     ErrorCode, NationalId, Rpps,
     api::{
         approval::{ApprovalChallenge, ApprovalConfirm, ApprovalCreated},
+        credentials::OwnerKind,
         session::{SessionStage, SessionState, SessionSummary},
         vaccination::{
             InjectionCorrection, InjectionSite, LotView, NewVaccination, VaccinationRecorded,
@@ -124,10 +125,21 @@ enum Own {
     StaffToDrop,
     StaffToWithdraw,
     StaffToEnrol,
+    /// Enrolled terminals: to list and ask a nonce for; to revoke.
+    Terminal,
+    TerminalToRevoke,
     /// Another session of the side's professional; a delegated session under them.
     Session,
     DelegatedSession,
     Incident,
+    /// A credential to revoke: the caller's own (a second passkey of Marie's, a phone of each
+    /// professional's; Claire's on her side, B), else one of Paul's (nobody's among the callers).
+    Credential,
+    /// A staff member with a passkey of their own, and that passkey (the manager's revoke row).
+    StaffKeyHolder,
+    StaffCredential,
+    /// A phone of Jean's, for the security officer's revoke row.
+    OfficerTarget,
 }
 
 /// The objects of both sides.
@@ -157,6 +169,9 @@ struct Fx {
     /// The approve row's bodies, one per caller: a real assertion of the caller's own phone
     /// where there is one (for a request of theirs), else a well-formed one.
     approve: [Value; 7],
+    /// Each caller's credentials at setup (passkeys and phones; Marie's for both delegates):
+    /// the first is a passkey no cell revokes.
+    creds: [Vec<Uuid>; 7],
 }
 
 impl Fx {
@@ -555,6 +570,143 @@ async fn entry(
 }
 
 /// A staff member declared in `structure`, without passkey.
+/// The public half (SPKI, base64url) of a device key made from one byte.
+fn terminal_key(seed: u8) -> String {
+    use base64::Engine;
+    use p256::pkcs8::EncodePublicKey;
+    let key = p256::ecdsa::SigningKey::from_slice(&[seed.max(1); 32]).expect("key");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        key.verifying_key()
+            .to_public_key_der()
+            .expect("spki")
+            .as_bytes(),
+    )
+}
+
+async fn enrol_terminal(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    structure: Uuid,
+) -> Uuid {
+    use vigie_backend::entities::enrolled_terminal;
+    let id = Uuid::new_v4();
+    enrolled_terminal::Entity::insert(enrolled_terminal::ActiveModel {
+        id: Set(id),
+        structure_id: Set(structure),
+        name: Set("Tablette du hall".into()),
+        public_key: Set(terminal_key(7)),
+        enrolled_by: Set(Uuid::nil()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    })
+    .exec(db)
+    .await
+    .expect("enrolled terminal");
+    id
+}
+
+/// Another passkey for `owner`: a copy of `like` under a credential id of its own.
+async fn extra_passkey(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    like: &vigie_backend::entities::credential::Model,
+    kind: OwnerKind,
+    owner: Uuid,
+) -> Uuid {
+    use base64::Engine;
+    let id = Uuid::new_v4();
+    let cred_id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes());
+    let mut pk: Value = serde_json::from_str(&like.passkey).expect("passkey json");
+    assert!(pk["cred"]["cred_id"].is_string(), "passkey json {pk}");
+    pk["cred"]["cred_id"] = json!(cred_id);
+    vigie_backend::entities::credential::Entity::insert(
+        vigie_backend::entities::credential::ActiveModel {
+            id: Set(id),
+            owner_kind: Set(kind),
+            owner_id: Set(owner),
+            credential_id: Set(cred_id),
+            passkey: Set(pk.to_string()),
+            label: Set("Clé de secours".into()),
+            created_at: Set(now),
+            last_used_at: Set(None),
+            revoked_at: Set(None),
+        },
+    )
+    .exec(db)
+    .await
+    .expect("passkey");
+    id
+}
+
+/// Another activated phone for a professional.
+async fn extra_phone(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    professional: Uuid,
+) -> Uuid {
+    use vigie_backend::entities::approver_device;
+    let token = vigie_backend::approvals::approver::create(db, now, professional, "Tablette")
+        .await
+        .expect("phone");
+    approver_device::Entity::find()
+        .filter(approver_device::Column::TokenHash.eq(vigie_backend::auth::tokens::hash(&token)))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("phone")
+        .id
+}
+
+/// A principal's live credentials, a passkey first.
+async fn credentials_of(db: &DatabaseConnection, kind: OwnerKind, owner: Uuid) -> Vec<Uuid> {
+    use sea_orm::QueryOrder;
+    use vigie_backend::entities::{approver_device, credential};
+    let mut ids: Vec<Uuid> = credential::Entity::find()
+        .filter(credential::Column::OwnerKind.eq(kind))
+        .filter(credential::Column::OwnerId.eq(owner))
+        .order_by_asc(credential::Column::Label)
+        .all(db)
+        .await
+        .expect("query")
+        .into_iter()
+        // The real one ("Téléphone", "Tablette") before the copies ("Clé de secours").
+        .map(|c| (c.label == "Clé de secours", c.id))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    if kind == OwnerKind::Professional {
+        ids.extend(
+            approver_device::Entity::find()
+                .filter(approver_device::Column::ProfessionalId.eq(owner))
+                .all(db)
+                .await
+                .expect("query")
+                .into_iter()
+                .map(|d| d.id),
+        );
+    }
+    assert!(!ids.is_empty(), "{owner} holds a passkey");
+    ids
+}
+
+/// "Mes appareils": every item is one of the caller's, and their first passkey is there.
+fn own_credentials(fx: &Fx, caller: usize, a: &Answer) -> Result<(), String> {
+    let v = a.json()?;
+    let listed = ids_in(&v, "id")?;
+    let mine: Vec<String> = fx.creds[caller].iter().map(Uuid::to_string).collect();
+    ensure!(
+        listed.contains(&mine[0]),
+        "credential {} missing from {listed:?}",
+        mine[0]
+    );
+    ensure!(
+        listed.iter().all(|id| mine.contains(id)),
+        "{listed:?} not all among {mine:?}"
+    );
+    Ok(())
+}
+
 async fn declare_staff(
     db: &DatabaseConnection,
     now: chrono::DateTime<chrono::Utc>,
@@ -851,7 +1003,9 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
         )
         .await
         .expect("incident");
-        vigie_backend::approvals::limits::freeze_for_report(&txn, now, &jean_nid)
+        // Frozen: an identity nobody here asks for (a delegate asking a suspended
+        // professional is told so at once, a cell of its own would be needed).
+        vigie_backend::approvals::limits::freeze_for_report(&txn, now, unknown.as_str())
             .await
             .expect("freeze");
         txn.commit().await.expect("commit");
@@ -963,6 +1117,15 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
             own.insert((what, side), ids);
         }
     }
+    for what in [Own::Terminal, Own::TerminalToRevoke] {
+        for (side, structure) in [(Side::A, s.structure_id), (Side::B, s_b)] {
+            let mut ids = [Uuid::nil(); 7];
+            for id in ids.iter_mut() {
+                *id = enrol_terminal(&db, now, structure).await;
+            }
+            own.insert((what, side), ids);
+        }
+    }
     for (side, structure, professional, staff) in [
         (Side::A, s.structure_id, jean_id, s.marie),
         (Side::B, s_b, claire, paul),
@@ -1028,6 +1191,58 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
         }
     });
 
+    // Credentials: each caller's own to revoke, Paul's (nobody's), staff members' with a key.
+    let marie_key = vigie_backend::entities::credential::Entity::find()
+        .filter(vigie_backend::entities::credential::Column::OwnerId.eq(s.marie))
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("Marie's passkey");
+    let officer_pid = officer_id;
+    // Side A: the caller's own (Claire's is on her side, B); otherwise one of Paul's.
+    let pauls = extra_passkey(&db, now, &marie_key, OwnerKind::Staff, paul).await;
+    let (mut own_a, mut own_b) = ([pauls; 7], [pauls; 7]);
+    for (caller, id) in own_a.iter_mut().enumerate() {
+        *id = match caller {
+            1 | 2 => extra_passkey(&db, now, &marie_key, OwnerKind::Staff, s.marie).await,
+            3 => extra_phone(&db, now, jean_id).await,
+            OFFICER_ROLE => extra_phone(&db, now, officer_pid).await,
+            _ => pauls,
+        };
+    }
+    own_b[CLAIRE] = extra_phone(&db, now, claire).await;
+    own.insert((Own::Credential, Side::A), own_a);
+    own.insert((Own::Credential, Side::B), own_b);
+    for (side_n, (side, structure)) in [(Side::A, s.structure_id), (Side::B, s_b)]
+        .into_iter()
+        .enumerate()
+    {
+        let (mut holders, mut keys) = ([Uuid::nil(); 7], [Uuid::nil(); 7]);
+        for caller in 0..7 {
+            let cpe = format!("33{side_n}0{caller:02}0000");
+            holders[caller] = declare_staff(&db, now, structure, &cpe, "Agent").await;
+            keys[caller] =
+                extra_passkey(&db, now, &marie_key, OwnerKind::Staff, holders[caller]).await;
+        }
+        own.insert((Own::StaffKeyHolder, side), holders);
+        own.insert((Own::StaffCredential, side), keys);
+    }
+    let mut targets = [Uuid::nil(); 7];
+    for t in targets.iter_mut() {
+        *t = extra_phone(&db, now, jean_id).await;
+    }
+    own.insert((Own::OfficerTarget, Side::A), targets);
+    let marie_creds = credentials_of(&db, OwnerKind::Staff, s.marie).await;
+    let creds: [Vec<Uuid>; 7] = [
+        Vec::new(),
+        marie_creds.clone(),
+        marie_creds,
+        credentials_of(&db, OwnerKind::Professional, jean_id).await,
+        credentials_of(&db, OwnerKind::Professional, claire).await,
+        Vec::new(),
+        credentials_of(&db, OwnerKind::Professional, officer_pid).await,
+    ];
+
     let fx = Fx {
         s_a: s.structure_id,
         s_b,
@@ -1050,6 +1265,7 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
         own,
         frozen,
         approve,
+        creds,
     };
     let Scene {
         app,
@@ -1349,6 +1565,59 @@ fn rows() -> Vec<Row> {
             None,
             id(|fx, _| fx.ap_a, "/api/approver/requests/{id}/report"),
         ),
+        // Web Push: the server key is public; a subscription is the phone's own (push.rs tests
+        // that one phone's change leaves the others').
+        row(
+            M::GET,
+            "/api/push/key",
+            ALL_O,
+            None,
+            fixed("/api/push/key", json!(null)),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            // 65 bytes, uncompressed (0x04…), base64url without padding.
+            let key = v["public_key"].as_str().unwrap_or("");
+            ensure!(key.len() == 87 && key.starts_with('B'), "public_key {key:?}");
+            Ok(())
+        }),
+        row(
+            M::PUT,
+            "/api/approver/push",
+            APPROVER_STREAM,
+            None,
+            fixed(
+                "/api/approver/push",
+                json!({
+                    "endpoint": "https://push.invalid/matrice",
+                    "keys": {
+                        "p256dh": "BON6pNYmzhuyYgF3p6reAhsjmhWNG-kQXZZdUc0j3UYMTsFt3Oy8sEFJOt4ZR4VsrqiGSAbixPcA1G0-PKhjaHA",
+                        "auth": "AAECAwQFBgcICQoLDA0ODw",
+                    },
+                }),
+            ),
+        )
+        .says(no_content),
+        row(
+            M::GET,
+            "/api/approver/push",
+            APPROVER_STREAM,
+            None,
+            fixed("/api/approver/push", json!(null)),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["subscribed"].is_boolean(), "subscribed {}", v["subscribed"]);
+            Ok(())
+        }),
+        row(
+            M::DELETE,
+            "/api/approver/push",
+            APPROVER_STREAM,
+            None,
+            fixed("/api/approver/push", json!(null)),
+        )
+        .says(no_content),
         row(
             M::GET,
             "/api/sessions",
@@ -1965,6 +2234,158 @@ fn rows() -> Vec<Row> {
             is_id(&v["staff"], "id", fx.own(Own::StaffToEnrol, side, caller))?;
             enrolment_link(&v)
         }),
+        row_each(
+            M::GET,
+            "/api/structures/{id}/terminals",
+            MANAGE_A,
+            Some(MANAGE_B),
+            |fx, s, _| (format!("/api/structures/{}/terminals", fx.pick(s, fx.s_a, fx.s_b)), json!(null)),
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            let ids = ids_in(&v, "id")?;
+            ensure!(ids.contains(&fx.own(Own::Terminal, side, caller).to_string()), "own terminal missing");
+            let here = fx.pick(side, fx.s_a, fx.s_b).to_string();
+            ensure!(ids_in(&v, "structure_id")?.iter().all(|s| *s == here), "another structure's terminal");
+            Ok(())
+        }),
+        row_each(
+            M::POST,
+            "/api/structures/{id}/terminals",
+            MANAGE_A,
+            Some(MANAGE_B),
+            |fx, s, caller| {
+                (
+                    format!("/api/structures/{}/terminals", fx.pick(s, fx.s_a, fx.s_b)),
+                    json!({ "name": "Tablette 3", "public_key": terminal_key(caller as u8 + 1) }),
+                )
+            },
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            is_id(&v, "structure_id", fx.pick(side, fx.s_a, fx.s_b))?;
+            ensure!(v["name"] == "Tablette 3" && v["revoked_at"].is_null(), "terminal {v}");
+            Ok(())
+        }),
+        row_each(
+            M::POST,
+            "/api/structures/{id}/terminals/{terminal_id}/revoke",
+            MANAGE_A,
+            Some(MANAGE_B),
+            |fx, s, caller| {
+                (
+                    format!(
+                        "/api/structures/{}/terminals/{}/revoke",
+                        fx.pick(s, fx.s_a, fx.s_b),
+                        fx.own(Own::TerminalToRevoke, s, caller)
+                    ),
+                    json!(null),
+                )
+            },
+        )
+        .says(|fx, side, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.own(Own::TerminalToRevoke, side, caller))?;
+            ensure!(!v["revoked_at"].is_null(), "not revoked: {v}");
+            Ok(())
+        }),
+        // Anyone may ask a nonce for an enrolled terminal: only its key can use it.
+        row_each(
+            M::POST,
+            "/api/terminals/nonce",
+            ALL_O,
+            None,
+            |fx, s, caller| {
+                (
+                    "/api/terminals/nonce".to_owned(),
+                    json!({ "terminal_id": fx.own(Own::Terminal, s, caller) }),
+                )
+            },
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["nonce"].as_str().is_some_and(|n| n.len() >= 40), "nonce {v}");
+            in_future(&v, "expires_at")
+        }),
+        // No valid signature: nobody learns a terminal's name.
+        row_each(
+            M::POST,
+            "/api/terminals/identify",
+            ALL_N,
+            None,
+            |fx, s, caller| {
+                (
+                    "/api/terminals/identify".to_owned(),
+                    json!({ "terminal_id": fx.own(Own::Terminal, s, caller), "nonce": "AAAA", "signature": "AAAA" }),
+                )
+            },
+        ),
+        row(
+            M::GET,
+            "/api/credentials",
+            [U, O, O, O, O, F, O],
+            None,
+            fixed("/api/credentials", json!(null)),
+        )
+        .says(|fx, _, caller, a| own_credentials(fx, caller, a)),
+        row_each(
+            M::DELETE,
+            "/api/credentials/{id}",
+            [U, O, O, O, N, F, O],
+            Some([U, N, N, N, O, F, N]),
+            own(Own::Credential, "/api/credentials/{id}"),
+        )
+        .says(no_content),
+        row(
+            M::POST,
+            "/api/credentials/report",
+            ALL_N,
+            None,
+            fixed("/api/credentials/report", json!({ "token": "x".repeat(32) })),
+        ),
+        row(
+            M::GET,
+            "/api/structures/{id}/staff/{staff_id}/credentials",
+            MANAGE_A,
+            Some(MANAGE_B),
+            |fx, s| {
+                (
+                    format!(
+                        "/api/structures/{}/staff/{}/credentials",
+                        fx.pick(s, fx.s_a, fx.s_b),
+                        fx.pick(s, fx.marie, fx.paul)
+                    ),
+                    json!(null),
+                )
+            },
+        )
+        .says(|fx, _, _, a| own_credentials(fx, 1, a)),
+        row_each(
+            M::DELETE,
+            "/api/structures/{id}/staff/{staff_id}/credentials/{credential_id}",
+            MANAGE_A,
+            Some(MANAGE_B),
+            |fx, s, caller| {
+                (
+                    format!(
+                        "/api/structures/{}/staff/{}/credentials/{}",
+                        fx.pick(s, fx.s_a, fx.s_b),
+                        fx.own(Own::StaffKeyHolder, s, caller),
+                        fx.own(Own::StaffCredential, s, caller)
+                    ),
+                    json!(null),
+                )
+            },
+        )
+        .says(no_content),
+        row_each(
+            M::DELETE,
+            "/api/security/credentials/{id}",
+            OFFICER,
+            None,
+            own(Own::OfficerTarget, "/api/security/credentials/{id}"),
+        )
+        .says(no_content),
         row(
             M::POST,
             "/api/delegation/passkeys/registration/start",

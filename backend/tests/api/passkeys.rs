@@ -416,15 +416,15 @@ async fn signature_counter_regression_is_rejected() {
     let mut key = SoftPasskey::new(true);
     app.register_passkey(JEAN_MARTIN_RPPS, &mut key).await;
     app.sign_in(JEAN_MARTIN_RPPS, &mut key).await;
-    let row = vigie_backend::entities::passkey::Entity::find()
+    let row = vigie_backend::entities::credential::Entity::find()
         .one(&app.state.db)
         .await
         .expect("query")
         .expect("passkey");
-    let mut credential: Value = serde_json::from_str(&row.credential).expect("json");
+    let mut credential: Value = serde_json::from_str(&row.passkey).expect("json");
     bump_counters(&mut credential, 1000);
     let mut active = row.into_active_model();
-    active.credential = Set(credential.to_string());
+    active.passkey = Set(credential.to_string());
     active.update(&app.state.db).await.expect("update");
     let r = app.sign_in_response(JEAN_MARTIN_RPPS, &mut key).await;
     assert_eq!(

@@ -354,10 +354,19 @@ async fn a_nir_masked_by_an_earlier_version_shows_less_after_start() {
     use sea_orm_migration::MigratorTrait;
     use vigie_backend::entities::patient;
     let app = TestApp::spawn().await;
-    // The database as the earlier version left it: the last migration not applied yet.
-    vigie_backend::migration::Migrator::down(&app.state.db, Some(1))
+    // The database as the earlier version left it: the step that cuts masks (and those after
+    // it) not applied yet.
+    let steps = vigie_backend::migration::Migrator::get_applied_migrations(&app.state.db)
         .await
-        .expect("one step back");
+        .expect("applied")
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261129_000013_shorter_nir_mask")
+        .expect("applied")
+        + 1;
+    vigie_backend::migration::Migrator::down(&app.state.db, Some(steps as u32))
+        .await
+        .expect("steps back");
     let now = app.state.now();
     let mut ids = Vec::new();
     for (nir, masked) in [

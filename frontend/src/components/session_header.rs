@@ -10,6 +10,7 @@ use leptos_router::hooks::use_navigate;
 use vigie_shared::{
     ApiError, ErrorCode,
     api::session::{PrincipalKind, SessionStage},
+    routes::Page,
 };
 
 use crate::{
@@ -38,9 +39,9 @@ pub fn SessionHeader() -> impl IntoView {
         let navigate = navigate.clone();
         // A structure account signs in again where it signed in.
         let sign_in_page = match session.kind_untracked() {
-            Some(PrincipalKind::StructureAccount) => "/structure",
-            Some(PrincipalKind::Delegate) => "/personnel",
-            _ => "/connexion",
+            Some(PrincipalKind::StructureAccount) => Page::Structure.path(),
+            Some(PrincipalKind::Delegate) => Page::Personnel.path(),
+            _ => Page::SignIn.path(),
         };
         async move {
             match api::logout().await {
@@ -261,7 +262,7 @@ pub fn SessionLocked(notice: String) -> impl IntoView {
                     data-testid="unlock"
                     on:click=move |_| {
                         session.unlock();
-                        navigate("/personnel", Default::default());
+                        navigate(Page::Personnel.path(), Default::default());
                     }
                 >
                     "Nouvelle session de saisie"

@@ -77,6 +77,7 @@ pub fn items(role: Role) -> Vec<MenuItem> {
                 item("/parametres", "Mes délégués"),
                 item("/lots", "Lots de vaccins"),
                 item("/sessions", "Mes sessions"),
+                item("/appareils", "Mes appareils"),
                 item("/verifier", "Vérifier un certificat"),
                 item("/statistiques", "Statistiques"),
             ];
@@ -92,8 +93,15 @@ pub fn items(role: Role) -> Vec<MenuItem> {
             item("/sessions", "Mes sessions"),
         ],
         // A delegated session opens the entry screen only; before approval, the request.
-        Role::Delegate { approved: true } => vec![item("/vaccination", "Vaccination")],
-        Role::Delegate { approved: false } => vec![item("/personnel", "Saisie déléguée")],
+        // …and their own passkeys.
+        Role::Delegate { approved: true } => vec![
+            item("/vaccination", "Vaccination"),
+            item("/appareils", "Mes appareils"),
+        ],
+        Role::Delegate { approved: false } => vec![
+            item("/personnel", "Saisie déléguée"),
+            item("/appareils", "Mes appareils"),
+        ],
     }
 }
 
@@ -206,6 +214,7 @@ mod tests {
             "/parametres",
             "/lots",
             "/sessions",
+            "/appareils",
         ] {
             assert!(doctor.contains(&page), "{page}");
         }
@@ -220,10 +229,13 @@ mod tests {
 
         assert_eq!(
             hrefs(Role::Delegate { approved: true }),
-            ["/vaccination"],
-            "a delegated session types entries, nothing else"
+            ["/vaccination", "/appareils"],
+            "a delegated session types entries, and sees its own passkeys"
         );
-        assert_eq!(hrefs(Role::Delegate { approved: false }), ["/personnel"]);
+        assert_eq!(
+            hrefs(Role::Delegate { approved: false }),
+            ["/personnel", "/appareils"]
+        );
 
         let manager = hrefs(Role::StructureAccount);
         assert_eq!(manager[0], "/structure");

@@ -14,12 +14,11 @@ pub mod staff;
 pub mod structure;
 pub mod supervision;
 pub mod terminal;
-pub mod validation;
 
 /// Where a professional lands once signed in (passkey or phone): their task, not the home page.
 /// A delegate lands there too once the professional approves; a structure account stays on
 /// its own page.
-pub const SIGNED_IN_HOME: &str = "/vaccination";
+pub const SIGNED_IN_HOME: &str = vigie_shared::routes::Page::Vaccination.path();
 
 /// Sets the tab title, so screen readers and the tab list say which screen this is.
 pub fn set_title(title: &str) {

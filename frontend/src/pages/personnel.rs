@@ -67,6 +67,7 @@ pub fn Personnel() -> impl IntoView {
 
     view! {
         <h1>"Saisie déléguée"</h1>
+        <crate::terminals::TerminalBadge />
         <p class="lead">
             "Vous saisissez les vaccinations sous la responsabilité d'un professionnel de santé \
              présent : connectez-vous avec votre clé d'accès, choisissez le professionnel, puis \
@@ -130,8 +131,14 @@ fn DelegationRequest() -> impl IntoView {
     let flow = PushFlow::new(super::SIGNED_IN_HOME);
 
     let create = Action::new_local(move |body: &DelegatedRequest| {
-        let body = body.clone();
+        let mut body = body.clone();
         async move {
+            // Signed by this tablet's device key when it is enrolled.
+            body.terminal_proof = crate::terminals::proof(
+                vigie_shared::api::terminal::SignedPurpose::Delegated,
+                &body.professional_id.to_string(),
+            )
+            .await;
             flow.start(api::delegation_request(&body).await?);
             Ok::<(), ApiError>(())
         }
@@ -149,6 +156,7 @@ fn DelegationRequest() -> impl IntoView {
         create.dispatch(DelegatedRequest {
             professional_id: professional.professional_id,
             terminal_label: save_label(&label.get_untracked()),
+            terminal_proof: None,
         });
     };
 

@@ -428,9 +428,21 @@ fn EnrolmentLink(enrolment: StaffEnrolment) -> impl IntoView {
         "{} {}",
         enrolment.staff.first_name, enrolment.staff.last_name
     );
+    // A new link replaces the keys the person held: say so.
+    let revoked = match enrolment.revoked_passkeys {
+        0 => None,
+        1 => Some(
+            "Son ancienne clé d'accès a été retirée : elle ne permet plus de se connecter."
+                .to_owned(),
+        ),
+        n => Some(format!(
+            "Ses {n} anciennes clés d'accès ont été retirées : elles ne permettent plus de se connecter."
+        )),
+    };
     view! {
         <div class="enrolment" data-testid="staff-enrolment" role="status">
             <h4>{format!("Lien de clé d'accès pour {name}")}</h4>
+            {revoked.map(|text| view! { <p data-testid="staff-enrolment-revoked">{text}</p> })}
             <p>
                 <strong>"À ouvrir sur la tablette de la personne, valable 24 h"</strong>
                 {format!(" (jusqu'au {}).", format::long_date_time(enrolment.expires_at))}

@@ -415,6 +415,9 @@ fn ProfileCard(profile: AccountProfile) -> impl IntoView {
         <div id="personnel" class="anchor-target">
             <ManagedStructures />
         </div>
+        <div id="postes" class="anchor-target">
+            <crate::terminals::manage::EnrolledTerminals structure />
+        </div>
         <nav class="card" aria-labelledby="structure-acces">
             <h2 id="structure-acces">"Accès"</h2>
             <ul class="link-list">

@@ -385,7 +385,7 @@ fn entry_summary(entry: &DelegatedEntry) -> String {
         "{} — {} (né(e) le {}) — {}, lot {}, dose {} — {status}",
         format::time(entry.administered_at),
         entry.patient_name,
-        entry.patient_birth_date.format("%d/%m/%Y"),
+        format::day(entry.patient_birth_date),
         entry.product_name,
         entry.lot_number,
         entry.dose_number,

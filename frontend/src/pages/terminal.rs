@@ -28,8 +28,14 @@ pub fn Terminal() -> impl IntoView {
     let flow = PushFlow::new(SIGNED_IN_HOME);
 
     let create = Action::new_local(move |body: &ApprovalCreate| {
-        let body = body.clone();
+        let mut body = body.clone();
         async move {
+            // Signed by this tablet's device key when it is enrolled.
+            body.terminal_proof = crate::terminals::proof(
+                vigie_shared::api::terminal::SignedPurpose::Push,
+                body.national_id.as_str(),
+            )
+            .await;
             flow.start(api::approval_create(&body).await?);
             Ok::<(), vigie_shared::ApiError>(())
         }
@@ -49,6 +55,7 @@ pub fn Terminal() -> impl IntoView {
         create.dispatch(ApprovalCreate {
             national_id,
             terminal_label: save_label(&label.get_untracked()),
+            terminal_proof: None,
         });
     };
 
@@ -97,6 +104,7 @@ pub fn Terminal() -> impl IntoView {
 
     view! {
         <h1>"Connexion par validation sur téléphone"</h1>
+        <crate::terminals::TerminalBadge />
         {move || match flow.request.get() {
             None => form().into_any(),
             Some(created) => waiting(created).into_any(),

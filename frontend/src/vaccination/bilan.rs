@@ -34,7 +34,7 @@ pub fn Bilan() -> impl IntoView {
                 view! {
                     <section class="card recap" data-testid="recap">
                         <h2 data-testid="recap-name">{format!("{} {}", file.given_names, file.family_name)}</h2>
-                        <p>{format!("Né(e) le {} — NIR {}", file.birth_date.format("%d/%m/%Y"), file.nir_masked)}</p>
+                        <p>{format!("Né(e) le {} — NIR {}", format::day(file.birth_date), file.nir_masked)}</p>
                         <table class="recap-table injections-table">
                             <caption class="visually-hidden">"Injections"</caption>
                             <thead>

@@ -5,7 +5,7 @@
 //! site, now): eligibility, consent, save. Warnings need an explicit tick. Each save carries a key
 //! made when the form opened, so a retry after a network failure never records twice.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::{html, prelude::*};
 use uuid::Uuid;
 use vigie_shared::{
@@ -282,7 +282,7 @@ fn NameSearch(stage: RwSignal<Stage>) -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Ok(date) = NaiveDate::parse_from_str(&birth.get_untracked(), "%Y-%m-%d") {
+        if let Some(date) = format::parse_date_field(&birth.get_untracked()) {
             search.dispatch((name.get_untracked(), date));
         }
     };
@@ -313,7 +313,7 @@ fn NameSearch(stage: RwSignal<Stage>) -> impl IntoView {
                             view! {
                                 <li>
                                     <button type="button" class="button button-quiet" on:click=move |_| { open.dispatch(id); }>
-                                        {format!("{} {} — né(e) le {} — {}", p.given_names, p.family_name, p.birth_date.format("%d/%m/%Y"), p.nir_masked)}
+                                        {format!("{} {} — né(e) le {} — {}", p.given_names, p.family_name, format::day(p.birth_date), p.nir_masked)}
                                     </button>
                                 </li>
                             }
@@ -494,8 +494,7 @@ impl Identity {
     }
 
     fn birth(self) -> Option<NaiveDate> {
-        self.birth_date
-            .with(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        self.birth_date.with(|d| format::parse_date_field(d))
     }
 
     /// The new patient, or the first problem in French.
@@ -1065,7 +1064,7 @@ fn DoseForm(
                         <p class="muted">
                             {format!(
                                 "Né(e) le {} — NIR {}",
-                                f.birth_date.format("%d/%m/%Y"),
+                                format::day(f.birth_date),
                                 masked.clone().unwrap_or_default(),
                             )}
                         </p>
@@ -1148,7 +1147,7 @@ fn DoseForm(
                                 let id = l.id;
                                 view! {
                                     <option value=l.id.to_string() selected=move || lot.get() == Some(id)>
-                                        {format!("{} (expire le {})", l.number, l.expires_on.format("%d/%m/%Y"))}
+                                        {format!("{} (expire le {})", l.number, format::day(l.expires_on))}
                                     </option>
                                 }
                             }).collect_view()}
@@ -1289,20 +1288,20 @@ fn typed_paris_time(typed: &str) -> Result<Option<DateTime<Utc>>, String> {
     if typed.trim().is_empty() {
         return Ok(None);
     }
-    let local = NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
-        .map_err(|_| "Indiquez la date et l'heure de l'injection.".to_owned())?;
+    let local = format::parse_date_time_field(typed)
+        .ok_or_else(|| "Indiquez la date et l'heure de l'injection.".to_owned())?;
     paris::to_utc(local).map(Some).map_err(|_| {
         format!(
             "Cette heure n'a pas existé à Paris : le {}, les horloges sont passées directement \
              de 02:00 à 03:00 (heure d'été). Indiquez une heure avant 02:00 ou à partir de 03:00.",
-            local.format("%d/%m/%Y")
+            format::day(local.date())
         )
     })
 }
 
 /// An injection's time as a `datetime-local` field shows it: Paris time.
 fn paris_field(at: DateTime<Utc>) -> String {
-    paris::from_utc(at).format("%Y-%m-%dT%H:%M").to_string()
+    format::date_time_field(paris::from_utc(at))
 }
 
 /// The other lots an injection may be corrected to: usable lots of the same product in the
@@ -1480,7 +1479,7 @@ fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) 
                                 let lot_id = l.id;
                                 view! {
                                     <option value=lot_id.to_string() selected=move || corrected_lot.get() == Some(lot_id)>
-                                        {format!("{} (exp. {})", l.number, l.expires_on.format("%d/%m/%Y"))}
+                                        {format!("{} (exp. {})", l.number, format::day(l.expires_on))}
                                     </option>
                                 }
                             }).collect_view()}

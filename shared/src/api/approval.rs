@@ -82,8 +82,12 @@ impl ApprovalStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalCreate {
     pub national_id: NationalId,
-    /// Name of this terminal as shown on the phone ("Tablette 3"); kept for next time.
+    /// Name typed on this terminal ("Tablette 3"); kept for "Mes sessions". The phone shows it
+    /// only for an enrolled terminal's proof, else "Poste inconnu".
     pub terminal_label: Option<String>,
+    /// An enrolled terminal's signature over this request (`api::terminal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_proof: Option<crate::api::terminal::TerminalProof>,
 }
 
 /// Terminal: what to show while waiting. The same for known, unknown and frozen identifiers.
@@ -124,6 +128,16 @@ pub struct PendingApproval {
     pub requested_by: Option<String>,
     /// Why this request is unusual (French sentences); empty when it is not.
     pub atypical: Vec<String>,
+    /// The request was signed by a terminal its structure enrolled: `terminal` then reads
+    /// "Tablette 3 — Centre de vaccination de Melun (poste enregistré)", from its enrolled name
+    /// (`terminal_name`) and structure (`terminal_structure`). Otherwise `terminal` is
+    /// "Poste inconnu" and the two are absent.
+    #[serde(default)]
+    pub terminal_enrolled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_structure: Option<String>,
 }
 
 /// Phone: this browser is an activated phone, and whose.

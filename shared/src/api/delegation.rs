@@ -116,6 +116,9 @@ pub struct StaffEnrolment {
     pub link: String,
     pub qr_svg: String,
     pub expires_at: DateTime<Utc>,
+    /// Passkeys the staff member held before this link, revoked by issuing it.
+    #[serde(default)]
+    pub revoked_passkeys: u32,
 }
 
 /// "Mes paramètres": a declared staff member of one of my structures, and whether I let them
@@ -153,8 +156,11 @@ pub struct AuthorityOption {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DelegatedRequest {
     pub professional_id: Uuid,
-    /// "Tablette 3": the name this tablet shows on the phone.
+    /// "Tablette 3": the name typed on this tablet.
     pub terminal_label: Option<String>,
+    /// An enrolled terminal's signature over this request (`api::terminal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_proof: Option<crate::api::terminal::TerminalProof>,
 }
 
 /// One entry typed in a delegated session, as the supervising professional sees it.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activation;
 pub mod approval;
+pub mod credentials;
 pub mod delegation;
 pub mod fixed_time;
 pub mod health;
@@ -12,4 +13,5 @@ pub mod push;
 pub mod security;
 pub mod session;
 pub mod statistics;
+pub mod terminal;
 pub mod vaccination;

@@ -1,11 +1,8 @@
-//! Staff passkeys: created from the manager's one-time link, then the only way a delegate
-//! signs in (no push, no password). User verification is required, counters persisted.
+//! A staff member's passkey ceremonies: created from the manager's one-time link, then the
+//! only way a delegate signs in (no push, no password). User verification is required,
+//! counters persisted. The keys are rows of the one credential model.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 use vigie_shared::{
     CpeNumber, ErrorCode,
@@ -16,40 +13,20 @@ use vigie_shared::{
 };
 use webauthn_rs::prelude::{Passkey, PasskeyAuthentication, PasskeyRegistration};
 
+use super::{Holder, Owner, OwnerKind, label_of, passkeys_of, registration_challenge, rejected};
 use crate::work::{Actor, DomainEvent, Work};
 use crate::{
     auth::{
         ceremony::{self, Kind, Stored},
-        decoy, passkeys as auth_passkeys,
-        session::{self, ClientInfo, Owner},
+        decoy,
+        session::{self, ClientInfo, Owner as SessionOwner},
         tokens,
     },
-    entities::{staff_member, staff_passkey},
+    entities::staff_member,
     error::{AppError, AppResult},
     state::AppState,
 };
 use vigie_shared::api::session::SessionStage;
-
-fn rejected(e: impl std::fmt::Display) -> AppError {
-    tracing::warn!(reason = %e, "staff webauthn ceremony rejected");
-    AppError::code(ErrorCode::WebauthnRejected)
-}
-
-async fn keys_of(
-    state: &AppState,
-    staff_ids: &[Uuid],
-) -> AppResult<Vec<(staff_passkey::Model, Passkey)>> {
-    staff_passkey::Entity::find()
-        .filter(staff_passkey::Column::StaffMemberId.is_in(staff_ids.iter().copied()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let pk: Passkey = serde_json::from_str(&row.credential).map_err(AppError::internal)?;
-            Ok((row, pk))
-        })
-        .collect()
-}
 
 /// The staff member a live, unused link belongs to.
 async fn by_link(state: &AppState, token: &str) -> AppResult<staff_member::Model> {
@@ -65,10 +42,10 @@ async fn by_link(state: &AppState, token: &str) -> AppResult<staff_member::Model
 
 pub async fn start_registration(state: &AppState, token: &str) -> AppResult<RegistrationChallenge> {
     let staff = by_link(state, token).await?;
-    let existing = keys_of(state, &[staff.id]).await?;
-    auth_passkeys::registration_challenge(
+    let existing = passkeys_of(&state.db, OwnerKind::Staff, &[staff.id]).await?;
+    registration_challenge(
         state,
-        auth_passkeys::Holder {
+        Holder {
             id: staff.id,
             user_name: &staff.cpe_number,
             display_name: &session::staff_name(&staff),
@@ -90,7 +67,7 @@ pub async fn finish_registration(
     finish: RegistrationFinish,
 ) -> AppResult<RegisteredPasskey> {
     let now = state.now();
-    let label = auth_passkeys::label_of(finish.label)?;
+    let label = label_of(finish.label)?;
     let stored: Stored<PasskeyRegistration> =
         ceremony::take(&state.db, now, Kind::Registration, finish.ceremony_id).await?;
     let (Some(registration), Some(staff_id)) = (stored.state, stored.staff_member_id) else {
@@ -100,7 +77,6 @@ pub async fn finish_registration(
         .webauthn
         .finish_passkey_registration(&finish.credential, &registration)
         .map_err(rejected)?;
-    let passkey_id = Uuid::new_v4();
     let mut work = Work::begin(state, Actor::by(staff_id)).await?;
     let txn = work.db();
     // The link is used up here, once: a second finish (or a withdrawn member) finds nothing.
@@ -122,20 +98,12 @@ pub async fn finish_registration(
     if used.rows_affected != 1 {
         return Err(ErrorCode::EnrolmentInvalid.into());
     }
-    staff_passkey::ActiveModel {
-        id: Set(passkey_id),
-        staff_member_id: Set(staff_id),
-        credential_id: Set(URL_SAFE_NO_PAD.encode(pk.cred_id())),
-        credential: Set(serde_json::to_string(&pk).map_err(AppError::internal)?),
-        label: Set(label.clone()),
-        created_at: Set(now),
-        last_used_at: Set(None),
-    }
-    .insert(txn)
-    .await?;
+    let owner = Owner::staff(staff_id);
+    let passkey_id = super::insert(txn, now, owner, &pk, &label).await?.id;
     work.emit(DomainEvent::StaffPasskeyRegistered {
         passkey: passkey_id,
     });
+    super::report::announce(&mut work, owner, Some(passkey_id), None, &label).await?;
     work.commit().await?;
     Ok(RegisteredPasskey { passkey_id, label })
 }
@@ -156,7 +124,7 @@ pub async fn start_authentication(
     let now = state.now();
     let rows = active_rows(state, cpe).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let keys = keys_of(state, &ids).await?;
+    let keys = passkeys_of(&state.db, OwnerKind::Staff, &ids).await?;
     let (options, stored) = if keys.is_empty() {
         // Unknown or not enrolled: the same shape of answer, which can never succeed.
         let rp_id = state.settings.public_url.host_str().unwrap_or_default();
@@ -205,40 +173,37 @@ pub async fn finish_authentication(
     let (Some(auth), Some(first_id)) = (stored.state, stored.staff_member_id) else {
         return Err(ErrorCode::WebauthnRejected.into());
     };
-    let result = state
-        .webauthn
-        .finish_passkey_authentication(&finish.credential, &auth)
-        .map_err(rejected)?;
-    if !result.user_verified() {
-        return Err(ErrorCode::WebauthnRejected.into());
-    }
     let mut work = Work::begin(state, Actor::anonymous()).await?;
     let txn = work.db();
-    let key = staff_passkey::Entity::find()
-        .filter(staff_passkey::Column::CredentialId.eq(URL_SAFE_NO_PAD.encode(result.cred_id())))
-        .one(txn)
-        .await?
+    // The key must belong to a live row of the CPE number the ceremony was started for.
+    let Some(first) = staff_member::Entity::find_by_id(first_id).one(txn).await? else {
+        return Err(ErrorCode::WebauthnRejected.into());
+    };
+    let rows = staff_member::Entity::find()
+        .filter(staff_member::Column::CpeNumber.eq(first.cpe_number.clone()))
+        .filter(staff_member::Column::WithdrawnAt.is_null())
+        .all(txn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let key = super::verify_assertion(
+        state,
+        txn,
+        now,
+        OwnerKind::Staff,
+        &ids,
+        &finish.credential,
+        &auth,
+    )
+    .await?;
+    let staff = rows
+        .into_iter()
+        .find(|s| s.id == key.owner_id)
         .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
-    let first = staff_member::Entity::find_by_id(first_id).one(txn).await?;
-    let staff = staff_member::Entity::find_by_id(key.staff_member_id)
-        .one(txn)
-        .await?
-        // The key must belong to a live row of the CPE number the ceremony was started for.
-        .filter(|s| {
-            s.withdrawn_at.is_none() && first.as_ref().is_some_and(|f| f.cpe_number == s.cpe_number)
-        })
-        .ok_or(AppError::code(ErrorCode::WebauthnRejected))?;
-    let mut pk: Passkey = serde_json::from_str(&key.credential).map_err(AppError::internal)?;
-    pk.update_credential(&result);
-    let mut active = key.into_active_model();
-    active.credential = Set(serde_json::to_string(&pk).map_err(AppError::internal)?);
-    active.last_used_at = Set(Some(now));
-    active.update(txn).await?;
     let opened = session::open_for(
         txn,
         &state.settings,
         now,
-        Owner::Staff {
+        SessionOwner::Staff {
             staff_member_id: staff.id,
             structure_id: staff.structure_id,
         },
@@ -247,6 +212,7 @@ pub async fn finish_authentication(
         client,
     )
     .await?;
+    super::opened_with(txn, opened.session.id, key.id).await?;
     work.emit(DomainEvent::DelegateSignedIn {
         staff: staff.id,
         session: opened.session.id,
