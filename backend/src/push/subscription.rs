@@ -1,8 +1,11 @@
 //! A phone's subscription: checked as hostile input, sealed at rest, one per phone.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
+};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
     api::push::{PushStatus, PushSubscription},
@@ -147,11 +150,17 @@ pub async fn unsubscribe(state: &AppState, approver: &Approver) -> AppResult<()>
         ..Actor::anonymous()
     };
     let work = Work::begin(state, actor).await?;
-    push_subscription::Entity::delete_many()
-        .filter(push_subscription::Column::DeviceId.eq(approver.device.id))
-        .exec(work.db())
-        .await?;
+    forget(work.db(), approver.device.id).await?;
     work.commit().await
+}
+
+/// Drops a phone's subscription (unsubscribed, or the phone revoked).
+pub async fn forget(db: &impl ConnectionTrait, device_id: Uuid) -> AppResult<()> {
+    push_subscription::Entity::delete_many()
+        .filter(push_subscription::Column::DeviceId.eq(device_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -435,6 +435,12 @@ impl Work {
                     professional: Some(p),
                     ..
                 } => reactions.push |= crate::push::queue(&self.txn, self.now, *p, request).await?,
+                // A revoked phone's push subscription (a capability to reach it) is not kept.
+                DomainEvent::CredentialRevoked {
+                    credential,
+                    kind: vigie_shared::api::credentials::CredentialKind::Phone,
+                    ..
+                } => crate::push::forget(&self.txn, *credential).await?,
                 _ => {}
             }
             for notice in event.live(&self.actor) {

@@ -175,6 +175,28 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Moves the server clock forward to the next 10:00 in Paris on a day the demo centre is
+    /// open (Monday to Saturday): by day, in opening hours, whenever the tests run. Done before
+    /// anyone signs in (sessions would expire).
+    pub fn to_opening_hours(&self) {
+        use chrono::{Datelike, TimeZone};
+        use chrono_tz::Europe::Paris;
+        let now = self.state.now();
+        let mut day = now.with_timezone(&Paris).date_naive();
+        loop {
+            let at = Paris
+                .from_local_datetime(&day.and_hms_opt(10, 0, 0).expect("time"))
+                .single()
+                .expect("10:00 exists")
+                .to_utc();
+            if at > now && day.weekday() != chrono::Weekday::Sun {
+                self.clock().advance(at - now);
+                return;
+            }
+            day = day.succ_opt().expect("next day");
+        }
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.state.clock
     }

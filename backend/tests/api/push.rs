@@ -19,15 +19,13 @@ use axum::{
     routing::post,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{Datelike, TimeZone};
-use chrono_tz::Europe::Paris;
 use p256::{
     ecdsa::{Signature, SigningKey, signature::Signer},
     elliptic_curve::Generate,
     pkcs8::EncodePublicKey,
 };
 use reqwest::StatusCode;
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use vigie_backend::{
@@ -173,25 +171,6 @@ async fn subscribed(phone: &Device) -> bool {
         .subscribed
 }
 
-/// Moves the server clock forward to the next 10:00 in Paris on a day the demo centre is open
-/// (Monday to Saturday): by day, in opening hours. Done before anyone signs in.
-fn to_opening_hours(app: &TestApp) {
-    let now = app.state.now();
-    let mut day = now.with_timezone(&Paris).date_naive();
-    loop {
-        let at = Paris
-            .from_local_datetime(&day.and_hms_opt(10, 0, 0).expect("time"))
-            .single()
-            .expect("10:00 exists")
-            .to_utc();
-        if at > now && day.weekday() != chrono::Weekday::Sun {
-            app.clock().advance(at - now);
-            return;
-        }
-        day = day.succ_opt().expect("next day");
-    }
-}
-
 /// A hall tablet of the Melun centre (where Jean Martin practises), enrolled by its manager:
 /// its signed requests, by day, are not atypical.
 struct Tablet {
@@ -327,7 +306,7 @@ fn decrypt(push: &Received, phone: &PhoneKeys, server_key: &str) -> Value {
 
 async fn loopback_app() -> TestApp {
     let app = TestApp::spawn_with(|s| s.push.allow_loopback_endpoints = true).await;
-    to_opening_hours(&app);
+    app.to_opening_hours();
     app
 }
 
@@ -820,4 +799,56 @@ async fn every_phone_is_pushed_exactly_once_whatever_the_instances() {
     assert_eq!(received.len(), 20, "{received:?}");
     let distinct: std::collections::BTreeSet<String> = received.into_iter().collect();
     assert_eq!(distinct, endpoints);
+}
+
+/// A phone its owner revokes in "Mes appareils" loses its subscription with it: the sealed
+/// endpoint and keys (a way to reach that phone) are not kept for a phone that is gone.
+#[tokio::test]
+async fn revoking_a_phone_drops_its_subscription() {
+    use vigie_shared::api::credentials::{CredentialKind, CredentialView};
+    let app = TestApp::spawn_with(|s| s.push.allow_loopback_endpoints = true).await;
+    let service = PushService::start().await;
+    let (phone, _) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let keys = PhoneKeys::new(&service);
+    assert_eq!(
+        put_subscription(&phone, &keys.subscription())
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let (desk, _) = app.professional_device(JEAN_MARTIN_RPPS).await;
+    let mine: Vec<CredentialView> = ok_json(desk.get("/api/credentials").await).await;
+    let phones: Vec<&CredentialView> = mine
+        .iter()
+        // The phone activated first; the desk (which registered a passkey) is "current".
+        .filter(|c| c.kind == CredentialKind::Phone && !c.current)
+        .collect();
+    assert_eq!(phones.len(), 1, "{mine:?}");
+    let rows = || async {
+        push_subscription::Entity::find()
+            .filter(push_subscription::Column::DeviceId.eq(phones[0].id))
+            .all(&app.state.db)
+            .await
+            .expect("rows")
+            .len()
+    };
+    assert_eq!(rows().await, 1);
+    let r = desk
+        .client
+        .delete(
+            desk.base
+                .join(&format!("/api/credentials/{}", phones[0].id))
+                .expect("path"),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(rows().await, 0);
+    let e = api_error(
+        phone.get("/api/approver/push").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert_eq!(e.code, vigie_shared::ErrorCode::NotApproverDevice);
 }

@@ -4,8 +4,6 @@
 //! tablet's name and structure; anything else is "Poste inconnu" and atypical.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{Datelike, TimeZone};
-use chrono_tz::Europe::Paris;
 use p256::{
     ecdsa::{Signature, SigningKey, signature::Signer},
     pkcs8::EncodePublicKey,
@@ -60,25 +58,6 @@ fn public_key(key: &SigningKey) -> String {
             .expect("spki")
             .as_bytes(),
     )
-}
-
-/// Moves the server clock to the next 10:00 in Paris on a day the demo centre is open (Monday
-/// to Saturday): by day, in opening hours. Done before anyone signs in.
-fn to_opening_hours(app: &TestApp) {
-    let now = app.state.now();
-    let mut day = now.with_timezone(&Paris).date_naive();
-    loop {
-        let at = Paris
-            .from_local_datetime(&day.and_hms_opt(10, 0, 0).expect("time"))
-            .single()
-            .expect("10:00 exists")
-            .to_utc();
-        if at > now && day.weekday() != chrono::Weekday::Sun {
-            app.clock().advance(at - now);
-            return;
-        }
-        day = day.succ_opt().expect("next day");
-    }
 }
 
 async fn melun(manager: &Device) -> Uuid {
@@ -296,7 +275,7 @@ async fn the_manager_enrols_lists_and_revokes_only_their_structures_terminals() 
 #[tokio::test]
 async fn a_signed_request_names_the_enrolled_terminal_and_by_day_is_not_atypical() {
     let app = TestApp::spawn().await;
-    to_opening_hours(&app);
+    app.to_opening_hours();
     let manager = manager(&app).await;
     let structure = melun(&manager).await;
     let tablet = enrol(&app, &manager, structure, "Tablette 3").await;
@@ -335,7 +314,7 @@ async fn a_signed_request_names_the_enrolled_terminal_and_by_day_is_not_atypical
 #[tokio::test]
 async fn a_forged_replayed_misused_or_revoked_signature_is_an_unknown_terminal() {
     let app = TestApp::spawn().await;
-    to_opening_hours(&app);
+    app.to_opening_hours();
     let manager = manager(&app).await;
     let structure = melun(&manager).await;
     let tablet = enrol(&app, &manager, structure, "Tablette 3").await;
@@ -477,7 +456,7 @@ async fn fifty_parallel_uses_of_one_nonce_exactly_one_names_the_terminal() {
 #[tokio::test]
 async fn many_identities_from_one_terminal_are_atypical_from_the_fifth() {
     let app = TestApp::spawn().await;
-    to_opening_hours(&app);
+    app.to_opening_hours();
     let manager = manager(&app).await;
     let structure = melun(&manager).await;
     let (phone, _) = app.activated_phone(JEAN_MARTIN_RPPS).await;
