@@ -2874,5 +2874,6 @@ async fn every_route_times_every_caller_times_both_sides() {
         failures.is_empty(),
         "{cells} cells, mismatches:\n{failures}"
     );
-    assert!(cells >= 805, "{cells} cells");
+    println!("authorization matrix: {cells} cells");
+    assert!(cells >= 952, "{cells} cells");
 }
