@@ -165,6 +165,14 @@ async fn put_subscription(phone: &Device, body: &Value) -> reqwest::Response {
         .expect("request")
 }
 
+/// Subscribes the phone with these keys; the server takes it (204).
+async fn subscribe(phone: &Device, keys: &PhoneKeys) {
+    assert_eq!(
+        put_subscription(phone, &keys.subscription()).await.status(),
+        StatusCode::NO_CONTENT
+    );
+}
+
 async fn subscribed(phone: &Device) -> bool {
     ok_json::<PushStatus>(phone.get("/api/approver/push").await)
         .await
@@ -614,12 +622,7 @@ async fn hostile_subscriptions_are_refused() {
 
     // Another phone's subscription is untouched by this phone's PUT and DELETE.
     let theirs = PhoneKeys::new(&service);
-    assert_eq!(
-        put_subscription(&other, &theirs.subscription())
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    subscribe(&other, &theirs).await;
     let other_row = || async {
         let id = app.professional_id(CLAIRE_BERNARD_RPPS).await;
         push_subscription::Entity::find()
@@ -639,12 +642,7 @@ async fn hostile_subscriptions_are_refused() {
     assert!(before.body.starts_with("vault1."));
     assert!(!before.body.contains(&theirs.endpoint) && !before.body.contains(&theirs.public));
     let replaced = PhoneKeys::new(&service);
-    assert_eq!(
-        put_subscription(&phone, &replaced.subscription())
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    subscribe(&phone, &replaced).await;
     let r = phone
         .client
         .delete(phone.base.join("/api/approver/push").expect("url"))
@@ -675,12 +673,7 @@ async fn a_key_rotation_reseals_the_subscriptions() {
     let service = PushService::start().await;
     let (phone, _) = app.activated_phone(JEAN_MARTIN_RPPS).await;
     let keys = PhoneKeys::new(&service);
-    assert_eq!(
-        put_subscription(&phone, &keys.subscription())
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    subscribe(&phone, &keys).await;
     let row = || async {
         push_subscription::Entity::find()
             .one(&app.state.db)
@@ -775,12 +768,7 @@ async fn every_phone_is_pushed_exactly_once_whatever_the_instances() {
     for _ in 0..20 {
         let (phone, _) = app.activated_phone(JEAN_MARTIN_RPPS).await;
         let keys = PhoneKeys::new(&service);
-        assert_eq!(
-            put_subscription(&phone, &keys.subscription())
-                .await
-                .status(),
-            StatusCode::NO_CONTENT
-        );
+        subscribe(&phone, &keys).await;
         endpoints.insert(
             url::Url::parse(&keys.endpoint)
                 .expect("url")
@@ -806,16 +794,11 @@ async fn every_phone_is_pushed_exactly_once_whatever_the_instances() {
 #[tokio::test]
 async fn revoking_a_phone_drops_its_subscription() {
     use vigie_shared::api::credentials::{CredentialKind, CredentialView};
-    let app = TestApp::spawn_with(|s| s.push.allow_loopback_endpoints = true).await;
+    let app = loopback_app().await;
     let service = PushService::start().await;
     let (phone, _) = app.activated_phone(JEAN_MARTIN_RPPS).await;
     let keys = PhoneKeys::new(&service);
-    assert_eq!(
-        put_subscription(&phone, &keys.subscription())
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    subscribe(&phone, &keys).await;
     let (desk, _) = app.professional_device(JEAN_MARTIN_RPPS).await;
     let mine: Vec<CredentialView> = ok_json(desk.get("/api/credentials").await).await;
     let phones: Vec<&CredentialView> = mine
