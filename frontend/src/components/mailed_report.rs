@@ -7,6 +7,7 @@ use std::future::Future;
 use leptos::prelude::*;
 use vigie_shared::ErrorCode;
 
+use super::alerts::error_alert;
 use crate::{
     api::ApiResult,
     pages::{fragment_value, set_title, take_fragment},
@@ -93,17 +94,7 @@ where
                                 })
                         }}
                     </div>
-                    {move || {
-                        outcome()
-                            .and_then(Result::err)
-                            .map(|message| {
-                                view! {
-                                    <p role="alert" class="alert alert-error" data-testid="report-error">
-                                        {message}
-                                    </p>
-                                }
-                            })
-                    }}
+                    {error_alert(move || outcome().and_then(Result::err), "report-error")}
                 </div>
                 <p class="muted">{afterwards}</p>
             }

@@ -12,7 +12,9 @@ use vigie_shared::{
 };
 
 use crate::{
-    api, format,
+    api,
+    components::alerts::error_alert,
+    format,
     pages::{sessions::signed_out_or_error, set_title},
     session::use_session,
 };
@@ -82,17 +84,7 @@ pub fn Devices() -> impl IntoView {
                     })
             }}
         </div>
-        {move || {
-            problem
-                .get()
-                .map(|message| {
-                    view! {
-                        <p role="alert" class="alert alert-error" data-testid="devices-error">
-                            {message}
-                        </p>
-                    }
-                })
-        }}
+        {error_alert(move || problem.get(), "devices-error")}
         <Transition fallback=|| view! { <p class="muted">"Chargement…"</p> }>
             {move || {
                 list.get()
