@@ -15,6 +15,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The browser apps' standard library is rebuilt for size with nightly (scripts/build.sh): it
+# needs nightly's library sources. Without a nightly toolchain the apps are built with stable.
+if rustup run nightly rustc --version >/dev/null 2>&1 \
+  && ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
+  log "adding rust-src to the nightly toolchain"
+  rustup component add rust-src --toolchain nightly
+fi
+
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (several minutes on 2 cores)"
   cargo install --locked trunk --version "$TRUNK_VERSION"

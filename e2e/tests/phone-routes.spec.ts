@@ -63,9 +63,14 @@ test('téléphone 360 px, visiteur : aucune page ne déborde, rien dans la conso
     await open(page, route);
     expect(await overflow(page), route).toBeNull();
   }
-  // The approver app on a phone not activated: the activation form, without a refused request.
+  // The approver app on a phone not activated: a link to the activation form (the hall app's
+  // page, so the phone's own download stays small), without a refused request.
   await open(page, '/validation');
   await expect(page.getByText('Ce téléphone n\'est pas encore activé')).toBeVisible();
+  await page.getByTestId('open-activation').click();
+  await expect(page).toHaveURL(/\/activation$/);
+  await expect(page.getByRole('heading', { name: 'Activer ce téléphone' })).toBeVisible();
+  expect(await overflow(page), '/activation').toBeNull();
   expect(errors).toEqual([]);
 });
 

@@ -7,7 +7,6 @@ use std::{future::Future, rc::Rc};
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::{prelude::*, task::spawn_local};
-use vigie_shared::api::live::LiveEvent;
 use wasm_bindgen::{JsCast, closure::Closure};
 use web_sys::{EventSource, MessageEvent};
 
@@ -31,14 +30,18 @@ impl LiveStream {
         })
     }
 
-    /// Calls `handler` with every event the server sends (each the JSON of a `LiveEvent`).
-    /// One this build cannot read (a newer server) is skipped.
-    pub fn on_event(mut self, mut handler: impl FnMut(LiveEvent) + 'static) -> Self {
+    /// Calls `handler` with every event the server sends (each the JSON of a `LiveEvent`),
+    /// read as the stream's own view of it (`PhoneEvent`, `SessionEvent`…): the app carries
+    /// the readers of its own events only.
+    pub fn on_event<E: serde::de::DeserializeOwned>(
+        mut self,
+        mut handler: impl FnMut(E) + 'static,
+    ) -> Self {
         self.listen("message", move |event| {
             if let Some(live) = event
                 .dyn_ref::<MessageEvent>()
                 .and_then(|message| message.data().as_string())
-                .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok())
+                .and_then(|data| serde_json::from_str::<E>(&data).ok())
             {
                 handler(live);
             }

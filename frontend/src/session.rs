@@ -22,7 +22,7 @@ use vigie_shared::{
     ErrorCode,
     api::{
         delegation::EntryContestedNotice as EntryContested,
-        live::LiveEvent,
+        live::SessionEvent,
         session::{PrincipalKind, SessionEnded, SessionStage, SessionState},
     },
 };
@@ -139,15 +139,9 @@ fn follow_session_end(session: SessionContext) {
         }
         let live = LiveStream::open(api::SESSION_EVENTS_URL).map(|live| {
             live.on_event(move |event| match event {
-                LiveEvent::SessionEnded(ended) => session.ended_elsewhere(&ended),
-                LiveEvent::EntryContested(contested) => session.contested(contested),
-                // Not on a session's stream.
-                LiveEvent::ApprovalState(_)
-                | LiveEvent::ApprovalStatus(_)
-                | LiveEvent::ApprovalRequested(_)
-                | LiveEvent::DelegatedSession(_)
-                | LiveEvent::DelegatedEntry(_)
-                | LiveEvent::DelegatedSessionEnded(_) => {}
+                SessionEvent::SessionEnded(ended) => session.ended_elsewhere(&ended),
+                SessionEvent::EntryContested(contested) => session.contested(contested),
+                SessionEvent::Other(_) => {}
             })
         });
         stream.set(live);

@@ -9,8 +9,9 @@ use vigie_shared::{
     ApiError, ErrorCode,
     api::{
         approval::{ApproverPresence, PendingApproval, PushFrozen},
-        live::LiveEvent,
+        live::PhoneEvent,
     },
+    routes::Page,
 };
 
 use super::{
@@ -23,7 +24,7 @@ use super::{
 use crate::{
     api, format,
     live::{LiveList, LiveStream},
-    pages::{activation::ActivationRequest, fragment_value, take_fragment},
+    pages::{fragment_value, take_fragment},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,19 +61,13 @@ pub fn Validation(
     let open_stream = move || {
         LiveStream::open(api::APPROVER_EVENTS_URL).map(|live| {
             live.on_event(move |event| match event {
-                LiveEvent::ApprovalRequested(request) => inbox.add(request),
-                LiveEvent::ApprovalStatus(moved) => {
+                PhoneEvent::ApprovalRequested(request) => inbox.add(request),
+                PhoneEvent::ApprovalStatus(moved) => {
                     if moved.status.is_final() {
                         inbox.settle(moved.approval_id, None);
                     }
                 }
-                // Not on the phone's stream.
-                LiveEvent::ApprovalState(_)
-                | LiveEvent::SessionEnded(_)
-                | LiveEvent::EntryContested(_)
-                | LiveEvent::DelegatedSession(_)
-                | LiveEvent::DelegatedEntry(_)
-                | LiveEvent::DelegatedSessionEnded(_) => {}
+                PhoneEvent::Other(_) => {}
             })
             .reloading(list)
         })
@@ -184,7 +179,11 @@ pub fn Validation(
                         "Ce téléphone n'est pas encore activé : activez-le pour y recevoir et valider \
                          vos demandes de connexion."
                     </p>
-                    <ActivationRequest />
+                    // The activation form lives in the hall app (`/activation`): the phone's
+                    // own download stays what an activated phone needs.
+                    <a class="button" href=Page::Activation.path() data-testid="open-activation">
+                        "Activer ce téléphone"
+                    </a>
                 }
                     .into_any()
             }

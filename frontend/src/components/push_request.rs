@@ -12,7 +12,7 @@ use vigie_shared::{
     ErrorCode,
     api::{
         approval::{ApprovalCreated, ApprovalEvent, ApprovalState, ApprovalStatus},
-        live::LiveEvent,
+        live::RequestEvent,
     },
 };
 
@@ -102,15 +102,9 @@ impl PushFlow {
         self.request.set(Some(created));
         let live = LiveStream::open(&api::approval_events_url(id)).map(|live| {
             live.on_event(move |event| match event {
-                LiveEvent::ApprovalState(state) => self.apply(state),
-                LiveEvent::ApprovalStatus(moved) => self.apply(status_of(moved, expires_at)),
-                // Not on a terminal's request stream.
-                LiveEvent::ApprovalRequested(_)
-                | LiveEvent::SessionEnded(_)
-                | LiveEvent::EntryContested(_)
-                | LiveEvent::DelegatedSession(_)
-                | LiveEvent::DelegatedEntry(_)
-                | LiveEvent::DelegatedSessionEnded(_) => {}
+                RequestEvent::ApprovalState(state) => self.apply(state),
+                RequestEvent::ApprovalStatus(moved) => self.apply(status_of(moved, expires_at)),
+                RequestEvent::Other(_) => {}
             })
             .on_closed(move || self.reread(id))
         });
@@ -349,7 +343,8 @@ mod tests {
         let expires_at = DateTime::from_timestamp(1_795_000_000, 0).expect("timestamp");
         // As the server sends it.
         let wire = r#"{"kind":"approval_status","data":{"approval_id":"00000000-0000-0000-0000-000000000000","status":"reported"}}"#;
-        let Ok(LiveEvent::ApprovalStatus(moved)) = serde_json::from_str::<LiveEvent>(wire) else {
+        let Ok(RequestEvent::ApprovalStatus(moved)) = serde_json::from_str::<RequestEvent>(wire)
+        else {
             panic!("an approval_status event");
         };
         let state = status_of(moved, expires_at);

@@ -10,7 +10,7 @@ use vigie_shared::{
     ApiError, ErrorCode,
     api::{
         delegation::{DelegatedEntry, DelegatedSessionView},
-        live::LiveEvent,
+        live::SupervisionEvent,
         vaccination::{ContestView, InjectionStatus},
     },
 };
@@ -96,18 +96,13 @@ pub fn Supervision() -> impl IntoView {
     let open_stream = move || {
         LiveStream::open(api::SUPERVISION_EVENTS_URL).map(|live| {
             live.on_event(move |event| match event {
-                LiveEvent::DelegatedSession(session) => update(LiveUpdate::Session(session)),
-                LiveEvent::DelegatedEntry(entry) => update(LiveUpdate::Entry(entry)),
-                LiveEvent::DelegatedSessionEnded(ended) => update(LiveUpdate::Ended {
+                SupervisionEvent::DelegatedSession(session) => update(LiveUpdate::Session(session)),
+                SupervisionEvent::DelegatedEntry(entry) => update(LiveUpdate::Entry(entry)),
+                SupervisionEvent::DelegatedSessionEnded(ended) => update(LiveUpdate::Ended {
                     session_id: ended.session_id,
                     at: ended.ended_at,
                 }),
-                // Not on the supervision stream.
-                LiveEvent::ApprovalState(_)
-                | LiveEvent::ApprovalStatus(_)
-                | LiveEvent::ApprovalRequested(_)
-                | LiveEvent::SessionEnded(_)
-                | LiveEvent::EntryContested(_) => {}
+                SupervisionEvent::Other(_) => {}
             })
             .reloading(list)
         })
