@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh >/dev/null
-[ -f dist/index.html ] && [ -f dist/hall/index.html ] && [ -f dist/approver/index.html ] && [ -x target/release/vigie ] || bash scripts/build.sh
+[ -f dist/index.html ] && [ -f dist/hall/index.html ] && [ -f dist/entry/index.html ] && [ -f dist/approver/index.html ] && [ -x target/release/vigie ] || bash scripts/build.sh
 DURATION=${BENCH_SECONDS:-10}
 
 echo "== Office app size (release wasm)"
@@ -33,7 +33,7 @@ for _ in $(seq 100); do curl -fs "$base/api/health" >/dev/null && break; sleep 0
 
 echo "== First load of each app through the server (as it compresses it: br)"
 # app folder | the page that opens it: the phone opens /validation, the hall tablet /terminal.
-for spec in "approver|/validation" "hall|/terminal" ".|/"; do
+for spec in "approver|/validation" "hall|/terminal" "entry|/vaccination" ".|/statistiques"; do
   IFS='|' read -r folder page <<<"$spec"
   total=0
   # The page names its assets (links and trunk's loader script); icons and the manifest too.

@@ -31,6 +31,8 @@ echo "[build] office app (trunk, release) → dist/" >&2
 wasm_build
 echo "[build] hall app (trunk, release) → dist/hall/" >&2
 wasm_build frontend/hall.html --dist dist/hall --public-url /hall/
+echo "[build] entry app (trunk, release) → dist/entry/" >&2
+wasm_build frontend/entry.html --dist dist/entry --public-url /entry/
 echo "[build] approver app (trunk, release) → dist/approver/" >&2
 wasm_build frontend/approver.html --dist dist/approver --public-url /approver/
 find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' -o -name '*.webmanifest' \) \

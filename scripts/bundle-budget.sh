@@ -15,7 +15,8 @@ br_size() {
 
 # app folder (relative to dist, "." for the office app), label, target in KiB (0: none)
 over=0
-for spec in "approver|approver (phone, /validation)|150" "hall|hall (tablet)|250" ".|office|0"; do
+for spec in "approver|approver (phone, /validation)|150" "hall|hall (tablet, /terminal and /)|250" \
+  "entry|entry (tablet, /vaccination)|250" ".|office|0"; do
   IFS='|' read -r folder label target <<<"$spec"
   page="$DIST/$folder/index.html"
   if [ ! -f "$page" ]; then

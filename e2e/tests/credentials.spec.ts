@@ -1,5 +1,5 @@
 import { expect, ownServer, test } from './fixtures';
-import { addVirtualAuthenticator, enrolmentLink, expectAccessible, JEAN_MARTIN, signInJeanMartin } from './helpers';
+import { addVirtualAuthenticator, appLoaded, enrolmentLink, expectAccessible, JEAN_MARTIN, signInJeanMartin } from './helpers';
 
 ownServer();
 
@@ -49,7 +49,7 @@ test('« Mes appareils » : une clé d’accès retirée ne permet plus de se co
   await lostPage.getByRole('button', { name: 'Se déconnecter' }).click();
   // Signing out leads to /connexion, a page of the hall app: a full page load, awaited before
   // typing (a navigation of our own would race with it).
-  await lostPage.waitForFunction(() => !!document.querySelector('link[href^="/hall/"], script[src^="/hall/"]'));
+  await appLoaded(lostPage, 'hall');
   await expect(lostPage).toHaveURL(/\/connexion$/);
   await lostPage.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
   await lostPage.getByRole('button', { name: /Se connecter avec ma clé/ }).click();

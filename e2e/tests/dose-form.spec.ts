@@ -1,6 +1,6 @@
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet, expectAccessible } from './helpers';
+import { appLoaded, doctorTablet, expectAccessible } from './helpers';
 
 ownServer();
 
@@ -179,6 +179,10 @@ test('brouillon : retrouvé après rechargement, effacé une fois enregistré ; 
   await page.getByTestId('family-name').fill('Perrin');
   await expect.poll(async () => (await storedDrafts(page)).session).toHaveLength(1);
   await page.getByTestId('sign-out').click();
+  // Signing out leads to /connexion, a page of the hall app: a full page load, awaited before
+  // reading the tab's storage.
+  await appLoaded(page, 'hall');
+  await expect(page).toHaveURL(/\/connexion$/);
   await expect(page.getByTestId('sign-in-link')).toBeVisible();
   expect((await storedDrafts(page)).session).toEqual([]);
 });

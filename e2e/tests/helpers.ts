@@ -138,7 +138,21 @@ export async function signInJeanMartin(page: Page): Promise<void> {
   await page.goto('/connexion');
   await page.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
   await page.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
+  // Signed in, the tablet opens dose entry: a page of another app, loaded in full.
+  await expect(page).toHaveURL(/\/vaccination$/);
+  await appLoaded(page, 'entry');
   await expect(page.getByRole('banner')).toContainText(JEAN_MARTIN.name);
+}
+
+/**
+ * Waits until the page runs the app of `folder` (`hall`, `entry`…; `approver` for the phone):
+ * crossing from one app to another is a full page load.
+ */
+export async function appLoaded(page: Page, folder: string): Promise<void> {
+  await page.waitForFunction(
+    (f) => !!document.querySelector(`link[href^="/${f}/"], script[src^="/${f}/"]`) && !document.getElementById('app-shell'),
+    folder,
+  );
 }
 
 /** A tablet where Dr Jean Martin created a passkey (virtual authenticator) and signed in. */

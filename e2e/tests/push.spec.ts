@@ -20,10 +20,15 @@ test('connexion par validation sur le téléphone, avec le code affiché sur la 
 
   await tab.goto('/terminal');
   await tab.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
+  // While the phone validates, the tablet fetches the app of what opens next (dose entry).
+  const prefetched = tab.waitForRequest((r) => /\/entry\/entry-[0-9a-f]{16}_bg\.wasm$/.test(r.url()));
   await tab.getByRole('button', { name: /Recevoir la demande sur mon téléphone/ }).click();
   const code = (await tab.getByTestId('push-code').innerText()).replace(/\D/g, '');
   expect(code).toHaveLength(6);
   await expect(tab.getByTestId('push-qr').locator('svg')).toBeVisible();
+  await prefetched;
+  await expect(tab.locator('link[rel="prefetch"][href$="_bg.wasm"]')).toHaveCount(1);
+  await expect(tab.locator('link[rel="prefetch"][href^="/entry/entry-"][href$=".js"]')).toHaveCount(1);
 
   // The request arrives live on the phone, with its context.
   const request = phone.page.getByTestId('pending-request');
@@ -34,6 +39,10 @@ test('connexion par validation sur le téléphone, avec le code affiché sur la 
 
   // The tablet is signed in, and says who.
   await expect(tab.getByRole('banner')).toContainText(JEAN_MARTIN.name, { timeout: 5_000 });
+  // Dose entry (the entry app) opens, still signed in.
+  await tab.goto('/vaccination');
+  await expect(tab.getByRole('banner')).toContainText(JEAN_MARTIN.name);
+  await expect(tab.getByRole('heading', { level: 1 })).toBeVisible();
   await tablet.close();
   await phone.context.close();
 });

@@ -1,4 +1,5 @@
-//! The office app: every screen but the phone's (`approver`) and the hall tablet's (`hall`);
+//! The office app: every screen but the phone's (`approver`), the hall's (`hall`) and dose
+//! entry's (`vaccination::app`);
 //! the frame around the routes is `shell::Shell`.
 
 use leptos::prelude::*;
@@ -10,7 +11,7 @@ use vigie_shared::routes;
 
 use crate::{
     pages::{
-        home::Home, report::Report, security::Security, sessions::Sessions, settings::Settings,
+        report::Report, security::Security, sessions::Sessions, settings::Settings,
         structure::Structure, supervision::Supervision,
     },
     shell::{Elsewhere, Shell},
@@ -23,7 +24,6 @@ pub fn App() -> impl IntoView {
     view! {
         <Shell>
             <Routes fallback=|| view! { <Elsewhere this=routes::App::Office /> }>
-                <Route path=path!("/") view=Home />
                 <Route path=path!("/sessions") view=Sessions />
                 <Route path=path!("/signalement") view=Report />
                 <Route path=path!("/securite") view=Security />

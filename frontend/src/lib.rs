@@ -11,6 +11,7 @@ pub mod format;
 pub mod hall;
 pub mod live;
 pub mod pages;
+pub mod prefetch;
 pub mod session;
 pub mod shell;
 pub mod statistics;

@@ -2,8 +2,14 @@
 //! link, the header, the locked screen of an ended delegated session, and the fallback that
 //! hands an address served by another app to the server (a full-page load).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
-use leptos_router::{components::Router, hooks::use_location};
+use leptos_router::{
+    NavigateOptions,
+    components::Router,
+    hooks::{use_location, use_navigate},
+};
 use vigie_shared::routes::App;
 
 use crate::{
@@ -38,6 +44,28 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
                 </Show>
             </main>
         </Router>
+    }
+}
+
+/// Goes to another page from code (after sign-in, sign-out…): through the router within this
+/// app, by a page load straight away when another app serves it — the address then changes
+/// once, when that app's page arrives, instead of the router's entry first and a reload after.
+#[derive(Clone)]
+pub struct Navigator(Arc<dyn Fn(&str, NavigateOptions) + Send + Sync>);
+
+impl Navigator {
+    /// Within a route (it reads the router).
+    pub fn new() -> Self {
+        Self(Arc::new(use_navigate()))
+    }
+
+    pub fn go(&self, path: &str) {
+        let here = window().location().pathname().unwrap_or_default();
+        if App::of_path(path) == App::of_path(&here) {
+            (self.0)(path, NavigateOptions::default());
+        } else {
+            let _ = window().location().assign(path);
+        }
     }
 }
 

@@ -9,15 +9,18 @@
 pub enum App {
     /// The professional's phone: `/validation`.
     Approver,
-    /// The hall tablet: sign-in, dose entry and recap, delegated entry, activation.
+    /// The front door and the hall tablet's sign-in: home, sign-in (by phone or passkey),
+    /// activation, delegated entry's request.
     Hall,
+    /// Dose entry and the patient's recap: what a tablet opens once signed in.
+    Entry,
     /// The office: structure account, statistics, settings, supervision… and unknown
     /// addresses (its "page not found").
     Office,
 }
 
 impl App {
-    pub const ALL: [Self; 3] = [Self::Approver, Self::Hall, Self::Office];
+    pub const ALL: [Self; 4] = [Self::Approver, Self::Hall, Self::Entry, Self::Office];
 
     /// The app's folder under the build output (`dist/`), also its public URL prefix; the
     /// office app is at the root.
@@ -25,6 +28,7 @@ impl App {
         match self {
             Self::Approver => "approver",
             Self::Hall => "hall",
+            Self::Entry => "entry",
             Self::Office => "",
         }
     }
@@ -118,20 +122,20 @@ impl Page {
         format!("{}/{patient_id}", Self::Recap.path())
     }
 
-    /// Which app serves the page. The hall tablet's day (sign-in on the tablet, dose entry,
-    /// recap, delegated entry, passkey activation) stays in one download.
+    /// Which app serves the page. What a tablet shows before sign-in (and everyone's home) is
+    /// one download; dose entry, what it shows after, another, fetched while the professional
+    /// validates on the phone.
     pub const fn app(self) -> App {
         match self {
             Self::Validation => App::Approver,
-            Self::SignIn
+            Self::Home
+            | Self::SignIn
             | Self::Activation
             | Self::Terminal
-            | Self::Vaccination
-            | Self::Recap
             | Self::Personnel
             | Self::PersonnelActivation => App::Hall,
-            Self::Home
-            | Self::Sessions
+            Self::Vaccination | Self::Recap => App::Entry,
+            Self::Sessions
             | Self::Report
             | Self::Security
             | Self::Structure
@@ -185,10 +189,11 @@ mod tests {
         assert_eq!(App::of_path("/validation/"), App::Approver);
         assert_eq!(App::of_path("/terminal"), App::Hall);
         assert_eq!(App::of_path("/personnel/activation"), App::Hall);
-        assert_eq!(App::of_path("/bilan/3f0c"), App::Hall);
+        assert_eq!(App::of_path("/bilan/3f0c"), App::Entry);
+        assert_eq!(App::of_path("/vaccination"), App::Entry);
         assert_eq!(App::of_path("/structure"), App::Office);
         assert_eq!(App::of_path("/appareils/signalement"), App::Office);
-        assert_eq!(App::of_path("/"), App::Office);
+        assert_eq!(App::of_path("/"), App::Hall);
         // Unknown addresses: the office app's "page not found".
         assert_eq!(App::of_path("/bilan"), App::Office);
         assert_eq!(App::of_path("/bilan/a/b"), App::Office);

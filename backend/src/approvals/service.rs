@@ -2,6 +2,8 @@
 //! 'pending'`), so two instances, or a phone and a terminal, can never both decide a request;
 //! the audit event and the live event are written in the same transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
@@ -53,15 +55,54 @@ fn view(row: &approval_request::Model) -> ApprovalState {
     }
 }
 
+/// The terminal as the request names it: "Tablette 3 — Centre de vaccination de Melun (poste
+/// enregistré)" when an enrolled terminal signed it, "Poste inconnu" otherwise.
+fn terminal_name(row: &approval_request::Model) -> String {
+    match (&row.enrolled_terminal_id, &row.terminal_structure) {
+        (Some(_), Some(structure)) => {
+            format!("{} — {structure} (poste enregistré)", row.terminal_label)
+        }
+        _ => row.terminal_label.clone(),
+    }
+}
+
+/// The terminal a session was opened on, as its sign-in request named it.
+pub struct SignInTerminal {
+    /// "Tablette 3 — Centre de vaccination de Melun (poste enregistré)" or "Poste inconnu".
+    pub name: String,
+    /// Signed by an enrolled terminal: the name is the structure's, not typed by anyone.
+    pub enrolled: bool,
+}
+
+/// The terminal each of these sessions was opened on, as its sign-in request named it (never
+/// the label typed on the terminal: anyone can type "Tablette 3"). Sessions opened otherwise
+/// (passkey) are absent.
+pub async fn session_terminals(
+    db: &impl ConnectionTrait,
+    sessions: &[Uuid],
+) -> AppResult<HashMap<Uuid, SignInTerminal>> {
+    if sessions.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(approval_request::Entity::find()
+        .filter(approval_request::Column::SessionId.is_in(sessions.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let terminal = SignInTerminal {
+                name: terminal_name(&row),
+                enrolled: row.enrolled_terminal_id.is_some(),
+            };
+            row.session_id.map(|session| (session, terminal))
+        })
+        .collect())
+}
+
 fn pending_view(row: &approval_request::Model) -> PendingApproval {
     PendingApproval {
         approval_id: row.id,
-        terminal: match (&row.enrolled_terminal_id, &row.terminal_structure) {
-            (Some(_), Some(structure)) => {
-                format!("{} — {structure} (poste enregistré)", row.terminal_label)
-            }
-            _ => row.terminal_label.clone(),
-        },
+        terminal: terminal_name(row),
         place: row.place.clone(),
         ip: row.ip.clone(),
         requested_at: row.created_at,

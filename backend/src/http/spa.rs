@@ -22,9 +22,8 @@ pub const BUILD_PLACEHOLDER: &str = "__VIGIE_BUILD__";
 /// What the server reads of the build once, at start.
 #[derive(Clone)]
 pub struct Build {
-    approver: String,
-    hall: String,
-    office: String,
+    /// Each app's `index.html`, in the order of `App::ALL`.
+    pages: [String; App::ALL.len()],
     /// `approver/sw.js` with its stamp, when the build has one.
     service_worker: Option<String>,
     /// `approver/offline.html`, when the build has one.
@@ -46,20 +45,18 @@ impl Build {
                 NOT_BUILT.to_owned()
             })
         };
-        let (approver, hall, office) = (page(App::Approver), page(App::Hall), page(App::Office));
+        let pages = App::ALL.map(page);
         let offline = read("approver/offline.html");
         // The pages name every hashed asset: a change anywhere changes the stamp.
         let mut digest = Sha256::new();
-        for part in [&approver, &hall, &office] {
+        for part in &pages {
             digest.update(part.as_bytes());
         }
         digest.update(offline.as_deref().unwrap_or_default().as_bytes());
         let stamp = hex::encode(&digest.finalize()[..8]);
         let service_worker = read("approver/sw.js").map(|js| js.replace(BUILD_PLACEHOLDER, &stamp));
         Self {
-            approver,
-            hall,
-            office,
+            pages,
             service_worker,
             offline,
         }
@@ -67,18 +64,12 @@ impl Build {
 
     /// Every page, for the inline scripts' hashes of the content security policy.
     pub fn pages(&self) -> String {
-        [&self.approver, &self.hall, &self.office]
-            .map(String::as_str)
-            .concat()
-            + self.offline.as_deref().unwrap_or_default()
+        self.pages.concat() + self.offline.as_deref().unwrap_or_default()
     }
 
     fn page(&self, app: App) -> &str {
-        match app {
-            App::Approver => &self.approver,
-            App::Hall => &self.hall,
-            App::Office => &self.office,
-        }
+        let index = App::ALL.iter().position(|a| *a == app).unwrap_or_default();
+        &self.pages[index]
     }
 }
 

@@ -19,7 +19,7 @@ use vigie_shared::{
 
 use crate::work::{Actor, SessionEnd, Work};
 use crate::{
-    approvals::terminal,
+    approvals::{self, terminal},
     auth::{
         session::{Authenticated, Principal, SessionPeek},
         sign_in,
@@ -72,8 +72,11 @@ pub async fn list(
         .order_by_desc(session_row::Column::LastSeenAt)
         .all(&state.db)
         .await?;
-    // The name typed on the terminal (push sign-ins, delegated sessions) says more than the
-    // browser: a hall's tablets all run the same one.
+    // A push sign-in names its terminal as the phone showed it (enrolled name and structure, or
+    // "Poste inconnu", with the name typed there as a hint only); otherwise the name typed on
+    // the terminal says more than the browser: a hall's tablets all run the same one.
+    let session_ids: Vec<Uuid> = rows.iter().map(|s| s.id).collect();
+    let signed_in_on = approvals::service::session_terminals(&state.db, &session_ids).await?;
     let terminal_ids: Vec<Uuid> = rows.iter().filter_map(|s| s.terminal_id).collect();
     let labels: HashMap<Uuid, String> = if terminal_ids.is_empty() {
         HashMap::new()
@@ -92,7 +95,19 @@ pub async fn list(
                 session_id: s.id,
                 method: s.method.clone(),
                 device: device(s.user_agent.as_deref()),
-                terminal: s.terminal_id.and_then(|t| labels.get(&t).cloned()),
+                terminal: {
+                    let typed = s
+                        .terminal_id
+                        .and_then(|t| labels.get(&t))
+                        .filter(|l| !l.is_empty());
+                    match (signed_in_on.get(&s.id), typed) {
+                        (Some(on), Some(typed)) if !on.enrolled => {
+                            Some(format!("{} (nommé « {typed} » sur le poste)", on.name))
+                        }
+                        (Some(on), _) => Some(on.name.clone()),
+                        (None, typed) => typed.cloned(),
+                    }
+                },
                 ip: s.ip.clone(),
                 started_at: s.created_at,
                 last_activity_at: s.last_seen_at,

@@ -19,6 +19,7 @@ async fn built_app() -> (TestApp, tempfile::TempDir) {
     write("index.html", &page("office"));
     write("hall/index.html", &page("hall"));
     write("hall/hall-0123456789abcdef.js", "console.log('hall')");
+    write("entry/index.html", &page("entry"));
     write("approver/index.html", &page("approver"));
     write(
         "approver/sw.js",
@@ -37,15 +38,15 @@ async fn built_app() -> (TestApp, tempfile::TempDir) {
 async fn each_address_gets_the_page_of_its_app() {
     let (app, _dist) = built_app().await;
     for (path, expected) in [
-        ("/", "office"),
+        ("/", "hall"),
         ("/structure", "office"),
         ("/statistiques", "office"),
         ("/supervision", "office"),
         ("/nulle-part", "office"),
         ("/terminal", "hall"),
         ("/connexion", "hall"),
-        ("/vaccination", "hall"),
-        ("/bilan/4b1f0d3e-8f43-4c59-9d44-0d1c2b3a4f5e", "hall"),
+        ("/vaccination", "entry"),
+        ("/bilan/4b1f0d3e-8f43-4c59-9d44-0d1c2b3a4f5e", "entry"),
         ("/personnel", "hall"),
         ("/personnel/activation", "hall"),
         ("/activation", "hall"),
@@ -108,6 +109,7 @@ async fn another_build_changes_the_service_worker() {
     for (relative, content) in [
         ("index.html", page("office")),
         ("hall/index.html", page("hall, built again")),
+        ("entry/index.html", page("entry")),
         ("approver/index.html", page("approver")),
         (
             "approver/sw.js",

@@ -21,6 +21,7 @@ use vigie_shared::{
     api::{
         approval::{ApprovalCreated, PendingApproval},
         delegation::StructureDetails,
+        session::SessionSummary,
         terminal::{
             EnrolledTerminalView, SignedPurpose, TerminalIdentity, TerminalNonce, TerminalProof,
             signed_message,
@@ -29,7 +30,7 @@ use vigie_shared::{
 };
 
 use crate::{
-    delegation::manager,
+    delegation::{approve_on, manager},
     helpers::{Device, TestApp, api_error, national_id, ok_json},
 };
 
@@ -279,7 +280,7 @@ async fn a_signed_request_names_the_enrolled_terminal_and_by_day_is_not_atypical
     let manager = manager(&app).await;
     let structure = melun(&manager).await;
     let tablet = enrol(&app, &manager, structure, "Tablette 3").await;
-    let (phone, _) = app.activated_phone(JEAN_MARTIN_RPPS).await;
+    let (phone, mut key) = app.activated_phone(JEAN_MARTIN_RPPS).await;
     let jean = national_id(JEAN_MARTIN_RPPS);
 
     let created = tablet.ask_signed(jean.as_str()).await;
@@ -294,11 +295,23 @@ async fn a_signed_request_names_the_enrolled_terminal_and_by_day_is_not_atypical
     assert_eq!(p.place, MELUN);
     assert!(p.atypical.is_empty(), "{:?}", p.atypical);
 
-    // The same tablet unsigned (its key lost, say): "Poste inconnu", atypical.
-    tablet
+    // Approved and claimed: the session is named after the enrolled terminal in "Mes sessions"
+    // (never after a label typed on the tablet).
+    approve_on(&app, &phone, &mut key, &created).await;
+    let claimed = tablet
         .device
-        .post_empty(&format!("/api/approvals/{}/cancel", created.approval_id))
+        .post_empty(&format!("/api/approvals/{}/session", created.approval_id))
         .await;
+    assert_eq!(claimed.status(), StatusCode::OK);
+    let sessions: Vec<SessionSummary> = ok_json(tablet.device.get("/api/sessions").await).await;
+    let mine = sessions.iter().find(|s| s.current).expect("this session");
+    assert_eq!(
+        mine.terminal.as_deref(),
+        Some("Tablette 3 — Centre de vaccination de Melun (poste enregistré)")
+    );
+    tablet.device.post_empty("/api/session/logout").await;
+
+    // The same tablet unsigned (its key lost, say): "Poste inconnu", atypical.
     let unsigned = tablet.ask_with(jean.as_str(), None).await;
     let p = pending(&phone, unsigned.approval_id).await;
     assert_eq!(p.terminal, "Poste inconnu");

@@ -1,4 +1,4 @@
-//! The hall tablet's app (`dist/hall/`): only the screens a hall tablet shows.
+//! The hall app (`dist/hall/`): home, and what a hall tablet shows before sign-in.
 
 fn main() {
     vigie_frontend::mount(vigie_frontend::hall::HallApp);

@@ -4,7 +4,7 @@
 //! card number (`/personnel`): only the endpoints differ.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+
 use vigie_shared::{
     ApiError, CpeNumber, NationalId,
     api::{
@@ -20,6 +20,7 @@ use crate::{
         identifier::IdentifierInput,
     },
     session::use_session,
+    shell::Navigator,
     webauthn,
 };
 
@@ -72,14 +73,14 @@ pub fn PasskeySignInForm<T: PasskeyIdentity>(
     children: Children,
 ) -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
+    let navigator = Navigator::new();
     let action = Action::new_local(move |identity: &T| {
         let identity = identity.clone();
-        let navigate = navigate.clone();
+        let navigator = navigator.clone();
         async move {
             session.signed_in(sign_in(identity).await?);
             if let Some(destination) = destination {
-                navigate(destination, Default::default());
+                navigator.go(destination);
             }
             Ok::<(), ApiError>(())
         }

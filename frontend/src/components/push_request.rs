@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::hooks::use_navigate;
+
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,
@@ -14,6 +14,7 @@ use vigie_shared::{
         approval::{ApprovalCreated, ApprovalEvent, ApprovalState, ApprovalStatus},
         live::RequestEvent,
     },
+    routes::Page,
 };
 
 use crate::{
@@ -21,7 +22,9 @@ use crate::{
     components::text_field::TextField,
     format,
     live::{LiveStream, StreamSlot},
+    prefetch::prefetch_app,
     session::use_session,
+    shell::Navigator,
 };
 
 /// Where this terminal's name is remembered (it is not secret: the phone shows it).
@@ -46,16 +49,16 @@ impl PushFlow {
     /// Once approved, the session is claimed and the app goes to `destination`.
     pub fn new(destination: &'static str) -> Self {
         let session = use_session();
-        let navigate = use_navigate();
+        let navigator = Navigator::new();
         let problem = RwSignal::new(None::<String>);
         let claim = Action::new_local(move |id: &Uuid| {
             let id = *id;
-            let navigate = navigate.clone();
+            let navigator = navigator.clone();
             async move {
                 match api::approval_claim(id).await {
                     Ok(signed_in) => {
                         session.signed_in(signed_in);
-                        navigate(destination, Default::default());
+                        navigator.go(destination);
                     }
                     Err(error) => problem.set(Some(error.message)),
                 }
@@ -100,6 +103,8 @@ impl PushFlow {
         }));
         let (id, expires_at) = (created.approval_id, created.expires_at);
         self.request.set(Some(created));
+        // Dose entry opens once the phone approves: fetched during the wait.
+        prefetch_app(Page::Vaccination);
         let live = LiveStream::open(&api::approval_events_url(id)).map(|live| {
             live.on_event(move |event| match event {
                 RequestEvent::ApprovalState(state) => self.apply(state),

@@ -6,7 +6,7 @@
 //! professional's contests; over the page, the locked screen once a delegated session ends.
 
 use leptos::{html, prelude::*};
-use leptos_router::hooks::use_navigate;
+
 use vigie_shared::{
     ApiError, ErrorCode,
     api::session::{PrincipalKind, SessionStage},
@@ -17,12 +17,13 @@ use crate::{
     api,
     components::site_nav::SiteNav,
     session::{Access, Countdown, Limit, SessionContext, use_session},
+    shell::Navigator,
 };
 
 #[component]
 pub fn SessionHeader() -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
+    let navigator = Navigator::new();
     // A failed keep-alive or sign-out, shown in the header until the next success.
     let problem = RwSignal::new(None::<String>);
 
@@ -36,7 +37,7 @@ pub fn SessionHeader() -> impl IntoView {
         }
     });
     let sign_out = Action::new_local(move |_: &()| {
-        let navigate = navigate.clone();
+        let navigator = navigator.clone();
         // A structure account signs in again where it signed in.
         let sign_in_page = match session.kind_untracked() {
             Some(PrincipalKind::StructureAccount) => Page::Structure.path(),
@@ -55,7 +56,7 @@ pub fn SessionHeader() -> impl IntoView {
             }
             if !session.is_signed_in_untracked() {
                 problem.set(None);
-                navigate(sign_in_page, Default::default());
+                navigator.go(sign_in_page);
             }
         }
     });
@@ -238,7 +239,7 @@ fn DelegationBanner() -> impl IntoView {
 #[component]
 pub fn SessionLocked(notice: String) -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
+    let navigator = Navigator::new();
     let heading = NodeRef::<html::H1>::new();
     // Said at once by screen readers, and the keyboard starts from here.
     Effect::new(move |_| {
@@ -262,7 +263,7 @@ pub fn SessionLocked(notice: String) -> impl IntoView {
                     data-testid="unlock"
                     on:click=move |_| {
                         session.unlock();
-                        navigate(Page::Personnel.path(), Default::default());
+                        navigator.go(Page::Personnel.path());
                     }
                 >
                     "Nouvelle session de saisie"

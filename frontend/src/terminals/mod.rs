@@ -94,8 +94,15 @@ pub async fn enrol(structure: Uuid, name: &str) -> ApiResult<EnrolledTerminalVie
 #[component]
 pub fn TerminalBadge() -> impl IntoView {
     let identity = LocalResource::new(identify);
-    move || {
-        identity.get().map(|known| match known {
+    move || match identity.get() {
+        // Its room is kept while the tablet's key is read: the form below does not jump.
+        None => view! {
+            <p class="terminal-badge terminal-pending" aria-hidden="true">
+                "Poste…"
+            </p>
+        }
+        .into_any(),
+        Some(known) => match known {
             Some(t) => view! {
                 <p class="terminal-badge terminal-enrolled" data-testid="terminal-badge">
                     {format!("Poste enregistré : {} — {}", t.name, t.structure_name)}
@@ -108,6 +115,6 @@ pub fn TerminalBadge() -> impl IntoView {
                 </p>
             }
             .into_any(),
-        })
+        },
     }
 }

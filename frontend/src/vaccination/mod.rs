@@ -2,6 +2,7 @@
 //! certificate, and the public certificate check.
 
 pub mod api;
+pub mod app;
 pub mod bilan;
 pub mod draft;
 pub mod entry;

@@ -85,8 +85,10 @@ pub struct SessionSummary {
     pub method: String,
     /// "Ordinateur (Chrome)", from the browser.
     pub device: String,
-    /// The name typed on the terminal the session was opened on ("Tablette 3", "Hall B -
-    /// poste 2"): push sign-ins and delegated sessions; `None` for the others.
+    /// The terminal the session was opened on. A push sign-in names it as the phone showed it
+    /// ("Tablette 3 — Centre de vaccination de Melun (poste enregistré)", or "Poste inconnu"
+    /// followed by the name typed there, as a hint);
+    /// other sessions on a named terminal, the name typed there; `None` for the others.
     #[serde(default)]
     pub terminal: Option<String>,
     pub ip: Option<String>,
