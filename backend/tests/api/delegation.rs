@@ -371,14 +371,15 @@ async fn delegated_session_from_request_to_supervised_entry_to_end() {
     assert_eq!(listed[0].typist, "Marie Dupont");
     assert_eq!(listed[0].terminal, "Tablette 3");
     assert_eq!(listed[0].entries.len(), 1);
-    // "Mes sessions" on the tablet names it as typed there, not after its browser.
+    // "Mes sessions" on the tablet names it as the phone showed the request (this tablet is
+    // not enrolled: "Poste inconnu"), with the name typed there as a hint, not after its browser.
     let mine: Vec<vigie_shared::api::session::SessionSummary> =
         ok_json(s.tablet.get("/api/sessions").await).await;
     assert_eq!(
         mine.iter()
             .find(|m| m.current)
             .and_then(|m| m.terminal.as_deref()),
-        Some("Tablette 3")
+        Some("Poste inconnu (nommé « Tablette 3 » sur le poste)")
     );
 
     // Contest: flagged, history kept, the tablet told.
