@@ -186,6 +186,31 @@ test('gestionnaire : déclarer puis retirer un membre du personnel, horaires d\'
   const row = managed.getByTestId('staff-row').filter({ hasText: 'Inès Garcia' });
   await expect(row).toContainText(cpe);
   await expect(row.getByTestId('staff-passkey')).toHaveText('pas encore créée');
+  await expect(row.getByTestId('staff-keys-toggle')).toHaveCount(0);
+
+  // Her tablet creates her passkey; the manager lists it, then revokes it (a lost tablet):
+  // confirmed in the page first.
+  const link = (await desk.getByTestId('staff-enrolment-link').innerText()).trim();
+  const tablet = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const tab = await tablet.newPage();
+  await addVirtualAuthenticator(tablet, tab);
+  await tab.goto(link);
+  await tab.getByRole('button', { name: /Créer ma clé d.accès/ }).click();
+  await expect(tab.getByTestId('activation-done')).toBeVisible();
+  await desk.reload();
+  await expect(row.getByTestId('staff-passkey')).toHaveText('créée');
+  await row.getByTestId('staff-keys-toggle').click();
+  const keys = row.getByTestId('staff-keys');
+  await expect(keys.getByTestId('device-row')).toHaveCount(1);
+  await expect(keys.getByTestId('device-last-use')).toHaveText('Jamais utilisée');
+  await keys.getByTestId('device-remove').click();
+  await expect(keys.getByText('Retirer cet appareil ?')).toBeVisible();
+  await expectAccessible(desk);
+  await keys.getByTestId('device-remove-confirm').click();
+  await expect(keys.getByTestId('staff-keys-notice')).toContainText('ne permet plus de se connecter');
+  await expect(keys.getByTestId('device-row')).toHaveCount(0);
+  await expect(keys).toContainText('Aucune clé d\'accès.');
+  await tablet.close();
 
   // Withdrawn, after a confirmation: the row says since when, and offers nothing more.
   await row.getByTestId('staff-withdraw').click();

@@ -277,6 +277,20 @@ pub async fn credential_revoke(id: Uuid) -> ApiResult<()> {
     no_content(send(Request::delete(&format!("/api/credentials/{id}"))).await?).await
 }
 
+/// A staff member's passkeys, for their structure's manager.
+pub async fn staff_credentials(structure: Uuid, staff: Uuid) -> ApiResult<Vec<CredentialView>> {
+    get(&format!(
+        "/api/structures/{structure}/staff/{staff}/credentials"
+    ))
+    .await
+}
+
+/// The structure's manager revokes one of a staff member's passkeys.
+pub async fn staff_credential_revoke(structure: Uuid, staff: Uuid, id: Uuid) -> ApiResult<()> {
+    let path = format!("/api/structures/{structure}/staff/{staff}/credentials/{id}");
+    no_content(send(Request::delete(&path)).await?).await
+}
+
 /// The new-credential mail's "Ce n'est pas moi" link.
 pub async fn credential_report(token: &str) -> ApiResult<()> {
     let body = CredentialReport {

@@ -1,7 +1,8 @@
 //! "/appareils" ("Mes appareils"): my passkeys and activated phones, with when each was added
 //! and last used; "Retirer" revokes one after an in-page confirmation (a passkey stops signing
 //! in at once, a phone stops receiving requests). `report` is the page of the new-credential
-//! mail's "Ce n'est pas moi" link.
+//! mail's "Ce n'est pas moi" link. `StaffKeys` is the same list of a staff member's passkeys,
+//! for their structure's manager.
 
 pub mod report;
 
@@ -98,7 +99,7 @@ pub fn Devices() -> impl IntoView {
                                 <ul class="device-list">
                                     {items
                                         .into_iter()
-                                        .map(|item| device_row(item, revoke, confirming))
+                                        .map(|item| device_row(item, revoke, confirming, false))
                                         .collect_view()}
                                 </ul>
                             }
@@ -118,10 +119,82 @@ fn kind_label(kind: CredentialKind) -> &'static str {
     }
 }
 
+/// A staff member's passkeys, inside their row of the manager's staff list: name, added, last
+/// use; "Retirer" (confirmed in the page) stops a lost tablet's key at once.
+#[component]
+pub fn StaffKeys(structure: uuid::Uuid, staff: uuid::Uuid) -> impl IntoView {
+    let list = LocalResource::new(move || api::staff_credentials(structure, staff));
+    let notice = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(None::<uuid::Uuid>);
+    let revoke = Action::new_local(move |item: &CredentialView| {
+        let (id, name) = (item.id, item.name.clone());
+        async move {
+            problem.set(None);
+            notice.set(None);
+            match api::staff_credential_revoke(structure, staff, id).await {
+                Ok(()) => {
+                    confirming.set(None);
+                    notice.set(Some(format!(
+                        "La clé d'accès « {name} » est retirée : elle ne permet plus de se connecter."
+                    )));
+                    list.refetch();
+                }
+                Err(error) if error.code == ErrorCode::NotFound => {
+                    confirming.set(None);
+                    list.refetch();
+                }
+                Err(error) => problem.set(Some(error.message)),
+            }
+        }
+    });
+    view! {
+        <div class="staff-keys" data-testid="staff-keys">
+            <div role="status" class="notice-area">
+                {move || {
+                    notice
+                        .get()
+                        .map(|message| {
+                            view! {
+                                <p class="alert alert-info" data-testid="staff-keys-notice">
+                                    {message}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            {error_alert(move || problem.get(), "staff-keys-error")}
+            {move || match list.get() {
+                None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <p role="alert" class="alert alert-error">{error.message}</p> }
+                        .into_any()
+                }
+                Some(Ok(items)) if items.is_empty() => {
+                    view! { <p class="empty">"Aucune clé d'accès."</p> }.into_any()
+                }
+                Some(Ok(items)) => {
+                    view! {
+                        <ul class="device-list">
+                            {items
+                                .into_iter()
+                                .map(|item| device_row(item, revoke, confirming, true))
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// One credential and its removal; `nested` inside a staff member's row (a lower heading).
 fn device_row(
     item: CredentialView,
     revoke: Action<CredentialView, ()>,
     confirming: RwSignal<Option<uuid::Uuid>>,
+    nested: bool,
 ) -> impl IntoView {
     let id = item.id;
     let title_id = format!("appareil-{id}");
@@ -146,10 +219,28 @@ fn device_row(
     let to_revoke = item.clone();
     view! {
         <li class="card device" data-testid="device-row" aria-labelledby=labelled_by>
-            <h2 id=title_id data-testid="device-name">
-                {item.name.clone()}
-                {item.current.then_some(" (cet appareil)")}
-            </h2>
+            {
+                let name = format!(
+                    "{}{}",
+                    item.name,
+                    if item.current { " (cet appareil)" } else { "" },
+                );
+                if nested {
+                    view! {
+                        <h5 id=title_id data-testid="device-name">
+                            {name}
+                        </h5>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <h2 id=title_id data-testid="device-name">
+                            {name}
+                        </h2>
+                    }
+                        .into_any()
+                }
+            }
             <p class="device-kind" data-testid="device-kind">
                 {kind_label(item.kind)}
             </p>

@@ -20,6 +20,7 @@ use crate::{
         identifier::{CpeField, CpeInput},
         text_field::TextField,
     },
+    credentials::StaffKeys,
     format,
 };
 
@@ -300,7 +301,10 @@ fn StaffManager(structure: Uuid) -> impl IntoView {
             .into_any(),
             Some(Ok(list)) => view! {
                 <ul class="staff-list" aria-labelledby=title_id.clone()>
-                    {list.into_iter().map(|member| staff_row(member, act)).collect_view()}
+                    {list
+                        .into_iter()
+                        .map(|member| staff_row(structure, member, act))
+                        .collect_view()}
                 </ul>
             }
             .into_any(),
@@ -310,10 +314,31 @@ fn StaffManager(structure: Uuid) -> impl IntoView {
 }
 
 fn staff_row(
+    structure: Uuid,
     member: StaffView,
     act: impl Fn(Uuid, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = member.id;
+    // Her passkeys, listed on demand (a lost tablet's key is revoked there).
+    let showing_keys = RwSignal::new(false);
+    let keys = (!withdrawn_or_keyless(&member)).then(|| {
+        view! {
+            <button
+                type="button"
+                class="button button-quiet"
+                data-testid="staff-keys-toggle"
+                aria-expanded=move || showing_keys.get().to_string()
+                on:click=move |_| showing_keys.update(|open| *open = !*open)
+            >
+                {move || {
+                    if showing_keys.get() { "Masquer les clés d'accès" } else { "Clés d'accès" }
+                }}
+            </button>
+            <Show when=move || showing_keys.get()>
+                <StaffKeys structure staff=id />
+            </Show>
+        }
+    });
     let name = format!("{} {}", member.first_name, member.last_name);
     let confirming = RwSignal::new(false);
     let withdrawn = member.withdrawn_at;
@@ -416,8 +441,14 @@ fn staff_row(
                     })}
             </dl>
             {actions}
+            {keys}
         </li>
     }
+}
+
+/// Nothing to list: withdrawn (her keys went with her), or no passkey created yet.
+fn withdrawn_or_keyless(member: &StaffView) -> bool {
+    member.withdrawn_at.is_some() || !member.passkey_enrolled
 }
 
 /// The link for the staff member's tablet, and its QR code. Not a link here: opening it on
