@@ -1,6 +1,7 @@
-//! What the hall and office apps share around their routes: the session context, the skip
-//! link, the header, the locked screen of an ended delegated session, and the fallback that
-//! hands an address served by another app to the server (a full-page load).
+//! What the routed apps (hall, entry, office) share around their routes: the session context,
+//! the skip link, the header, the locked screen of an ended delegated session, the fallback
+//! that hands an address served by another app to the server (a full-page load), and
+//! `Navigator` for the pages' own navigations.
 
 use std::sync::Arc;
 

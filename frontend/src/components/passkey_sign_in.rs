@@ -4,7 +4,6 @@
 //! card number (`/personnel`): only the endpoints differ.
 
 use leptos::prelude::*;
-
 use vigie_shared::{
     ApiError, CpeNumber, NationalId,
     api::{

@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 use leptos::{prelude::*, task::spawn_local};
-
 use uuid::Uuid;
 use vigie_shared::{
     ErrorCode,

@@ -6,7 +6,6 @@
 //! professional's contests; over the page, the locked screen once a delegated session ends.
 
 use leptos::{html, prelude::*};
-
 use vigie_shared::{
     ApiError, ErrorCode,
     api::session::{PrincipalKind, SessionStage},

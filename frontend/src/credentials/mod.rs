@@ -25,10 +25,7 @@ pub fn Devices() -> impl IntoView {
     set_title("Mes appareils");
     let session = use_session();
     let list = LocalResource::new(api::credentials);
-    let notice = RwSignal::new(None::<String>);
-    let problem = RwSignal::new(None::<String>);
-    // The item whose removal waits for its confirmation.
-    let confirming = RwSignal::new(None::<uuid::Uuid>);
+    let removal = Removal::new(list, api::credential_revoke);
 
     // Read again when someone signs in or out here.
     let access = Memo::new(move |_| session.access());
@@ -39,53 +36,13 @@ pub fn Devices() -> impl IntoView {
         }
     });
 
-    let revoke = Action::new_local(move |item: &CredentialView| {
-        let (id, kind, name) = (item.id, item.kind, item.name.clone());
-        async move {
-            problem.set(None);
-            notice.set(None);
-            match api::credential_revoke(id).await {
-                Ok(()) => {
-                    confirming.set(None);
-                    notice.set(Some(match kind {
-                        CredentialKind::Passkey => format!(
-                            "La clé d'accès « {name} » est retirée : elle ne permet plus de se connecter."
-                        ),
-                        CredentialKind::Phone => format!(
-                            "Le téléphone « {name} » est retiré : il ne reçoit plus de demandes de connexion."
-                        ),
-                    }));
-                    list.refetch();
-                }
-                Err(error) if error.code == ErrorCode::NotFound => {
-                    confirming.set(None);
-                    list.refetch();
-                }
-                Err(error) => problem.set(Some(error.message)),
-            }
-        }
-    });
-
     view! {
         <h1>"Mes appareils"</h1>
         <p class="lead">
             "Vos clés d'accès et les téléphones qui valident vos connexions. Un appareil perdu ou \
              que vous ne reconnaissez pas ? Retirez-le : il ne sert plus à rien dès maintenant."
         </p>
-        <div role="status" class="notice-area">
-            {move || {
-                notice
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p class="alert alert-info" data-testid="devices-notice">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
-        {error_alert(move || problem.get(), "devices-error")}
+        {removal.messages("devices-notice", "devices-error")}
         <Transition fallback=|| view! { <p class="muted">"Chargement…"</p> }>
             {move || {
                 list.get()
@@ -99,7 +56,7 @@ pub fn Devices() -> impl IntoView {
                                 <ul class="device-list">
                                     {items
                                         .into_iter()
-                                        .map(|item| device_row(item, revoke, confirming, false))
+                                        .map(|item| device_row(item, removal, false))
                                         .collect_view()}
                                 </ul>
                             }
@@ -124,46 +81,12 @@ fn kind_label(kind: CredentialKind) -> &'static str {
 #[component]
 pub fn StaffKeys(structure: uuid::Uuid, staff: uuid::Uuid) -> impl IntoView {
     let list = LocalResource::new(move || api::staff_credentials(structure, staff));
-    let notice = RwSignal::new(None::<String>);
-    let problem = RwSignal::new(None::<String>);
-    let confirming = RwSignal::new(None::<uuid::Uuid>);
-    let revoke = Action::new_local(move |item: &CredentialView| {
-        let (id, name) = (item.id, item.name.clone());
-        async move {
-            problem.set(None);
-            notice.set(None);
-            match api::staff_credential_revoke(structure, staff, id).await {
-                Ok(()) => {
-                    confirming.set(None);
-                    notice.set(Some(format!(
-                        "La clé d'accès « {name} » est retirée : elle ne permet plus de se connecter."
-                    )));
-                    list.refetch();
-                }
-                Err(error) if error.code == ErrorCode::NotFound => {
-                    confirming.set(None);
-                    list.refetch();
-                }
-                Err(error) => problem.set(Some(error.message)),
-            }
-        }
+    let removal = Removal::new(list, move |id| {
+        api::staff_credential_revoke(structure, staff, id)
     });
     view! {
         <div class="staff-keys" data-testid="staff-keys">
-            <div role="status" class="notice-area">
-                {move || {
-                    notice
-                        .get()
-                        .map(|message| {
-                            view! {
-                                <p class="alert alert-info" data-testid="staff-keys-notice">
-                                    {message}
-                                </p>
-                            }
-                        })
-                }}
-            </div>
-            {error_alert(move || problem.get(), "staff-keys-error")}
+            {removal.messages("staff-keys-notice", "staff-keys-error")}
             {move || match list.get() {
                 None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
                 Some(Err(error)) => {
@@ -178,7 +101,7 @@ pub fn StaffKeys(structure: uuid::Uuid, staff: uuid::Uuid) -> impl IntoView {
                         <ul class="device-list">
                             {items
                                 .into_iter()
-                                .map(|item| device_row(item, revoke, confirming, true))
+                                .map(|item| device_row(item, removal, true))
                                 .collect_view()}
                         </ul>
                     }
@@ -189,13 +112,87 @@ pub fn StaffKeys(structure: uuid::Uuid, staff: uuid::Uuid) -> impl IntoView {
     }
 }
 
-/// One credential and its removal; `nested` inside a staff member's row (a lower heading).
-fn device_row(
-    item: CredentialView,
-    revoke: Action<CredentialView, ()>,
+/// Removing credentials from a list, whoever's it is: the item waiting for its confirmation,
+/// the revocation, what it did (or why not), and the list read again.
+#[derive(Clone, Copy)]
+struct Removal {
+    /// The item whose removal waits for its confirmation.
     confirming: RwSignal<Option<uuid::Uuid>>,
-    nested: bool,
-) -> impl IntoView {
+    notice: RwSignal<Option<String>>,
+    problem: RwSignal<Option<String>>,
+    revoke: Action<CredentialView, ()>,
+}
+
+impl Removal {
+    fn new<F, Fut>(list: LocalResource<api::ApiResult<Vec<CredentialView>>>, revoke: F) -> Self
+    where
+        F: Fn(uuid::Uuid) -> Fut + Copy + 'static,
+        Fut: Future<Output = api::ApiResult<()>> + 'static,
+    {
+        let confirming = RwSignal::new(None);
+        let notice = RwSignal::new(None);
+        let problem = RwSignal::new(None::<String>);
+        let revoke = Action::new_local(move |item: &CredentialView| {
+            let (id, kind, name) = (item.id, item.kind, item.name.clone());
+            async move {
+                problem.set(None);
+                notice.set(None);
+                match revoke(id).await {
+                    Ok(()) => {
+                        confirming.set(None);
+                        notice.set(Some(match kind {
+                            CredentialKind::Passkey => format!(
+                                "La clé d'accès « {name} » est retirée : elle ne permet plus de se connecter."
+                            ),
+                            CredentialKind::Phone => format!(
+                                "Le téléphone « {name} » est retiré : il ne reçoit plus de demandes de connexion."
+                            ),
+                        }));
+                        list.refetch();
+                    }
+                    // Already gone (another tab, the manager…): the list says so.
+                    Err(error) if error.code == ErrorCode::NotFound => {
+                        confirming.set(None);
+                        list.refetch();
+                    }
+                    Err(error) => problem.set(Some(error.message)),
+                }
+            }
+        });
+        Self {
+            confirming,
+            notice,
+            problem,
+            revoke,
+        }
+    }
+
+    /// What the last removal did, or why it failed.
+    fn messages(self, notice_testid: &'static str, error_testid: &'static str) -> impl IntoView {
+        view! {
+            <div role="status" class="notice-area">
+                {move || {
+                    self.notice
+                        .get()
+                        .map(|message| {
+                            view! {
+                                <p class="alert alert-info" data-testid=notice_testid>
+                                    {message}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            {error_alert(move || self.problem.get(), error_testid)}
+        }
+    }
+}
+
+/// One credential and its removal; `nested` inside a staff member's row (a lower heading).
+fn device_row(item: CredentialView, removal: Removal, nested: bool) -> impl IntoView {
+    let Removal {
+        confirming, revoke, ..
+    } = removal;
     let id = item.id;
     let title_id = format!("appareil-{id}");
     let labelled_by = title_id.clone();

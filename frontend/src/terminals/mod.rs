@@ -102,19 +102,17 @@ pub fn TerminalBadge() -> impl IntoView {
             </p>
         }
         .into_any(),
-        Some(known) => match known {
-            Some(t) => view! {
-                <p class="terminal-badge terminal-enrolled" data-testid="terminal-badge">
-                    {format!("Poste enregistré : {} — {}", t.name, t.structure_name)}
-                </p>
-            }
-            .into_any(),
-            None => view! {
-                <p class="terminal-badge terminal-unknown" data-testid="terminal-badge">
-                    "Poste non enregistré"
-                </p>
-            }
-            .into_any(),
-        },
+        Some(Some(t)) => view! {
+            <p class="terminal-badge terminal-enrolled" data-testid="terminal-badge">
+                {format!("Poste enregistré : {} — {}", t.name, t.structure_name)}
+            </p>
+        }
+        .into_any(),
+        Some(None) => view! {
+            <p class="terminal-badge terminal-unknown" data-testid="terminal-badge">
+                "Poste non enregistré"
+            </p>
+        }
+        .into_any(),
     }
 }
