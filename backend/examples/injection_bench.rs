@@ -418,7 +418,7 @@ async fn postgres(admin_url: &str, seconds: u64, clients: usize) -> anyhow::Resu
     let lot: LotView = c
         .post(bases[0].join(&format!("/api/structures/{structure_id}/lots"))?)
         .json(
-            &json!({ "product_code": "comirnaty", "number": "BENCH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
+            &json!({ "product_code": "comirnaty", "number": "BENCH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730), "doses_received": 100000 }),
         )
         .send()
         .await?
@@ -674,7 +674,7 @@ async fn main() -> anyhow::Result<()> {
     let lot: LotView = c
         .post(base.join(&format!("/api/structures/{structure_id}/lots"))?)
         .json(
-            &json!({ "product_code": "comirnaty", "number": "BENCH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
+            &json!({ "product_code": "comirnaty", "number": "BENCH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730), "doses_received": 100000 }),
         )
         .send()
         .await?

@@ -189,6 +189,8 @@ async fn seed(
                 contested_at: None,
                 contest_reason: None,
                 contested_by: None,
+                place_kind: None,
+                place_address: None,
             };
             if let Some((cell, n)) =
                 statistics::cell_of(p.birth_date, &p.residence_department, &model)

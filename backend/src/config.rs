@@ -53,6 +53,10 @@ pub struct Settings {
     /// Patient look-ups by NIR and searches by name and birth date one person may make in an
     /// hour, together (past it: 429 and an incident).
     pub patient_lookups_per_hour: i32,
+    /// Entries one offline permit allows (a day's round of home visits).
+    pub offline_permit_entries: i32,
+    /// How long an offline permit lasts, never past its session's absolute limit.
+    pub offline_permit_hours: i64,
     /// Live event streams one client address may hold open on one instance (a hall's tablets
     /// and phones share one address).
     pub streams_per_address: usize,
@@ -130,6 +134,8 @@ impl Default for Settings {
             certificate_checks_per_ip_per_hour: 600,
             streams_per_address: 256,
             patient_lookups_per_hour: 120,
+            offline_permit_entries: 50,
+            offline_permit_hours: 12,
             trusted_proxies: Vec::new(),
             forwarded_header: ForwardedHeader::XForwardedFor,
             session: SessionSettings {
@@ -179,6 +185,13 @@ impl Settings {
         }
         if self.password.min_length < 8 || self.password.max_age_days <= 0 {
             return Err("password: min_length must be ≥ 8 and max_age_days > 0".into());
+        }
+        if !(1..=1000).contains(&self.offline_permit_entries)
+            || !(1..=72).contains(&self.offline_permit_hours)
+        {
+            return Err(
+                "offline_permit_entries must be 1..=1000 and offline_permit_hours 1..=72".into(),
+            );
         }
         if self.public_url.host_str().is_none() {
             return Err("public_url must have a host".into());

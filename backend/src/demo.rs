@@ -70,6 +70,9 @@ fn demo_hours() -> String {
     serde_json::to_string(&hours).unwrap_or_default()
 }
 
+/// Doses each demonstration lot received (a centre's delivery of a few hundred vials).
+pub const DEMO_LOT_DOSES: i32 = 3000;
+
 pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     let finess = Finess::parse(CENTRE_FINESS).expect("demo FINESS is valid");
@@ -82,6 +85,7 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         department: Set("77".into()),
         opening_hours: Set(demo_hours()),
         created_at: Set(now),
+        owner_professional_id: Set(None),
     })
     .on_conflict_do_nothing_on([structure::Column::Finess])
     .exec(db)
@@ -188,6 +192,9 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
             expires_on: Set((now + chrono::Duration::days(365)).date_naive()),
             active: Set(true),
             created_at: Set(now),
+            doses_received: Set(Some(DEMO_LOT_DOSES)),
+            doses_used: Set(0),
+            doses_wasted: Set(0),
         })
         .on_conflict_do_nothing_on([
             vaccine_lot::Column::StructureId,

@@ -133,16 +133,34 @@ pub fn view(i: injection::Model, product: &vaccine_product::Model, names: Names)
         site: i.site,
         administered_at: i.administered_at,
         structure_name: names.structure.map(|s| s.name.clone()).unwrap_or_default(),
+        // An own practice's stored key is no FINESS.
         structure_finess: names
             .structure
+            .filter(|s| s.owner_professional_id.is_none())
             .map(|s| s.finess.clone())
             .unwrap_or_default(),
+        place: i
+            .place_kind
+            .as_deref()
+            .map(|kind| place_label(kind, i.place_address.as_deref().unwrap_or_default())),
         vaccinator,
         typed_by: names.typed_by,
         status: i.status,
         version: i.version,
         correctable_until: i.created_at + CORRECTION_WINDOW,
         adverse_effects_declared: names.adverse_effects_declared,
+    }
+}
+
+/// How a dose's place (given outside any structure) reads on screens, the recap and the
+/// certificate: "Au domicile du patient", "Autre lieu — 3 place de la Mairie, Provins".
+pub fn place_label(kind: &str, address: &str) -> String {
+    let label = vigie_shared::api::vaccination::PlaceKind::from_code(kind)
+        .map_or("Hors structure", |k| k.label());
+    if address.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label} — {address}")
     }
 }
 

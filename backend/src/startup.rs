@@ -64,6 +64,9 @@ impl Application {
         let code_key = Arc::new(crate::vault::Fingerprint::new(
             crate::vault::server_key(&db, &vault, "code_key").await?,
         ));
+        let permit_key = Arc::new(crate::vault::Fingerprint::new(
+            crate::vault::server_key(&db, &vault, "offline_permit").await?,
+        ));
         let dcc = crate::certificates::load_or_create(&db, &vault, chrono::Utc::now()).await?;
         let push = crate::push::Push::load_or_create(&db, &vault, &settings).await?;
         let events = crate::events::Events::start(db.clone()).await?;
@@ -93,6 +96,7 @@ impl Application {
             audit_key: audit_key.clone(),
             nir_fingerprint,
             code_key,
+            permit_key,
             dcc: Arc::new(dcc),
             push,
         };

@@ -19,6 +19,8 @@ pub struct AppState {
     pub nir_fingerprint: Arc<crate::vault::Fingerprint>,
     /// Keys the stored hashes of the 6-digit codes sent by SMS or shown on a terminal.
     pub code_key: Arc<crate::vault::Fingerprint>,
+    /// Signs the offline permits the server hands to devices.
+    pub permit_key: Arc<crate::vault::Fingerprint>,
     /// The audit chain's key.
     pub audit_key: Arc<crate::audit::ChainKey>,
     /// Key for deriving the decoy credentials shown for unknown identifiers.

@@ -423,7 +423,7 @@ async fn acknowledged_vaccinations_survive_a_kill() {
         .post_ok(
             &c,
             &format!("/api/structures/{structure_id}/lots"),
-            &json!({ "product_code": "comirnaty", "number": "CRASH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
+            &json!({ "product_code": "comirnaty", "number": "CRASH1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730), "doses_received": 100000 }),
         )
         .await;
 

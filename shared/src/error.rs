@@ -40,6 +40,11 @@ pub enum ErrorCode {
     PasswordReused,
     /// The lot is expired, inactive, of another product or of another structure.
     LotUnusable,
+    /// Every dose the lot received is used or declared wasted.
+    LotExhausted,
+    /// The offline permit is forged, of someone else or another device, expired, revoked, or
+    /// all its entries are spent.
+    PermitInvalid,
     /// The dose raises warnings the user has not confirmed.
     ConfirmationRequired,
     /// Corrections are closed 24 h after the entry, or the entry is already invalidated.
@@ -89,6 +94,8 @@ impl ErrorCode {
             Self::SecondFactorRequired | Self::PasswordChangeRequired => 403,
             Self::WeakPassword | Self::PasswordReused => 400,
             Self::LotUnusable => 400,
+            Self::LotExhausted => 409,
+            Self::PermitInvalid => 403,
             Self::ConfirmationRequired | Self::CorrectionClosed | Self::IdempotencyKeyReused => 409,
             Self::Conflict | Self::AlreadyDeclared | Self::AuthorityUnavailable => 409,
             Self::LastPasskey => 409,
@@ -137,6 +144,12 @@ impl ErrorCode {
             }
             Self::LotUnusable => {
                 "Ce lot ne peut pas être utilisé (périmé, désactivé ou d'un autre vaccin)."
+            }
+            Self::LotExhausted => {
+                "Ce lot est épuisé : toutes ses doses sont utilisées ou déclarées perdues."
+            }
+            Self::PermitInvalid => {
+                "Cette autorisation de saisie hors ligne n'est pas (ou plus) valable pour cet appareil."
             }
             Self::ConfirmationRequired => {
                 "Cette injection appelle une confirmation explicite : relisez les avertissements."

@@ -3,11 +3,13 @@
 //! by use case, and the error body with its stable codes.
 
 pub mod api;
+pub mod dose_rules;
 pub mod error;
 pub mod ids;
 pub mod paris;
 pub mod routes;
 pub mod text;
+pub mod vaccines;
 
 pub use error::{ApiError, ErrorCode};
 pub use ids::{

@@ -273,3 +273,17 @@ pub async fn manages_lots(
         Principal::Delegate { .. } => false,
     })
 }
+
+/// Staff members' names as screens show them ("Marie Dupont"), by id.
+pub async fn typist_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    Ok(staff_member::Entity::find()
+        .filter(staff_member::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, session::staff_name(&s)))
+        .collect())
+}

@@ -78,6 +78,7 @@ mod tests {
             department: "77".into(),
             opening_hours: hours.into(),
             created_at: at(2026, 1, 1, 0, 0),
+            owner_professional_id: None,
         }
     }
 

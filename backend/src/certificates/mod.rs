@@ -143,7 +143,11 @@ pub async fn recap_pdf(state: &AppState, actor: &Actor, file: PatientFile) -> Ap
     let issuer = b
         .valid
         .last()
-        .map(|last| format!("{} (FINESS {})", last.structure_name, last.structure_finess))
+        .map(|last| match (&last.place, last.structure_finess.as_str()) {
+            // Given outside any structure: the practitioner answers for it.
+            (Some(_), _) | (None, "") => last.vaccinator.clone(),
+            (None, finess) => format!("{} (FINESS {finess})", last.structure_name),
+        })
         .unwrap_or_default();
     let entered_by = match &actor.typist_name {
         Some(typist) => format!(
@@ -170,7 +174,7 @@ pub async fn recap_pdf(state: &AppState, actor: &Actor, file: PatientFile) -> Ap
                     format!("{}/{}", i.dose_number, i.series_doses)
                 },
                 site: i.site.label().into(),
-                place: i.structure_name.clone(),
+                place: i.place.clone().unwrap_or_else(|| i.structure_name.clone()),
                 vaccinator: match &i.typed_by {
                     Some(t) => format!("{} (saisie : {t})", i.vaccinator),
                     None => i.vaccinator.clone(),

@@ -44,6 +44,7 @@ mod tests {
             department: "77".into(),
             opening_hours: hours.into(),
             created_at: Utc::now(),
+            owner_professional_id: None,
         }
     }
 

@@ -30,6 +30,9 @@ pub struct Model {
     pub contested_at: Option<DateTimeUtc>,
     pub contest_reason: Option<String>,
     pub contested_by: Option<Uuid>,
+    /// Given under the professional's own practice: where (`PlaceKind` code) and the address.
+    pub place_kind: Option<String>,
+    pub place_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     /// JSON of the shared `OpeningHours`; empty when not given.
     pub opening_hours: String,
     pub created_at: DateTimeUtc,
+    /// A professional's own practice (no structure): the professional it belongs to.
+    pub owner_professional_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! A lot of a product held by a structure; only active, unexpired lots may be used.
+//! A lot of a product held by a structure (or a professional's own practice: their personal
+//! stock); only active, unexpired lots with doses left may be used.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -12,6 +13,10 @@ pub struct Model {
     pub expires_on: Date,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// None: registered before stock was counted (never runs out).
+    pub doses_received: Option<i32>,
+    pub doses_used: i32,
+    pub doses_wasted: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

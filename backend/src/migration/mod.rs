@@ -19,6 +19,7 @@ mod m20261129_000013_shorter_nir_mask;
 mod m20261129_000014_web_push;
 mod m20261129_000015_credentials;
 mod m20261129_000016_enrolled_terminals;
+mod m20261129_000017_mobile_practice;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_web_push::Migration),
             Box::new(m20261129_000015_credentials::Migration),
             Box::new(m20261129_000016_enrolled_terminals::Migration),
+            Box::new(m20261129_000017_mobile_practice::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use axum::{Json, extract::State};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError,
-    api::vaccination::{LotActivation, LotView, NewLot},
+    api::vaccination::{LotActivation, LotView, LotWastage, NewLot},
 };
 
 use crate::{
@@ -57,5 +57,21 @@ pub async fn set_active(
             body.active,
         )
         .await?,
+    ))
+}
+
+/// Declares doses of a lot lost; they leave its stock.
+#[utoipa::path(post, path = "/api/lots/{id}/wastage", tag = "lots",
+    params(("id" = Uuid, Path)), request_body = LotWastage,
+    responses((status = 200, body = LotView), (status = 400, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, description = "Plus assez de doses dans le lot (`lot_exhausted`)", body = ApiError)))]
+pub async fn wastage(
+    State(state): State<AppState>,
+    Authenticated(current): Authenticated,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<LotWastage>,
+) -> AppResult<Json<LotView>> {
+    Ok(Json(
+        lots::declare_wastage(&state, &current.principal, current.session.id, id, &body).await?,
     ))
 }

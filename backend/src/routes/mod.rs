@@ -18,6 +18,7 @@ pub mod delegation;
 pub mod health;
 pub mod live;
 pub mod lots;
+pub mod offline;
 pub mod passkeys;
 pub mod push;
 pub mod security;
@@ -98,6 +99,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(vaccination::recap_pdf))
         .routes(routes!(lots::list, lots::create))
         .routes(routes!(lots::set_active))
+        .routes(routes!(lots::wastage))
+        .routes(routes!(vaccination::own_practice))
+        .routes(routes!(offline::issue, offline::list))
+        .routes(routes!(offline::revoke))
+        .routes(routes!(offline::sync))
+        .routes(routes!(offline::review))
+        .routes(routes!(offline::reviewed))
         .routes(routes!(certificates::signing_certificate))
         .routes(routes!(certificates::verify))
         .routes(routes!(statistics::national))

@@ -9,9 +9,9 @@ use vigie_shared::{
     api::vaccination::{
         AdverseEffectDeclaration, AdverseEffectRecorded, CertificateView, DosePreview,
         DosePreviewRequest, InjectionCorrection, InjectionInvalidation, InjectionRevisionView,
-        InjectionView, NewVaccination, PatientFile, PatientLookup, PatientLookupResult,
-        PatientSearch, PatientSummary, ProductView, StructureView, VaccinationContext,
-        VaccinationRecorded,
+        InjectionView, NewVaccination, OwnPracticeInput, PatientFile, PatientLookup,
+        PatientLookupResult, PatientSearch, PatientSummary, ProductView, StructureView,
+        VaccinationContext, VaccinationRecorded,
     },
 };
 
@@ -22,7 +22,7 @@ use crate::{
     error::AppResult,
     http::json::ApiJson,
     state::AppState,
-    vaccination::{lots, service},
+    vaccination::{lots, practice, service},
 };
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -36,17 +36,26 @@ pub async fn context(
 ) -> AppResult<Json<VaccinationContext>> {
     let ids = actor.structures(&state.db).await?;
     let mut structures = Vec::new();
+    // The structures first, the professional's own practice last.
     for s in structure::Entity::find()
         .filter(structure::Column::Id.is_in(ids))
+        .order_by_asc(structure::Column::OwnerProfessionalId.is_not_null())
         .order_by_asc(structure::Column::Name)
         .all(&state.db)
         .await?
     {
+        let own_practice = s.owner_professional_id.is_some();
         structures.push(StructureView {
             lots: lots::list_of(&state.db, s.id).await?,
             id: s.id,
-            finess: s.finess,
+            // An own practice has no FINESS: its stored key is internal.
+            finess: if own_practice {
+                String::new()
+            } else {
+                s.finess
+            },
             name: s.name,
+            own_practice,
         });
     }
     let products = vaccine_product::Entity::find()
@@ -242,4 +251,18 @@ pub async fn recap_pdf(
         ],
         pdf,
     ))
+}
+
+/// Declares my own practice (no structure) or updates its address: its lots are my personal
+/// stock, and doses recorded under it state their place.
+#[utoipa::path(put, path = "/api/vaccination/own-practice", tag = "vaccination",
+    request_body = OwnPracticeInput,
+    responses((status = 200, body = StructureView), (status = 400, body = ApiError),
+        (status = 403, description = "Un délégué saisit dans la structure de sa session", body = ApiError)))]
+pub async fn own_practice(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<OwnPracticeInput>,
+) -> AppResult<Json<StructureView>> {
+    Ok(Json(practice::declare(&state, &actor, &body).await?))
 }

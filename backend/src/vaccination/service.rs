@@ -13,6 +13,7 @@ use uuid::Uuid;
 use vigie_shared::{
     ErrorCode, Nir, NirContext,
     api::delegation::DelegatedEntry,
+    api::offline::ReviewReason,
     api::vaccination::{
         AdverseEffectRecorded, ConsultationOutcome, DosePreview, DosePreviewRequest,
         InjectionCorrection, InjectionRevisionView, InjectionSite, InjectionStatus, InjectionView,
@@ -27,8 +28,8 @@ use super::{
 use crate::{
     access::{self, Actor},
     entities::{
-        adverse_effect, consultation, injection, injection_revision, patient, patient_access,
-        structure, vaccine_lot, vaccine_product,
+        adverse_effect, consultation, injection, injection_revision, offline_permit, patient,
+        patient_access, structure, vaccine_lot, vaccine_product,
     },
     error::{AppError, AppResult},
     idempotency,
@@ -36,7 +37,7 @@ use crate::{
         CAMPAIGN_START, CORRECTION_WINDOW, Catalogue, Names, catalogue, keep_revision, view, views,
     },
     state::AppState,
-    work::{DomainEvent, Injected},
+    work::{DomainEvent, Injected, OfflineOrigin},
 };
 
 /// Clock drift tolerated between a tablet and the server for "now".
@@ -559,6 +560,33 @@ fn principal_key(actor: &Actor) -> String {
         .to_string()
 }
 
+/// How a vaccination reaches the server: typed online, or synced from a device's offline queue.
+pub enum Arrival {
+    Online,
+    Offline(Box<OfflineArrival>),
+}
+
+/// An entry from a device's offline queue, its permit already checked (signature, holder,
+/// device, end): what the write must still do differently from an online one.
+#[derive(Clone)]
+pub struct OfflineArrival {
+    pub permit: Uuid,
+    pub device: Uuid,
+    pub device_time: DateTime<Utc>,
+    /// The dose rank the device computed from the history it had cached.
+    pub expected_dose_number: Option<i32>,
+    /// The permit was revoked after this entry was made: recorded, flagged.
+    pub revoked_since: bool,
+    /// The queued entry's fingerprint: a resent queue gets the first answer.
+    pub fingerprint: String,
+}
+
+/// What a write did: its answer and, for an offline entry, why it must be looked at again.
+pub struct Landed {
+    pub answer: VaccinationRecorded,
+    pub flags: Vec<ReviewReason>,
+}
+
 /// The one write of a vaccination act: patient (found or created), consultation, injection.
 /// Idempotent on the client's key; acknowledged only once committed.
 ///
@@ -570,15 +598,32 @@ pub async fn record(
     actor: &Actor,
     req: NewVaccination,
 ) -> AppResult<VaccinationRecorded> {
+    Ok(record_as(state, actor, req, Arrival::Online).await?.answer)
+}
+
+/// [`record`], online or from an offline queue. An offline entry is a dose already given: what
+/// would refuse it online (a warning nobody confirmed, a lot withdrawn or empty since, another
+/// rank than the device computed, a permit revoked since) records it flagged instead, and its
+/// permit's entry count is taken in the same write.
+pub async fn record_as(
+    state: &AppState,
+    actor: &Actor,
+    req: NewVaccination,
+    arrival: Arrival,
+) -> AppResult<Landed> {
     let principal = principal_key(actor);
     // Keys live in the caller's own space: someone else's key is never even looked at.
     let key = format!("vaccination:{principal}:{}", req.idempotency_key);
     let fingerprint = idempotency::fingerprint(&req)?;
     // A retry of a committed write is answered from the pool, without entering a batch.
     if let Some(answer) = idempotency::replay(&state.db, &key, &principal, &fingerprint).await? {
-        return Ok(answer);
+        return Ok(Landed {
+            answer,
+            flags: Vec::new(),
+        });
     }
     let structure = my_structure(&state.db, actor, req.structure_id).await?;
+    let place = super::practice::place_for(&structure, req.place.as_ref())?;
     check_consultation(&req)?;
     let products = state.catalogue.clone();
     let product = match &req.injection {
@@ -587,7 +632,7 @@ pub async fn record(
     };
 
     // What never changes about the lot (its structure, product and number) is read here, on the
-    // pool; whether it is still usable is checked by the injection's own insert, in the write.
+    // pool; whether it is still usable is checked by the dose taken from it, in the write.
     let lot = match (&req.injection, &product) {
         (Some(input), Some(product)) => Some(
             vaccine_lot::Entity::find_by_id(input.lot_id)
@@ -618,7 +663,27 @@ pub async fn record(
                 && let Some(answer) =
                     idempotency::replay(txn, &key, &principal, &fingerprint).await?
             {
-                return Ok(answer);
+                return Ok(Landed {
+                    answer,
+                    flags: Vec::new(),
+                });
+            }
+            let offline = match &arrival {
+                Arrival::Online => None,
+                Arrival::Offline(o) => Some(o.as_ref()),
+            };
+            let mut flags = Vec::new();
+            if offline.is_some_and(|o| o.revoked_since) {
+                flags.push(ReviewReason::PermitRevoked);
+            }
+            // The permit's entries: one atomic statement, the N+1th refused.
+            if let Some(o) = offline
+                && !take_permit_entry(txn, o.permit).await?
+            {
+                return Err(AppError::with_message(
+                    ErrorCode::PermitInvalid,
+                    "Autorisation hors ligne épuisée : toutes ses saisies sont utilisées.",
+                ));
             }
             let (patient, created) = match &req.patient {
                 PatientRef::Existing { id } => (visible_patient(txn, actor, *id).await?, false),
@@ -688,10 +753,13 @@ pub async fn record(
 
             let injection = match (&req.injection, product, lot) {
                 (Some(input), Some(product), Some(lot)) => {
-                    // To the microsecond, as stored: the answer equals the row read back.
-                    let at = input
-                        .administered_at
-                        .map_or(now, |t| chrono::SubsecRound::trunc_subsecs(t, 6));
+                    // To the microsecond, as stored: the answer equals the row read back. An
+                    // offline entry without a time was given when the device saved it.
+                    let default_at = offline.map_or(now, |o| o.device_time);
+                    let at = chrono::SubsecRound::trunc_subsecs(
+                        input.administered_at.unwrap_or(default_at),
+                        6,
+                    );
                     check_injection_date(at, now, patient.birth_date)?;
                     // A person created by this very write has no earlier dose to read.
                     let history = if created {
@@ -707,10 +775,18 @@ pub async fn record(
                         .map(|w| w.message.as_str())
                         .collect();
                     if !unconfirmed.is_empty() {
-                        return Err(AppError::with_message(
-                            ErrorCode::ConfirmationRequired,
-                            format!("À confirmer : {}", unconfirmed.join(" ")),
-                        ));
+                        if offline.is_none() {
+                            return Err(AppError::with_message(
+                                ErrorCode::ConfirmationRequired,
+                                format!("À confirmer : {}", unconfirmed.join(" ")),
+                            ));
+                        }
+                        flags.push(ReviewReason::UnconfirmedWarnings);
+                    }
+                    if let Some(expected) = offline.and_then(|o| o.expected_dose_number)
+                        && expected != a.rank.number
+                    {
+                        flags.push(ReviewReason::HistoryChanged);
                     }
                     let confirmed: Vec<WarningCode> = a.warnings.iter().map(|w| w.code).collect();
                     let row = injection::Model {
@@ -739,11 +815,25 @@ pub async fn record(
                         contested_at: None,
                         contest_reason: None,
                         contested_by: None,
+                        place_kind: place.as_ref().map(|(kind, _)| kind.clone()),
+                        place_address: place.as_ref().map(|(_, address)| address.clone()),
                     };
-                    // A lot withdrawn or expired a moment ago is not used.
-                    if !insert_if_lot_usable(txn, &row, paris_day(at)).await? {
-                        return Err(ErrorCode::LotUnusable.into());
+                    // One dose leaves the lot, only if it is at this moment active, not expired
+                    // on the injection's day and not empty. Online, a lot withdrawn, expired or
+                    // emptied a moment ago refuses the dose; offline, the dose was given: it is
+                    // recorded, flagged.
+                    match take_dose(txn, lot.id, paris_day(at)).await? {
+                        DoseTaken::Taken => {}
+                        refused if offline.is_some() => flags.push(match refused {
+                            DoseTaken::Exhausted => ReviewReason::LotExhausted,
+                            _ => ReviewReason::LotUnusable,
+                        }),
+                        DoseTaken::Exhausted => return Err(ErrorCode::LotExhausted.into()),
+                        DoseTaken::Unusable => return Err(ErrorCode::LotUnusable.into()),
                     }
+                    injection::Entity::insert(row.clone().into_active_model())
+                        .exec_without_returning(txn)
+                        .await?;
                     Some((row, a.product, lot))
                 }
                 _ => None,
@@ -780,6 +870,15 @@ pub async fn record(
                 }
                 _ => None,
             };
+            let offline = offline.map(|o| {
+                Box::new(OfflineOrigin {
+                    permit: o.permit,
+                    device: o.device,
+                    device_time: o.device_time,
+                    received_at: now,
+                    flagged: flags.clone(),
+                })
+            });
             // Audit and, for a delegate's entry, the supervising professional's live screen.
             work.emit(DomainEvent::VaccinationRecorded {
                 patient: patient.id,
@@ -793,6 +892,7 @@ pub async fn record(
                         injection: row.clone(),
                     })
                 }),
+                offline,
             });
             let answer = VaccinationRecorded {
                 patient_id: patient.id,
@@ -800,49 +900,104 @@ pub async fn record(
                 injection: injection_view,
             };
             idempotency::store(work.db(), now, &key, &principal, &fingerprint, &answer).await?;
-            Ok(answer)
+            if let Arrival::Offline(o) = &arrival {
+                super::offline::keep_entry(
+                    work.db(),
+                    now,
+                    actor,
+                    o,
+                    req.idempotency_key,
+                    super::offline::Kept {
+                        flags: &flags,
+                        message: None,
+                        patient: Some(patient.id),
+                        injection: answer.injection.as_ref().map(|i| i.id),
+                    },
+                    Some(&answer),
+                )
+                .await?;
+            }
+            Ok(Landed { answer, flags })
         })
     })
     .await
 }
 
-/// Inserts the injection only if its lot is, at this moment, active and not expired on the
-/// injection's day: one statement (`INSERT … SELECT … WHERE EXISTS`), false when refused.
-async fn insert_if_lot_usable(
-    db: &impl ConnectionTrait,
-    row: &injection::Model,
-    day: NaiveDate,
-) -> AppResult<bool> {
-    use sea_orm::{
-        Iterable,
-        sea_query::{Expr, Query},
-    };
-    let fields = row.clone().into_active_model();
-    let columns: Vec<injection::Column> = injection::Column::iter().collect();
-    let values = columns
-        .iter()
-        .map(|c| fields.get(*c).into_value().map(Expr::val))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| AppError::internal("an injection field is unset"))?;
-    let usable = Query::select()
-        .expr(Expr::val(1))
-        .from(vaccine_lot::Entity)
-        .and_where(vaccine_lot::Column::Id.eq(row.lot_id))
-        .and_where(vaccine_lot::Column::Active.eq(true))
-        .and_where(vaccine_lot::Column::ExpiresOn.gte(day))
-        .to_owned();
-    let insert = Query::insert()
-        .into_table(injection::Entity)
-        .columns(columns)
-        .select_from(
-            Query::select()
-                .exprs(values)
-                .and_where(Expr::exists(usable))
-                .to_owned(),
+/// Takes one entry from an offline permit: one statement, so that of any number of entries
+/// synced at once, exactly the permit's allowance lands.
+async fn take_permit_entry(db: &impl ConnectionTrait, permit: Uuid) -> AppResult<bool> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let taken = offline_permit::Entity::update_many()
+        .col_expr(
+            offline_permit::Column::UsedEntries,
+            Expr::col(offline_permit::Column::UsedEntries).add(1),
         )
-        .map_err(AppError::internal)?
-        .to_owned();
-    Ok(db.execute(&insert).await?.rows_affected() == 1)
+        .filter(offline_permit::Column::Id.eq(permit))
+        .filter(
+            Expr::col(offline_permit::Column::UsedEntries)
+                .lt(Expr::col(offline_permit::Column::MaxEntries)),
+        )
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// Puts one dose back in a lot's stock (a correction moved it to another lot).
+async fn give_back_dose(db: &impl ConnectionTrait, lot: Uuid) -> AppResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    vaccine_lot::Entity::update_many()
+        .col_expr(
+            vaccine_lot::Column::DosesUsed,
+            Expr::col(vaccine_lot::Column::DosesUsed).sub(1),
+        )
+        .filter(vaccine_lot::Column::Id.eq(lot))
+        .filter(vaccine_lot::Column::DosesUsed.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+enum DoseTaken {
+    Taken,
+    /// Withdrawn, or expired on the injection's day.
+    Unusable,
+    /// Every dose received is used or wasted.
+    Exhausted,
+}
+
+/// Takes one dose from the lot if it is, at this moment, active, not expired on the injection's
+/// day and not empty: one statement (`UPDATE … WHERE`), so that injections in parallel never
+/// take more doses than the lot received. A lot registered without a quantity is not counted.
+async fn take_dose(db: &impl ConnectionTrait, lot: Uuid, day: NaiveDate) -> AppResult<DoseTaken> {
+    use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+    let taken = vaccine_lot::Entity::update_many()
+        .col_expr(
+            vaccine_lot::Column::DosesUsed,
+            Expr::col(vaccine_lot::Column::DosesUsed).add(1),
+        )
+        .filter(vaccine_lot::Column::Id.eq(lot))
+        .filter(vaccine_lot::Column::Active.eq(true))
+        .filter(vaccine_lot::Column::ExpiresOn.gte(day))
+        .filter(
+            Condition::any()
+                .add(vaccine_lot::Column::DosesReceived.is_null())
+                .add(
+                    Expr::col(vaccine_lot::Column::DosesUsed)
+                        .add(Expr::col(vaccine_lot::Column::DosesWasted))
+                        .lt(Expr::col(vaccine_lot::Column::DosesReceived)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    if taken.rows_affected == 1 {
+        return Ok(DoseTaken::Taken);
+    }
+    // Refused: say why (read inside the same transaction).
+    let now = vaccine_lot::Entity::find_by_id(lot).one(db).await?;
+    Ok(match now {
+        Some(l) if l.active && l.expires_on >= day => DoseTaken::Exhausted,
+        _ => DoseTaken::Unusable,
+    })
 }
 
 fn check_consultation(req: &NewVaccination) -> AppResult<()> {
@@ -950,18 +1105,24 @@ pub async fn correct(
             let (txn, now, actor) = (work.db(), work.now(), &who);
             let row = revised(txn, now, actor, id, "correction", &reason).await?;
             let mut next = row.clone().into_active_model();
-            if let Some(lot_id) = change.lot_id {
+            if let Some(lot_id) = change.lot_id
+                && lot_id != row.lot_id
+            {
                 let at = change.administered_at.unwrap_or(row.administered_at);
-                let usable = vaccine_lot::Entity::find_by_id(lot_id)
+                let same_kind = vaccine_lot::Entity::find_by_id(lot_id)
                     .one(txn)
                     .await?
                     .is_some_and(|l| {
-                        l.structure_id == row.structure_id
-                            && l.product_id == row.product_id
-                            && l.expires_on >= paris_day(at)
+                        l.structure_id == row.structure_id && l.product_id == row.product_id
                     });
-                if !usable {
+                if !same_kind {
                     return Err(ErrorCode::LotUnusable.into());
+                }
+                // The dose moves from one lot's stock to the other's.
+                match take_dose(txn, lot_id, paris_day(at)).await? {
+                    DoseTaken::Taken => give_back_dose(txn, row.lot_id).await?,
+                    DoseTaken::Exhausted => return Err(ErrorCode::LotExhausted.into()),
+                    DoseTaken::Unusable => return Err(ErrorCode::LotUnusable.into()),
                 }
                 next.lot_id = Set(lot_id);
             }

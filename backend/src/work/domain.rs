@@ -199,6 +199,8 @@ pub enum DomainEvent {
         delegated: Option<Box<DelegatedEntry>>,
         /// The injection and its patient, as the open-data counts need them.
         injected: Option<Box<Injected>>,
+        /// Entered offline: under which permit, on which device, at what device time.
+        offline: Option<Box<OfflineOrigin>>,
     },
     /// A patient's file was opened by typing the full NIR (the person is there).
     PatientLookedUp { patient: Uuid },
@@ -245,6 +247,22 @@ pub enum DomainEvent {
     LotCreated { lot: Uuid },
     /// A lot was put back in use or withdrawn.
     LotSwitched { lot: Uuid, active: bool },
+    /// Doses of a lot were declared lost.
+    LotWasted { lot: Uuid, doses: i32 },
+    /// A professional declared (or updated) their own practice.
+    OwnPracticeDeclared { structure: Uuid },
+    /// A device got an offline permit.
+    OfflinePermitIssued { permit: Uuid, device: Uuid },
+    /// An offline permit was revoked (by its holder or the responsible professional).
+    OfflinePermitRevoked { permit: Uuid },
+    /// An offline entry was refused at sync (made after its permit ended, invalid…).
+    OfflineEntryRefused {
+        permit: Uuid,
+        entry: Uuid,
+        device_time: chrono::DateTime<chrono::Utc>,
+    },
+    /// The professional looked again at an offline entry listed "À vérifier".
+    OfflineEntryReviewed { entry: Uuid },
     /// The responsible professional (the work's actor) contested an entry a delegate typed
     /// in session `typed_in`.
     DelegatedEntryContested {
@@ -252,6 +270,16 @@ pub enum DomainEvent {
         typed_in: Uuid,
         notice: EntryContestedNotice,
     },
+}
+
+/// Where an entry made offline comes from: the proof of who entered it, on what, when.
+#[derive(Debug, Clone)]
+pub struct OfflineOrigin {
+    pub permit: Uuid,
+    pub device: Uuid,
+    pub device_time: chrono::DateTime<chrono::Utc>,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub flagged: Vec<vigie_shared::api::offline::ReviewReason>,
 }
 
 /// A recorded injection and the patient it was given to.
@@ -475,6 +503,7 @@ impl DomainEvent {
                 consultation,
                 injection,
                 structure,
+                offline,
                 ..
             } => {
                 e.subject = by(injection.unwrap_or(*consultation));
@@ -484,6 +513,15 @@ impl DomainEvent {
                     "injection": injection,
                     "structure": structure,
                 });
+                if let Some(o) = offline {
+                    e.details["offline"] = serde_json::json!({
+                        "permit": o.permit,
+                        "device": o.device,
+                        "device_time": o.device_time,
+                        "received_at": o.received_at,
+                        "flagged": o.flagged,
+                    });
+                }
             }
             Self::PatientLookedUp { patient } => e.subject = by(*patient),
             Self::PatientLookupMissed { nir_key } => e.subject = Some(nir_key.clone()),
@@ -504,6 +542,25 @@ impl DomainEvent {
             Self::InjectionInvalidated { before } => e.subject = by(before.id),
             Self::AdverseEffectDeclared { injection } => e.subject = by(*injection),
             Self::LotCreated { lot } | Self::LotSwitched { lot, .. } => e.subject = by(*lot),
+            Self::LotWasted { lot, doses } => {
+                e.subject = by(*lot);
+                e.details = serde_json::json!({ "doses": doses });
+            }
+            Self::OwnPracticeDeclared { structure } => e.subject = by(*structure),
+            Self::OfflinePermitIssued { permit, device } => {
+                e.subject = by(*permit);
+                e.details = serde_json::json!({ "device": device });
+            }
+            Self::OfflinePermitRevoked { permit } => e.subject = by(*permit),
+            Self::OfflineEntryRefused {
+                permit,
+                entry,
+                device_time,
+            } => {
+                e.subject = by(*entry);
+                e.details = serde_json::json!({ "permit": permit, "device_time": device_time });
+            }
+            Self::OfflineEntryReviewed { entry } => e.subject = by(*entry),
             Self::StructureUpdated { structure } => e.subject = by(*structure),
             Self::TerminalEnrolled {
                 terminal,
@@ -599,6 +656,12 @@ impl DomainEvent {
             Self::AdverseEffectDeclared { .. } => "adverse_effect.declared",
             Self::DelegatedEntryContested { .. } => "vaccination.contested",
             Self::LotCreated { .. } => "lot.created",
+            Self::LotWasted { .. } => "lot.wasted",
+            Self::OwnPracticeDeclared { .. } => "practice.own_declared",
+            Self::OfflinePermitIssued { .. } => "offline.permit_issued",
+            Self::OfflinePermitRevoked { .. } => "offline.permit_revoked",
+            Self::OfflineEntryRefused { .. } => "offline.entry_refused",
+            Self::OfflineEntryReviewed { .. } => "offline.entry_reviewed",
             Self::StructureUpdated { .. } => "structure.updated",
             Self::TerminalEnrolled { .. } => "terminal.enrolled",
             Self::TerminalRevoked { .. } => "terminal.revoked",

@@ -24,7 +24,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 pub use actor::Actor;
-pub use domain::{DomainEvent, Injected, LiveNotice, ReportOutcome, SessionEnd};
+pub use domain::{DomainEvent, Injected, LiveNotice, OfflineOrigin, ReportOutcome, SessionEnd};
 pub use writer::{BoxFuture, Writer, write, write_unaudited};
 
 use crate::{

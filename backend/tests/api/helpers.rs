@@ -350,6 +350,7 @@ impl TestApp {
             department: Set("69".into()),
             opening_hours: Set(String::new()),
             created_at: Set(self.state.now()),
+            owner_professional_id: Set(None),
         })
         .exec(&self.state.db)
         .await

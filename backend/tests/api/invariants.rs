@@ -1303,8 +1303,7 @@ async fn one_lot_registered_fifty_times_at_once_exists_once() {
     let urls = h.app.instances().await;
     let path = format!("/api/structures/{}/lots", h.structure_id);
     let expires_on = h.app.state.now().date_naive() + Duration::days(100);
-    let body =
-        json!({ "product_code": "comirnaty", "number": "PAR-0050", "expires_on": expires_on });
+    let body = json!({ "product_code": "comirnaty", "number": "PAR-0050", "expires_on": expires_on, "doses_received": 100000 });
     let answers = post_spread(&h.app.client, &urls, &path, |_| body.clone()).await;
     assert_eq!(
         tally(&answers),

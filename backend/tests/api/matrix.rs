@@ -950,7 +950,7 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
         claire_device
             .post(
                 &format!("/api/structures/{s_b}/lots"),
-                &json!({ "product_code": "comirnaty", "number": "LY0001", "expires_on": expires }),
+                &json!({ "product_code": "comirnaty", "number": "LY0001", "expires_on": expires, "doses_received": 100000 }),
             )
             .await,
     )
@@ -2031,7 +2031,7 @@ fn rows() -> Vec<Row> {
             |fx, s, caller| {
                 (
                     format!("/api/structures/{}/lots", fx.pick(s, fx.s_a, fx.s_b)),
-                    json!({ "product_code": "spikevax", "number": format!("MX{}{caller:03}", s.label()), "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
+                    json!({ "product_code": "spikevax", "number": format!("MX{}{caller:03}", s.label()), "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730), "doses_received": 100000 }),
                 )
             },
         )

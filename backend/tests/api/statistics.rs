@@ -699,7 +699,7 @@ fn aggregates_equal_an_independent_recount() {
             h.app
                 .post(
                     &format!("/api/structures/{}/lots", h.structure_id),
-                    &json!({ "product_code": "jcovden", "number": "JN0001", "expires_on": Utc::now().date_naive() + Duration::days(730) }),
+                    &json!({ "product_code": "jcovden", "number": "JN0001", "expires_on": Utc::now().date_naive() + Duration::days(730), "doses_received": 100000 }),
                 )
                 .await,
         )

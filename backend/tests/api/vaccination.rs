@@ -58,7 +58,7 @@ pub async fn hall() -> Hall {
     let lot: LotView = ok_json(
         app.post(
             &format!("/api/structures/{structure_id}/lots"),
-            &json!({ "product_code": "comirnaty", "number": "FK1234", "expires_on": expires_on }),
+            &json!({ "product_code": "comirnaty", "number": "FK1234", "expires_on": expires_on, "doses_received": 100000 }),
         )
         .await,
     )
@@ -218,7 +218,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     let short: LotView = ok_json(
         h.app.post(
             &format!("/api/structures/{}/lots", h.structure_id),
-            &json!({ "product_code": "comirnaty", "number": "SHORT1", "expires_on": today + Duration::days(1) }),
+            &json!({ "product_code": "comirnaty", "number": "SHORT1", "expires_on": today + Duration::days(1), "doses_received": 100000 }),
         )
         .await,
     )
@@ -259,7 +259,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     let spikevax: LotView = ok_json(
         h.app.post(
             &format!("/api/structures/{}/lots", h.structure_id),
-            &json!({ "product_code": "spikevax", "number": "SPK1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730) }),
+            &json!({ "product_code": "spikevax", "number": "SPK1", "expires_on": chrono::Utc::now().date_naive() + chrono::Duration::days(730), "doses_received": 100000 }),
         )
         .await,
     )
@@ -273,7 +273,7 @@ async fn expired_inactive_and_foreign_lots_are_refused() {
     let err = api_error(
         h.app.post(
             &format!("/api/structures/{}/lots", h.structure_id),
-            &json!({ "product_code": "comirnaty", "number": "OLD1", "expires_on": "2020-01-01" }),
+            &json!({ "product_code": "comirnaty", "number": "OLD1", "expires_on": "2020-01-01", "doses_received": 100000 }),
         )
         .await,
         StatusCode::BAD_REQUEST,
@@ -666,7 +666,7 @@ async fn a_lot_expires_within_five_years() {
             .app
             .post(
                 &path,
-                &json!({ "product_code": "comirnaty", "number": number, "expires_on": expires_on }),
+                &json!({ "product_code": "comirnaty", "number": number, "expires_on": expires_on, "doses_received": 100000 }),
             )
             .await;
         if ok {
@@ -1080,7 +1080,7 @@ async fn spikevax_lot_of_the_day(h: &Hall) -> LotView {
         h.app
             .post(
                 &format!("/api/structures/{}/lots", h.structure_id),
-                &json!({ "product_code": "spikevax", "number": "SPK100", "expires_on": expires_on }),
+                &json!({ "product_code": "spikevax", "number": "SPK100", "expires_on": expires_on, "doses_received": 100000 }),
             )
             .await,
     )

@@ -994,6 +994,7 @@ fn DoseForm(
         save.dispatch(NewVaccination {
             idempotency_key: key.get_value(),
             structure_id: structure,
+            place: None,
             patient,
             consultation: ConsultationInput {
                 eligible: eligible.get_untracked(),

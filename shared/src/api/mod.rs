@@ -8,6 +8,7 @@ pub mod delegation;
 pub mod fixed_time;
 pub mod health;
 pub mod live;
+pub mod offline;
 pub mod passkey;
 pub mod push;
 pub mod security;

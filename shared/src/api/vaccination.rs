@@ -198,10 +198,61 @@ pub struct InjectionInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewVaccination {
     pub idempotency_key: Uuid,
+    /// A structure the professional practises in, or their own practice (see `place`).
     pub structure_id: Uuid,
+    /// Where the dose is given, required when recording under one's own practice (no
+    /// structure): the patient's home, the practitioner's cabinet or officine, another place.
+    #[serde(default)]
+    pub place: Option<VaccinationPlace>,
     pub patient: PatientRef,
     pub consultation: ConsultationInput,
     pub injection: Option<InjectionInput>,
+}
+
+/// Where a practitioner without a structure (or acting outside it) gave the dose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceKind {
+    /// At the patient's home (the address is the patient's: not asked again).
+    PatientHome,
+    /// The practitioner's own cabinet or officine.
+    OwnPractice,
+    /// Anywhere else (a town hall, a workplace…): the address is required.
+    Other,
+}
+
+impl PlaceKind {
+    pub const ALL: [Self; 3] = [Self::PatientHome, Self::OwnPractice, Self::Other];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::PatientHome => "patient_home",
+            Self::OwnPractice => "own_practice",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PatientHome => "Au domicile du patient",
+            Self::OwnPractice => "Au cabinet / à l'officine",
+            Self::Other => "Autre lieu",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VaccinationPlace {
+    pub kind: PlaceKind,
+    /// Required for `own_practice` (when the practice has no address on file) and `other`.
+    #[serde(default)]
+    pub address: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,6 +321,9 @@ pub struct InjectionView {
     pub administered_at: DateTime<Utc>,
     pub structure_name: String,
     pub structure_finess: String,
+    /// Given outside any structure: where ("Au domicile du patient", "Autre lieu : …").
+    #[serde(default)]
+    pub place: Option<String>,
     /// The responsible professional.
     pub vaccinator: String,
     /// Who typed it, when a delegate did.
@@ -352,6 +406,19 @@ pub struct StructureView {
     pub finess: String,
     pub name: String,
     pub lots: Vec<LotView>,
+    /// The professional's own practice (no structure): doses recorded under it state their
+    /// place, and its lots are the professional's personal stock.
+    #[serde(default)]
+    pub own_practice: bool,
+}
+
+/// Declares (or updates) the professional's own practice: the cabinet or officine address, or
+/// none for a practitioner who only goes to patients' homes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OwnPracticeInput {
+    #[serde(default)]
+    pub address: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,6 +442,14 @@ pub struct LotView {
     pub number: String,
     pub expires_on: NaiveDate,
     pub active: bool,
+    /// Doses received (None: a lot registered before quantities were counted).
+    #[serde(default)]
+    pub doses_received: Option<i32>,
+    /// Doses received, less those injected and those declared wasted.
+    #[serde(default)]
+    pub doses_left: Option<i32>,
+    #[serde(default)]
+    pub doses_wasted: i32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -383,6 +458,16 @@ pub struct NewLot {
     pub product_code: String,
     pub number: String,
     pub expires_on: NaiveDate,
+    /// Doses received (a multi-dose vial counts its doses): 1 to 100 000.
+    pub doses_received: i32,
+}
+
+/// Doses lost (a vial dropped, an opened vial past its use-by time): they leave the stock.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LotWastage {
+    pub doses: i32,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
