@@ -55,7 +55,7 @@ pub async fn revoke(
 #[utoipa::path(post, path = "/api/offline/sync", tag = "offline",
     request_body = SyncRequest,
     responses((status = 200, description = "Une réponse par saisie, dans l'ordre", body = SyncReport),
-        (status = 400, description = "Plus de 100 saisies dans l'envoi", body = ApiError)))]
+        (status = 400, description = "Plus de 50 saisies dans l'envoi", body = ApiError)))]
 pub async fn sync(
     State(state): State<AppState>,
     actor: Actor,

@@ -160,6 +160,15 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn put_json<B: Serialize>(&self, path: &str, body: &B) -> Response {
+        self.client
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,

@@ -38,15 +38,15 @@ use crate::{
     vaccination::{first_dose, hall},
 };
 
-const N: usize = 50;
+pub(crate) const N: usize = 50;
 
 /// One answer: status and JSON body (`Null` when there is none).
-struct Answer {
-    status: StatusCode,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
 }
 
-fn code_name(code: ErrorCode) -> String {
+pub(crate) fn code_name(code: ErrorCode) -> String {
     serde_json::to_value(code)
         .expect("codes serialise")
         .as_str()
@@ -56,7 +56,7 @@ fn code_name(code: ErrorCode) -> String {
 
 /// Sends every request at once (each on its own task) and waits for all the answers. No
 /// answer may be a server error.
-async fn fire<F>(requests: Vec<F>) -> Vec<Answer>
+pub(crate) async fn fire<F>(requests: Vec<F>) -> Vec<Answer>
 where
     F: Future<Output = Response> + Send + 'static,
 {
@@ -94,7 +94,7 @@ async fn post_all(
 }
 
 /// "200" or "429 rate_limited": how many answers of each kind.
-fn tally(answers: &[Answer]) -> BTreeMap<String, usize> {
+pub(crate) fn tally(answers: &[Answer]) -> BTreeMap<String, usize> {
     let mut t = BTreeMap::new();
     for a in answers {
         let key = match a.body.get("code").and_then(Value::as_str) {
@@ -106,7 +106,7 @@ fn tally(answers: &[Answer]) -> BTreeMap<String, usize> {
     t
 }
 
-fn expect(pairs: &[(StatusCode, Option<ErrorCode>, usize)]) -> BTreeMap<String, usize> {
+pub(crate) fn expect(pairs: &[(StatusCode, Option<ErrorCode>, usize)]) -> BTreeMap<String, usize> {
     pairs
         .iter()
         .filter(|(_, _, n)| *n > 0)
@@ -141,7 +141,7 @@ async fn chain_intact(app: &TestApp) {
 
 /// N posts to `path` at once, the i-th with `body(i)`, spread over the instances round robin,
 /// all with the same client (its cookies).
-async fn post_spread(
+pub(crate) async fn post_spread(
     client: &reqwest::Client,
     urls: &[Url],
     path: &str,
@@ -160,7 +160,7 @@ async fn post_spread(
 }
 
 /// The i-th of the instances, round robin.
-fn pick(urls: &[Url], i: usize) -> &Url {
+pub(crate) fn pick(urls: &[Url], i: usize) -> &Url {
     &urls[i % urls.len()]
 }
 
@@ -1120,7 +1120,7 @@ async fn one_idempotency_key_sent_fifty_times_at_once_writes_one_act() {
 }
 
 /// A valid NIR for a woman born in August 1955 (as the hall's patients), the i-th of a series.
-fn nir(i: usize) -> String {
+pub(crate) fn nir(i: usize) -> String {
     let body = format!("2550814168{:03}", i % 1000);
     let n: u64 = body.parse().expect("digits");
     format!("{body}{:02}", 97 - n % 97)

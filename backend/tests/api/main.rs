@@ -16,6 +16,8 @@ mod invariants;
 mod lifetimes;
 mod mail;
 mod matrix;
+mod mobile;
+mod offline;
 mod openapi;
 mod passkeys;
 mod push;

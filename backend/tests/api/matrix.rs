@@ -140,6 +140,15 @@ enum Own {
     StaffCredential,
     /// A phone of Jean's, for the security officer's revoke row.
     OfficerTarget,
+    /// The offline permit of the side's professional's session (Jean's, Claire's).
+    Permit,
+    /// An offline entry of the side's professional listed "À vérifier" (a refused one).
+    ReviewEntry,
+}
+
+/// The device id each caller's offline permit names.
+fn device_of(caller: usize) -> Uuid {
+    Uuid::from_u128(caller as u128 + 1)
 }
 
 /// The objects of both sides.
@@ -1243,6 +1252,52 @@ async fn setup() -> (TestApp, Fx, [Device; 7]) {
         credentials_of(&db, OwnerKind::Professional, officer_pid).await,
     ];
 
+    // Offline: Jean's and Claire's sessions each hold a permit, and one entry of each was
+    // refused at sync (dated a day ahead by the device), so "À vérifier" lists it.
+    for (side, device, caller, structure) in [
+        (Side::A, &jean, 3, s.structure_id),
+        (Side::B, &claire_device, CLAIRE, s_b),
+    ] {
+        let permit: Value = ok_json(
+            device
+                .post(
+                    "/api/offline/permits",
+                    &json!({ "device_id": device_of(caller), "device_name": "Tablette" }),
+                )
+                .await,
+        )
+        .await;
+        let entry = json!({
+            "permit": permit["token"],
+            "device_id": device_of(caller),
+            "device_time": now + chrono::Duration::days(1),
+            "vaccination": {
+                "idempotency_key": Uuid::new_v4(),
+                "structure_id": structure,
+                "patient": { "kind": "existing", "id": Uuid::new_v4() },
+                "consultation": { "eligible": true, "contraindications": "", "consent": true, "outcome": "contraindicated", "postpone_reason": null },
+                "injection": null
+            }
+        });
+        let report: Value = ok_json(
+            device
+                .post("/api/offline/sync", &json!({ "entries": [entry] }))
+                .await,
+        )
+        .await;
+        assert_eq!(report["results"][0]["outcome"], "refused");
+        let owner = if side == Side::A { jean_id } else { claire };
+        let kept = vigie_backend::entities::offline_entry::Entity::find()
+            .filter(vigie_backend::entities::offline_entry::Column::ProfessionalId.eq(owner))
+            .one(&db)
+            .await
+            .expect("query")
+            .expect("refused entry kept");
+        let permit: Uuid = serde_json::from_value(permit["id"].clone()).expect("permit id");
+        own.insert((Own::Permit, side), [permit; 7]);
+        own.insert((Own::ReviewEntry, side), [kept.id; 7]);
+    }
+
     let fx = Fx {
         s_a: s.structure_id,
         s_b,
@@ -1819,7 +1874,11 @@ fn rows() -> Vec<Row> {
             fixed("/api/vaccination/context", json!(null)),
         )
         .says(|fx, _, caller, a| {
-            let v = a.json()?;
+            let mut v = a.json()?;
+            // A professional's own practice (declared by another cell) is theirs alone.
+            if let Some(list) = v["structures"].as_array_mut() {
+                list.retain(|s| s["own_practice"] != true);
+            }
             let mut structures = ids_in(&v["structures"], "id")?;
             structures.sort();
             let expected: Vec<String> = match caller {
@@ -2066,6 +2125,127 @@ fn rows() -> Vec<Row> {
             ensure!(v["active"] == true, "active {}", v["active"]);
             Ok(())
         }),
+        row_each(
+            M::POST,
+            "/api/lots/{id}/wastage",
+            [U, N, N, O, N, O, N],
+            Some([U, N, N, N, O, N, N]),
+            |fx, s, _| {
+                (
+                    format!("/api/lots/{}/wastage", fx.pick(s, fx.lot_a.id, fx.lot_b.id)),
+                    json!({ "doses": 1, "reason": "Flacon cassé" }),
+                )
+            },
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.pick(side, fx.lot_a.id, fx.lot_b.id))?;
+            ensure!(v["doses_wasted"].as_i64().is_some_and(|n| n >= 1), "wasted {}", v["doses_wasted"]);
+            Ok(())
+        }),
+        row(
+            M::PUT,
+            "/api/vaccination/own-practice",
+            [U, F, F, O, O, F, O],
+            None,
+            fixed("/api/vaccination/own-practice", json!({ "address": "3 rue des Lilas, 77000 Melun" })),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["own_practice"] == true && v["finess"] == "", "own practice {v}");
+            Ok(())
+        }),
+        row_each(
+            M::POST,
+            "/api/offline/permits",
+            [U, O, F, O, O, F, O],
+            None,
+            |_, _, caller| {
+                (
+                    "/api/offline/permits".to_owned(),
+                    json!({ "device_id": device_of(caller), "device_name": "Tablette" }),
+                )
+            },
+        )
+        .says(|_, _, caller, a| {
+            let v = a.json()?;
+            is_id(&v, "device_id", device_of(caller))?;
+            ensure!(v["token"].as_str().is_some_and(|t| t.contains('.')), "token {}", v["token"]);
+            let holder = v["holder"].as_str().unwrap_or("");
+            let named = match caller {
+                1 => holder.contains("Marie Dupont") && holder.contains("Jean Martin"),
+                3 => holder.contains("Jean Martin"),
+                CLAIRE => holder.contains("Claire Bernard"),
+                _ => !holder.is_empty(),
+            };
+            ensure!(named, "holder {holder:?}");
+            Ok(())
+        }),
+        row(
+            M::GET,
+            "/api/offline/permits",
+            [U, O, F, O, O, F, O],
+            None,
+            fixed("/api/offline/permits", json!(null)),
+        )
+        .says(|_, _, _, a| {
+            ensure!(a.json()?.is_array(), "not a list");
+            Ok(())
+        }),
+        row(
+            M::POST,
+            "/api/offline/permits/{id}/revoke",
+            [U, N, F, O, N, F, N],
+            Some([U, N, F, N, O, F, N]),
+            |fx, s| {
+                (
+                    format!("/api/offline/permits/{}/revoke", fx.own(Own::Permit, s, 0)),
+                    json!(null),
+                )
+            },
+        )
+        .says(|fx, side, _, a| {
+            let v = a.json()?;
+            is_id(&v, "id", fx.own(Own::Permit, side, 0))?;
+            ensure!(v["revoked_at"].is_string(), "revoked_at {}", v["revoked_at"]);
+            Ok(())
+        }),
+        row(
+            M::POST,
+            "/api/offline/sync",
+            [U, O, F, O, O, F, O],
+            None,
+            fixed("/api/offline/sync", json!({ "entries": [] })),
+        )
+        .says(|_, _, _, a| {
+            let v = a.json()?;
+            ensure!(v["results"] == json!([]), "results {}", v["results"]);
+            Ok(())
+        }),
+        row(
+            M::GET,
+            "/api/offline/review",
+            [U, O, F, O, O, F, O],
+            None,
+            fixed("/api/offline/review", json!(null)),
+        )
+        .says(|_, _, _, a| {
+            ensure!(a.json()?.is_array(), "not a list");
+            Ok(())
+        }),
+        row(
+            M::POST,
+            "/api/offline/review/{id}/done",
+            [U, F, F, O, N, F, N],
+            Some([U, F, F, N, O, F, N]),
+            |fx, s| {
+                (
+                    format!("/api/offline/review/{}/done", fx.own(Own::ReviewEntry, s, 0)),
+                    json!(null),
+                )
+            },
+        )
+        .says(no_content),
         row(
             M::GET,
             "/api/certificates/signing-certificate",

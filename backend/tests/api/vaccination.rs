@@ -72,9 +72,16 @@ pub async fn hall() -> Hall {
 }
 
 pub fn first_dose(h: &Hall, key: Uuid) -> Value {
+    let mut body = first_dose_at(h.structure_id, h.lot.id);
+    body["idempotency_key"] = json!(key);
+    body
+}
+
+/// Camille Durand's first dose, in this structure from this lot.
+pub fn first_dose_at(structure: Uuid, lot: Uuid) -> Value {
     json!({
-        "idempotency_key": key,
-        "structure_id": h.structure_id,
+        "idempotency_key": Uuid::new_v4(),
+        "structure_id": structure,
         "patient": {
             "kind": "new",
             "nir": NIR,
@@ -86,7 +93,7 @@ pub fn first_dose(h: &Hall, key: Uuid) -> Value {
             "esms_finess": null
         },
         "consultation": { "eligible": true, "contraindications": "", "consent": true, "outcome": "vaccinate", "postpone_reason": null },
-        "injection": { "product_code": "comirnaty", "lot_id": h.lot.id, "site": "left_deltoid", "administered_at": null, "confirmed_warnings": [] }
+        "injection": { "product_code": "comirnaty", "lot_id": lot, "site": "left_deltoid", "administered_at": null, "confirmed_warnings": [] }
     })
 }
 

@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::vaccination::{InjectionView, NewVaccination, VaccinationRecorded};
 
-/// Most entries one sync request carries (a permit allows at most a few dozen).
-pub const SYNC_BATCH_MAX: usize = 100;
+/// Most entries one sync request carries: a permit's default allowance, well within the
+/// server's 64 KiB body limit (an entry with its permit is about 1 KB).
+pub const SYNC_BATCH_MAX: usize = 50;
 
 /// Asked while online, before going where the network may fail.
 #[derive(Debug, Clone, Serialize, Deserialize)]
