@@ -49,6 +49,7 @@ async function addLot(page: Page, product: string, number: string): Promise<void
   await page.locator('#lot-vaccin').selectOption(product);
   await page.locator('#lot-numero').fill(number);
   await page.locator('#lot-peremption').fill(parisDay(365));
+  await page.locator('#lot-doses').fill('500');
   await page.getByRole('button', { name: 'Ajouter le lot' }).click();
   await expect(page.getByTestId('lots')).toContainText(number);
 }

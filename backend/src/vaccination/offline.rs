@@ -429,13 +429,56 @@ pub async fn sync(
         ));
     }
     let mut results = Vec::with_capacity(entries.len());
+    // A queue's entries share their permit: it is checked once per request.
+    let mut permits = Permits::default();
     for entry in entries {
-        results.push(sync_one(state, actor, entry).await?);
+        results.push(sync_one(state, actor, entry, &mut permits).await?);
     }
     Ok(SyncReport { results })
 }
 
-async fn sync_one(state: &AppState, actor: &Actor, entry: QueuedEntry) -> AppResult<SyncResult> {
+/// The permits a request's entries name, as read at their first use: the row, and when its
+/// session ended. Entries are still counted one by one in each write.
+type Permits =
+    std::collections::HashMap<String, AppResult<(offline_permit::Model, Option<DateTime<Utc>>)>>;
+
+async fn permit_of(
+    state: &AppState,
+    token: &str,
+    permits: &mut Permits,
+) -> AppResult<(offline_permit::Model, Option<DateTime<Utc>>)> {
+    if let Some(known) = permits.get(token) {
+        return match known {
+            Ok(p) => Ok(p.clone()),
+            Err(AppError::Api(e)) => Err(AppError::Api(e.clone())),
+            Err(_) => Err(AppError::internal("permit")),
+        };
+    }
+    let read = async {
+        let permit = verify(state, token).await?;
+        let ended = session::Entity::find_by_id(permit.session_id)
+            .one(&state.db)
+            .await?
+            .and_then(|s| s.ended_at);
+        Ok((permit, ended))
+    }
+    .await;
+    match read {
+        // What the server could not read is not remembered: the next entry tries again.
+        Err(e @ (AppError::Database(_) | AppError::Internal(_))) => Err(e),
+        read => {
+            permits.insert(token.to_owned(), read);
+            Box::pin(permit_of(state, token, permits)).await
+        }
+    }
+}
+
+async fn sync_one(
+    state: &AppState,
+    actor: &Actor,
+    entry: QueuedEntry,
+    permits: &mut Permits,
+) -> AppResult<SyncResult> {
     let key = entry.vaccination.idempotency_key;
     let refused_now = |e: AppError| SyncResult {
         idempotency_key: key,
@@ -449,7 +492,7 @@ async fn sync_one(state: &AppState, actor: &Actor, entry: QueuedEntry) -> AppRes
     };
     // A permit not signed by the server, or not this person's or this device's: refused, and
     // nothing is kept (there is no permit to keep it under).
-    let permit = match verify(state, &entry.permit).await {
+    let (permit, session_ended) = match permit_of(state, &entry.permit, permits).await {
         Ok(p) => p,
         Err(e @ AppError::Api(_)) => return Ok(refused_now(e)),
         Err(e) => return Err(e),
@@ -469,10 +512,6 @@ async fn sync_one(state: &AppState, actor: &Actor, entry: QueuedEntry) -> AppRes
         return Ok(done);
     }
     let now = state.now();
-    let session_ended = session::Entity::find_by_id(permit.session_id)
-        .one(&state.db)
-        .await?
-        .and_then(|s| s.ended_at);
     // The entry is recorded under the session it was typed in, as if online.
     let mut typed_as = actor.clone();
     typed_as.session_id = permit.session_id;

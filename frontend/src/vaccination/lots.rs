@@ -15,8 +15,9 @@ async fn list(structure: Uuid) -> ApiResult<Vec<LotView>> {
     get(&format!("/api/structures/{structure}/lots")).await
 }
 
+/// `prefix` keeps the form's ids unique when a page shows several stocks.
 #[component]
-pub fn LotsManager(structure: Uuid) -> impl IntoView {
+pub fn LotsManager(structure: Uuid, #[prop(optional)] prefix: &'static str) -> impl IntoView {
     let lots = LocalResource::new(move || list(structure));
     let product = RwSignal::new("comirnaty".to_owned());
     let number = RwSignal::new(String::new());
@@ -127,8 +128,8 @@ pub fn LotsManager(structure: Uuid) -> impl IntoView {
             <form class="form" on:submit=on_submit novalidate>
                 <h3>"Ajouter un lot"</h3>
                 <div class="field">
-                    <label for="lot-vaccin">"Vaccin"</label>
-                    <select id="lot-vaccin" on:change=move |ev| product.set(event_target_value(&ev))>
+                    <label for=format!("{prefix}lot-vaccin")>"Vaccin"</label>
+                    <select id=format!("{prefix}lot-vaccin") on:change=move |ev| product.set(event_target_value(&ev))>
                         <option value="comirnaty">"Comirnaty"</option>
                         <option value="spikevax">"Spikevax"</option>
                         <option value="nuvaxovid">"Nuvaxovid"</option>
@@ -136,16 +137,16 @@ pub fn LotsManager(structure: Uuid) -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="lot-numero">"Numéro de lot"</label>
-                    <input id="lot-numero" type="text" autocomplete="off" prop:value=number on:input=move |ev| number.set(event_target_value(&ev)) />
+                    <label for=format!("{prefix}lot-numero")>"Numéro de lot"</label>
+                    <input id=format!("{prefix}lot-numero") type="text" autocomplete="off" prop:value=number on:input=move |ev| number.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
-                    <label for="lot-peremption">"Date de péremption"</label>
-                    <input id="lot-peremption" type="date" prop:value=expires on:change=move |ev| expires.set(event_target_value(&ev)) />
+                    <label for=format!("{prefix}lot-peremption")>"Date de péremption"</label>
+                    <input id=format!("{prefix}lot-peremption") type="date" prop:value=expires on:change=move |ev| expires.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
-                    <label for="lot-doses">"Doses reçues"</label>
-                    <input id="lot-doses" type="number" min="1" max="100000" inputmode="numeric" prop:value=doses on:input=move |ev| doses.set(event_target_value(&ev)) />
+                    <label for=format!("{prefix}lot-doses")>"Doses reçues"</label>
+                    <input id=format!("{prefix}lot-doses") type="number" min="1" max="100000" inputmode="numeric" prop:value=doses on:input=move |ev| doses.set(event_target_value(&ev)) />
                 </div>
                 <button type="submit" class="button" disabled=move || number.with(|n| n.trim().is_empty())>"Ajouter le lot"</button>
                 {move || problem.get().map(|m| view! { <p role="alert" class="alert alert-error">{m}</p> })}
@@ -169,9 +170,14 @@ pub fn LotsPage() -> impl IntoView {
                 view! {
                     {c.structures
                         .into_iter()
-                        .map(|s| view! {
-                            <h2>{if s.own_practice { "Mon stock personnel (hors structure)".to_owned() } else { s.name.clone() }}</h2>
-                            <LotsManager structure=s.id />
+                        .enumerate()
+                        .map(|(i, s)| {
+                            // The first stock keeps the plain ids; the others are prefixed.
+                            let prefix: &'static str = ["", "s2-", "s3-", "s4-", "s5-"][i.min(4)];
+                            view! {
+                                <h2>{if s.own_practice { "Mon stock personnel (hors structure)".to_owned() } else { s.name.clone() }}</h2>
+                                <LotsManager structure=s.id prefix />
+                            }
                         })
                         .collect_view()}
                     {(!has_own).then(|| view! { <OwnPracticeForm on_done=move || context.refetch() /> })}
