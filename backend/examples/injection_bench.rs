@@ -40,20 +40,14 @@ use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
 use vigie_backend::{
-    Application, Settings, auth, demo,
+    Application, Settings, demo,
     entities::{consultation, injection, patient, professional, vaccine_product},
 };
 use vigie_shared::Sex;
-use vigie_shared::api::{
-    passkey::{
-        AuthenticationChallenge, AuthenticationFinish, RegistrationChallenge, RegistrationFinish,
-    },
-    vaccination::{
-        ConsultationOutcome, InjectionSite, InjectionStatus, LotView, PatientLookupResult,
-        VaccinationContext,
-    },
+use vigie_shared::api::vaccination::{
+    ConsultationOutcome, InjectionSite, InjectionStatus, LotView, PatientLookupResult,
+    VaccinationContext,
 };
-use webauthn_authenticator_rs::{WebauthnAuthenticator, softpasskey::SoftPasskey};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -327,6 +321,8 @@ async fn seed(
                     contested_at: Set(None),
                     contest_reason: Set(None),
                     contested_by: Set(None),
+                    place_kind: Set(None),
+                    place_address: Set(None),
                 });
                 have += 1;
             }

@@ -125,6 +125,8 @@ fn seeded(k: u64, f: &Fixture) -> (patient::ActiveModel, injection::ActiveModel,
         contested_at: Set(None),
         contest_reason: Set(None),
         contested_by: Set(None),
+        place_kind: Set(None),
+        place_address: Set(None),
     };
     let pm = patient::ActiveModel {
         id: Set(p.id),
