@@ -417,7 +417,7 @@ pub struct StructureView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OwnPracticeInput {
-    #[serde(default)]
+    /// Empty for a practitioner who only goes to patients' homes.
     pub address: String,
 }
 
