@@ -65,12 +65,10 @@ pub enum Page {
     Devices,
     /// The new-credential mail's "Ce n'est pas moi" link.
     DeviceReport,
-    /// Offline entries to look at again ("À vérifier").
-    Review,
 }
 
 impl Page {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 20] = [
         Self::Home,
         Self::SignIn,
         Self::Activation,
@@ -91,7 +89,6 @@ impl Page {
         Self::Supervision,
         Self::Devices,
         Self::DeviceReport,
-        Self::Review,
     ];
 
     /// The page's address (for `Recap`, the prefix its patient id follows: see `recap`).
@@ -117,7 +114,6 @@ impl Page {
             Self::Supervision => "/supervision",
             Self::Devices => "/appareils",
             Self::DeviceReport => "/appareils/signalement",
-            Self::Review => "/a-verifier",
         }
     }
 
@@ -138,7 +134,7 @@ impl Page {
             | Self::Terminal
             | Self::Personnel
             | Self::PersonnelActivation => App::Hall,
-            Self::Vaccination | Self::Recap | Self::Review => App::Entry,
+            Self::Vaccination | Self::Recap => App::Entry,
             Self::Sessions
             | Self::Report
             | Self::Security

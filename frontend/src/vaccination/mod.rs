@@ -7,6 +7,4 @@ pub mod bilan;
 pub mod draft;
 pub mod entry;
 pub mod lots;
-pub mod offline;
-pub mod review;
 pub mod verify;
