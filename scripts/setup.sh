@@ -23,6 +23,11 @@ if rustup run nightly rustc --version >/dev/null 2>&1 \
   rustup component add rust-src --toolchain nightly
 fi
 
+# trunk builds offline: the standard library's own dependencies (for build-std) are fetched here.
+if rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+  RUSTUP_TOOLCHAIN=nightly cargo fetch -q -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown
+fi
+
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (several minutes on 2 cores)"
   cargo install --locked trunk --version "$TRUNK_VERSION"
