@@ -57,6 +57,19 @@ pub async fn list_of(db: &impl ConnectionTrait, structure_id: Uuid) -> AppResult
         .collect())
 }
 
+/// One lot as listed, read again after a change.
+async fn view_of(
+    db: &impl ConnectionTrait,
+    structure_id: Uuid,
+    lot_id: Uuid,
+) -> AppResult<LotView> {
+    list_of(db, structure_id)
+        .await?
+        .into_iter()
+        .find(|l| l.id == lot_id)
+        .ok_or_else(|| AppError::internal("lot vanished"))
+}
+
 pub fn lot_view(l: vaccine_lot::Model, product_code: String) -> LotView {
     LotView {
         id: l.id,
@@ -248,11 +261,7 @@ pub async fn declare_wastage(
         })
     })
     .await?;
-    list_of(&state.db, lot.structure_id)
-        .await?
-        .into_iter()
-        .find(|l| l.id == lot_id)
-        .ok_or_else(|| AppError::internal("lot vanished"))
+    view_of(&state.db, lot.structure_id, lot_id).await
 }
 
 /// Who acts on a structure's lots: a professional practising there or its account.
@@ -289,9 +298,5 @@ pub async fn set_active(
         })
     })
     .await?;
-    list_of(&state.db, lot.structure_id)
-        .await?
-        .into_iter()
-        .find(|l| l.id == lot.id)
-        .ok_or_else(|| AppError::internal("lot vanished"))
+    view_of(&state.db, lot.structure_id, lot.id).await
 }

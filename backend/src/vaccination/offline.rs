@@ -117,13 +117,11 @@ fn permit_id(session: Uuid) -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
-fn holder(actor: &Actor) -> String {
-    match &actor.typist_name {
-        Some(typist) => format!(
-            "{typist} sous la responsabilité du {}",
-            actor.professional_name
-        ),
-        None => actor.professional_name.clone(),
+/// "Dr Jean Martin", or "Marie Dupont sous la responsabilité du Dr Jean Martin".
+fn holder(typist: Option<&String>, professional: &str) -> String {
+    match typist {
+        Some(typist) => format!("{typist} sous la responsabilité du {professional}"),
+        None => professional.to_owned(),
     }
 }
 
@@ -219,7 +217,11 @@ pub async fn issue(
             "Cette session a déjà une autorisation hors ligne pour un autre appareil.",
         ));
     }
-    permit_view(state, stored, holder(actor))
+    permit_view(
+        state,
+        stored,
+        holder(actor.typist_name.as_ref(), &actor.professional_name),
+    )
 }
 
 /// Which permits the actor sees: a professional, theirs and their delegates'; a delegate,
@@ -247,13 +249,10 @@ pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<OfflinePermi
             .await?;
     rows.into_iter()
         .map(|p| {
-            let holder = match p.staff_member_id.and_then(|s| names.get(&s)) {
-                Some(typist) => format!(
-                    "{typist} sous la responsabilité du {}",
-                    actor.professional_name
-                ),
-                None => actor.professional_name.clone(),
-            };
+            let holder = holder(
+                p.staff_member_id.and_then(|s| names.get(&s)),
+                &actor.professional_name,
+            );
             permit_view(state, p, holder)
         })
         .collect()
@@ -287,13 +286,10 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: Uuid) -> AppResult<Offl
         .await?
         .ok_or_else(|| AppError::internal("permit vanished"))?;
     let names = crate::access::typist_names(&state.db, stored.staff_member_id).await?;
-    let holder = match stored.staff_member_id.and_then(|s| names.get(&s)) {
-        Some(typist) => format!(
-            "{typist} sous la responsabilité du {}",
-            actor.professional_name
-        ),
-        None => actor.professional_name.clone(),
-    };
+    let holder = holder(
+        stored.staff_member_id.and_then(|s| names.get(&s)),
+        &actor.professional_name,
+    );
     permit_view(state, stored, holder)
 }
 
