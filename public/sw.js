@@ -1,9 +1,11 @@
-// Vigie's service worker, registered by the phone's approver app (`/validation`) only.
-// - Install: caches the phone's app shell (the HTML of /validation and every script, style
-//   sheet and wasm it references) and the offline page.
-// - Pages: network first; offline, the cached phone page (or the offline page when it is not
-//   cached, or for the other apps' pages).
-// - Hashed files (trunk's names never change content): cache first.
+// Vigie's service worker, registered by the phone's approver app (`/validation`) and by the
+// tablet's entry app (`/vaccination`, which may enter doses offline).
+// - Install: caches both apps' shells (the HTML of /validation and /vaccination, every script,
+//   style sheet and wasm they reference, and the JS snippets their scripts import) and the
+//   offline page.
+// - Pages: network first; offline, the cached page of either app (or the offline page when it
+//   is not cached, or for the other apps' pages).
+// - Hashed files (trunk's names never change content) and snippets: cache first.
 // - Web Push: a notification that says only that a request waits. It never approves: the tap
 //   opens /validation on that request, where the code and PIN/biometrics are asked.
 // - Updates: a new version waits until the page says SKIP_WAITING ("Recharger").
@@ -15,6 +17,8 @@
 const BUILD = '__VIGIE_BUILD__';
 const CACHE = `vigie-phone-${BUILD}`;
 const SHELL = '/validation';
+// The pages that start offline: the phone's, and dose entry.
+const SHELLS = [SHELL, '/vaccination'];
 const OFFLINE = '/offline.html';
 const NOTICE = 'Une demande de connexion attend votre validation.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,13 +53,40 @@ function referencedUrls(html) {
   return [...urls];
 }
 
+// The JS snippets (wasm-bindgen's `snippets/…` modules) a script imports, as absolute paths.
+function importedSnippets(script, scriptPath) {
+  const urls = [];
+  for (const match of script.matchAll(/["'](\.{0,2}\/?[^"'\s]*snippets\/[^"'\s]+\.js)["']/g)) {
+    const url = new URL(match[1], new URL(scriptPath, self.location.origin));
+    if (url.origin === self.location.origin) urls.push(url.pathname);
+  }
+  return urls;
+}
+
+function isSnippet(pathname) {
+  return pathname.includes('/snippets/') && pathname.endsWith('.js');
+}
+
+async function precacheShell(cache, shell) {
+  const page = await fetch(shell, { cache: 'no-cache', credentials: 'same-origin' });
+  if (!page.ok) throw new Error(`${shell}: ${page.status}`);
+  const html = await page.clone().text();
+  await cache.put(shell, page);
+  const urls = referencedUrls(html);
+  for (const path of urls.filter((u) => u.endsWith('.js'))) {
+    const script = await fetch(path, { credentials: 'same-origin' });
+    if (script.ok) urls.push(...importedSnippets(await script.text(), path));
+  }
+  return urls;
+}
+
 async function precache() {
   const cache = await caches.open(CACHE);
-  const page = await fetch(SHELL, { cache: 'no-cache', credentials: 'same-origin' });
-  if (!page.ok) throw new Error(`${SHELL}: ${page.status}`);
-  const html = await page.clone().text();
-  await cache.put(SHELL, page);
-  await cache.addAll([OFFLINE, ...referencedUrls(html)]);
+  const urls = new Set([OFFLINE]);
+  for (const shell of SHELLS) {
+    for (const url of await precacheShell(cache, shell)) urls.add(url);
+  }
+  await cache.addAll([...urls]);
 }
 
 self.addEventListener('install', (event) => {
@@ -85,17 +116,19 @@ self.addEventListener('message', (event) => {
 async function fromNetworkThenShell(request) {
   try {
     const answer = await fetch(request);
-    // A fresh copy of the phone's page for the next offline start.
-    if (answer.ok && new URL(request.url).pathname === SHELL) {
+    // A fresh copy of the page for the next offline start.
+    const pathname = new URL(request.url).pathname;
+    if (answer.ok && SHELLS.includes(pathname)) {
       const cache = await caches.open(CACHE);
-      await cache.put(SHELL, answer.clone());
+      await cache.put(pathname, answer.clone());
     }
     return answer;
   } catch (offline) {
-    // The phone's page starts from its cached copy; any other page of the site (another
-    // app's, not cached here) gets the offline page.
+    // The phone's page and dose entry start from their cached copies; any other page of the
+    // site (another app's, not cached here) gets the offline page.
     const cache = await caches.open(CACHE);
-    const shell = new URL(request.url).pathname === SHELL ? await cache.match(SHELL) : undefined;
+    const pathname = new URL(request.url).pathname;
+    const shell = SHELLS.includes(pathname) ? await cache.match(pathname) : undefined;
     return shell || (await cache.match(OFFLINE)) || Response.error();
   }
 }
@@ -117,7 +150,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
   if (request.mode === 'navigate') {
     event.respondWith(fromNetworkThenShell(request));
-  } else if (isHashed(url.pathname)) {
+  } else if (isHashed(url.pathname) || isSnippet(url.pathname)) {
     event.respondWith(fromCacheThenNetwork(request));
   }
 });

@@ -137,6 +137,7 @@ test('professionnel : arrive sur la saisie, son menu ; officier de sécurité : 
   await expect(page).toHaveURL(/\/vaccination$/);
   expect(await menuEntries(page)).toEqual([
     'Vaccination',
+    'À vérifier',
     'Supervision des saisies déléguées',
     'Mes délégués',
     'Lots de vaccins',

@@ -267,6 +267,23 @@ pub async fn session_end(id: Uuid) -> ApiResult<()> {
     no_content(send(Request::post(&format!("/api/sessions/{id}/end"))).await?).await
 }
 
+/// My offline permits of the last week (a professional also sees his delegates').
+pub async fn offline_permits() -> ApiResult<Vec<vigie_shared::api::offline::OfflinePermit>> {
+    get("/api/offline/permits").await
+}
+
+/// Entries made after now on that device are refused at sync.
+pub async fn offline_permit_revoke(
+    id: Uuid,
+) -> ApiResult<vigie_shared::api::offline::OfflinePermit> {
+    post_empty(&format!("/api/offline/permits/{id}/revoke")).await
+}
+
+/// "Marquer comme vérifiée" (the responsible professional).
+pub async fn offline_review_done(id: Uuid) -> ApiResult<()> {
+    no_content(send(Request::post(&format!("/api/offline/review/{id}/done"))).await?).await
+}
+
 /// "Mes appareils": my passkeys and phones.
 pub async fn credentials() -> ApiResult<Vec<CredentialView>> {
     get("/api/credentials").await
@@ -472,6 +489,36 @@ pub async fn lift_freeze(national_id: &str, reason: &str) -> ApiResult<()> {
 }
 
 // --- Transport -------------------------------------------------------------------------------
+
+/// A GET's body as received (kept as is, e.g. for offline use), or the server's error.
+pub async fn get_text(path: &str) -> ApiResult<String> {
+    text_of(send(Request::get(path)).await?).await
+}
+
+/// A JSON POST's body as received, or the server's error.
+pub async fn post_text<B: Serialize>(path: &str, body: &B) -> ApiResult<String> {
+    text_of(send_json(Request::post(path), body).await?).await
+}
+
+/// POST of a JSON text already written (entries kept as their JSON).
+pub async fn post_json_text<T: DeserializeOwned>(path: &str, json: String) -> ApiResult<T> {
+    let request = with_abort(Request::post(path))
+        .header("content-type", "application/json")
+        .body(json)
+        .map_err(|_| ApiError::from(ErrorCode::Internal))?;
+    let response = request.send().await.map_err(|_| network())?;
+    observe_server_clock(&response);
+    decode(response).await
+}
+
+async fn text_of(response: Response) -> ApiResult<String> {
+    let body = body_text(&response).await?;
+    if response.ok() {
+        Ok(body)
+    } else {
+        Err(error_from(response.status(), &body))
+    }
+}
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     decode(send(Request::get(path)).await?).await

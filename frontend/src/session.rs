@@ -248,6 +248,8 @@ impl SessionContext {
     pub fn signed_out(self, notice: Option<String>) {
         // Nothing typed for a patient outlives the session on this tablet.
         crate::vaccination::draft::clear_all();
+        // Nor the files and context cached for offline entry (the queue stays, to be sent).
+        crate::vaccination::offline::wipe_cache();
         self.bump_epoch();
         self.notice.set(notice);
         self.current.set(None);

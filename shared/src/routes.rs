@@ -65,10 +65,12 @@ pub enum Page {
     Devices,
     /// The new-credential mail's "Ce n'est pas moi" link.
     DeviceReport,
+    /// Offline entries to look at again ("À vérifier").
+    Review,
 }
 
 impl Page {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Home,
         Self::SignIn,
         Self::Activation,
@@ -89,6 +91,7 @@ impl Page {
         Self::Supervision,
         Self::Devices,
         Self::DeviceReport,
+        Self::Review,
     ];
 
     /// The page's address (for `Recap`, the prefix its patient id follows: see `recap`).
@@ -114,6 +117,7 @@ impl Page {
             Self::Supervision => "/supervision",
             Self::Devices => "/appareils",
             Self::DeviceReport => "/appareils/signalement",
+            Self::Review => "/a-verifier",
         }
     }
 
@@ -134,7 +138,7 @@ impl Page {
             | Self::Terminal
             | Self::Personnel
             | Self::PersonnelActivation => App::Hall,
-            Self::Vaccination | Self::Recap => App::Entry,
+            Self::Vaccination | Self::Recap | Self::Review => App::Entry,
             Self::Sessions
             | Self::Report
             | Self::Security

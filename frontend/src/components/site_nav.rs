@@ -73,6 +73,7 @@ pub fn items(role: Role) -> Vec<MenuItem> {
         Role::Professional { security_officer } => {
             let mut items = vec![
                 item("/vaccination", "Vaccination"),
+                item("/a-verifier", "À vérifier"),
                 item("/supervision", "Supervision des saisies déléguées"),
                 item("/parametres", "Mes délégués"),
                 item("/lots", "Lots de vaccins"),
@@ -135,6 +136,8 @@ pub fn SiteNav() -> impl IntoView {
             }
         }
     };
+    // In the entry app: how many offline entries wait to be looked at again.
+    let to_review = crate::vaccination::offline::use_offline().map(|o| o.review_count);
     // Nothing to offer before the server has answered, nor over a locked screen.
     let shown = move || role.get() != Role::Unknown && session.locked().is_none();
 
@@ -174,6 +177,13 @@ pub fn SiteNav() -> impl IntoView {
                                             aria-current=move || current().then_some("page")
                                         >
                                             {entry.label}
+                                            {(entry.href == "/a-verifier")
+                                                .then_some(move || {
+                                                    to_review
+                                                        .and_then(|c| c.get())
+                                                        .filter(|n| *n > 0)
+                                                        .map(|n| format!(" ({n})"))
+                                                })}
                                         </a>
                                     </li>
                                 }

@@ -3,9 +3,13 @@
 //! that lets a phone create its own passkey.
 
 use leptos::prelude::*;
+use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode,
-    api::{activation::ActivationQr, session::SessionSummary},
+    api::{
+        activation::ActivationQr,
+        session::{PrincipalKind, SessionSummary},
+    },
 };
 
 use super::set_title;
@@ -51,6 +55,14 @@ pub fn Sessions() -> impl IntoView {
             }
         }
     });
+
+    // A professional, or a delegate once approved: the ones who may enter offline.
+    let may_enter_offline = move || {
+        session.current().is_some_and(|s| {
+            s.kind == PrincipalKind::Professional
+                || (s.kind == PrincipalKind::Delegate && s.authority.is_some())
+        })
+    };
 
     let method_is_passkey = move || {
         session
@@ -110,9 +122,86 @@ pub fn Sessions() -> impl IntoView {
                     })
             }}
         </Transition>
+        <Show when=may_enter_offline>
+            <OfflinePermits />
+        </Show>
         <Show when=method_is_passkey>
             <PhoneActivation />
         </Show>
+    }
+}
+
+/// The permits of offline entry given to my devices (and my delegates'), last week's included:
+/// revoking one refuses the entries that device makes from now on.
+#[component]
+fn OfflinePermits() -> impl IntoView {
+    let permits = LocalResource::new(api::offline_permits);
+    let asked = RwSignal::new(None::<Uuid>);
+    let problem = RwSignal::new(None::<String>);
+    let revoke = Action::new_local(move |id: &Uuid| {
+        let id = *id;
+        async move {
+            match api::offline_permit_revoke(id).await {
+                Ok(_) => {
+                    problem.set(None);
+                    asked.set(None);
+                    permits.refetch();
+                }
+                Err(error) => problem.set(Some(error.message)),
+            }
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="autorisations-titre" data-testid="offline-permits">
+            <h2 id="autorisations-titre">"Autorisations de saisie hors ligne"</h2>
+            {move || problem.get().map(|m| view! { <p role="alert" class="alert alert-error">{m}</p> })}
+            {move || permits.get().map(|answer| match answer {
+                Ok(list) if list.is_empty() => view! {
+                    <p class="empty">"Aucune autorisation cette semaine."</p>
+                }.into_any(),
+                Ok(list) => view! {
+                    <ul class="session-list">
+                        {list.into_iter().map(|p| {
+                            let id = p.id;
+                            let state = match p.revoked_at {
+                                Some(at) => format!("révoquée le {}", format::date_time(at)),
+                                None => format!("jusqu'au {}", format::date_time(p.expires_at)),
+                            };
+                            let live = p.revoked_at.is_none() && p.expires_at > api::server_now();
+                            view! {
+                                <li class="session-row" data-testid="offline-permit">
+                                    <p>
+                                        <strong>{p.device_name.clone()}</strong>
+                                        {format!(" — {} — {}/{} saisies — {state}", p.holder, p.used_entries, p.max_entries)}
+                                    </p>
+                                    <Show when=move || live>
+                                        <Show
+                                            when=move || asked.get() == Some(id)
+                                            fallback=move || view! {
+                                                <button type="button" class="button button-quiet" on:click=move |_| asked.set(Some(id))>
+                                                    "Révoquer"
+                                                </button>
+                                            }
+                                        >
+                                            <p>"Les saisies faites sur cet appareil à partir de maintenant seront refusées. Révoquer ?"</p>
+                                            <div class="actions">
+                                                <button type="button" class="button button-danger" data-testid="permit-revoke" on:click=move |_| { revoke.dispatch(id); }>
+                                                    "Confirmer la révocation"
+                                                </button>
+                                                <button type="button" class="button button-quiet" on:click=move |_| asked.set(None)>
+                                                    "Annuler"
+                                                </button>
+                                            </div>
+                                        </Show>
+                                    </Show>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(error) => view! { <p role="alert" class="alert alert-error">{error.message}</p> }.into_any(),
+            })}
+        </section>
     }
 }
 

@@ -13,14 +13,17 @@ use vigie_shared::{
     api::vaccination::{
         ConsultationInput, ConsultationOutcome, DosePreview, DosePreviewRequest,
         InjectionCorrection, InjectionInput, InjectionSite, InjectionStatus, InjectionView,
-        LotView, NewPatient, NewVaccination, PatientFile, PatientRef, PatientSearch,
-        VaccinationContext, VaccinationRecorded, WarningCode,
+        LotView, NewPatient, NewVaccination, PatientFile, PatientRef, PatientSearch, PlaceKind,
+        VaccinationContext, VaccinationPlace, VaccinationRecorded, WarningCode,
     },
     paris,
 };
 use wasm_bindgen::JsCast;
 
-use super::{api, draft};
+use super::{
+    api, draft,
+    offline::{self, use_offline},
+};
 use crate::{
     format,
     pages::{set_title, supervision::contest_line},
@@ -38,12 +41,17 @@ enum Stage {
         recorded: VaccinationRecorded,
         name: String,
     },
+    /// Saved on the device while offline: sent when the network returns.
+    Queued {
+        name: String,
+    },
 }
 
 #[component]
 pub fn VaccinationEntry() -> impl IntoView {
     set_title("Saisie des vaccinations");
-    let context = LocalResource::new(api::context);
+    let offline = use_offline();
+    let context = LocalResource::new(move || offline::context(offline));
     view! {
         <h1>"Saisie des vaccinations"</h1>
         {move || match context.get() {
@@ -113,6 +121,7 @@ fn Entry(context: VaccinationContext) -> impl IntoView {
             Stage::Recorded { recorded, name } => {
                 view! { <RecordedStep recorded name stage /> }.into_any()
             }
+            Stage::Queued { name } => view! { <QueuedStep name stage /> }.into_any(),
         }}
     }
 }
@@ -169,7 +178,7 @@ fn forget_on_restore(stage: RwSignal<Stage>) {
             Stage::Search => true,
             Stage::Patient { nir, file } => draft_key(nir.as_ref(), file.as_ref())
                 .is_some_and(|key| draft::current() == Some(key)),
-            Stage::Recorded { .. } => false,
+            Stage::Recorded { .. } | Stage::Queued { .. } => false,
         };
         if !keep {
             stage.set(Stage::Search);
@@ -188,13 +197,14 @@ fn SearchStep(stage: RwSignal<Stage>) -> impl IntoView {
             let _ = el.focus();
         }
     });
+    let offline = use_offline();
     let lookup = Action::new_local(move |nir: &Nir| {
         let nir = nir.clone();
         async move {
-            let found = api::lookup(nir.clone()).await?;
+            let file = offline::lookup(offline, nir.clone()).await?;
             stage.set(Stage::Patient {
                 nir: Some(nir),
-                file: found.patient,
+                file,
             });
             Ok::<(), ApiError>(())
         }
@@ -566,6 +576,14 @@ fn DoseForm(
     let when = RwSignal::new(String::new());
     let confirmed = RwSignal::new(Vec::<WarningCode>::new());
     let preview = RwSignal::new(None::<DosePreview>);
+    // Under the professional's own practice: where the dose is given.
+    let own_practice = context.with_value(|c| {
+        c.structures
+            .iter()
+            .any(|s| s.id == structure && s.own_practice)
+    });
+    let place_kind = RwSignal::new(None::<PlaceKind>);
+    let place_address = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     // Why there is no preview (an impossible birth or injection date…), in French.
     let preview_problem = RwSignal::new(None::<String>);
@@ -682,7 +700,33 @@ fn DoseForm(
     let fetch_preview = Action::new_local(move |request: &DosePreviewRequest| {
         let request = request.clone();
         async move {
-            match api::preview(&request).await {
+            let answer = match api::preview(&request).await {
+                // Offline: the same rules, from the cached history and catalogue.
+                Err(e) if e.code == ErrorCode::Network => match request.birth_date {
+                    Some(birth) => {
+                        let at = request
+                            .administered_at
+                            .unwrap_or_else(crate::api::server_now);
+                        context
+                            .with_value(|c| {
+                                history.with_untracked(|h| {
+                                    offline::local_preview(
+                                        c,
+                                        structure,
+                                        h,
+                                        birth,
+                                        request.product_code.as_deref(),
+                                        at,
+                                    )
+                                })
+                            })
+                            .map_err(|m| ApiError::new(ErrorCode::Internal, m))
+                    }
+                    None => Err(e),
+                },
+                other => other,
+            };
+            match answer {
                 Ok(p) => {
                     if product.get_untracked().is_none() {
                         site.set(p.site);
@@ -753,15 +797,64 @@ fn DoseForm(
             }
         });
     };
+    let offline = use_offline();
+    let patient_name = name.clone();
+    // `Ok(None)`: the network failed and the entry was queued on the device.
     let save = Action::new_local(move |body: &NewVaccination| {
         let body = body.clone();
-        async move { api::record(&body).await }
+        let name = patient_name.clone().unwrap_or_else(|| {
+            format!(
+                "{} {}",
+                identity.given_names.get_untracked(),
+                identity.family_name.get_untracked().to_uppercase()
+            )
+        });
+        let expected = preview.with_untracked(|p| p.as_ref().map(|p| p.dose_number));
+        async move {
+            match api::record(&body).await {
+                Err(e) if e.code == ErrorCode::Network && offline.is_some() => {
+                    let offline = offline.unwrap_or_else(|| unreachable!());
+                    let at = body
+                        .injection
+                        .as_ref()
+                        .and_then(|i| i.administered_at)
+                        .unwrap_or_else(crate::api::server_now);
+                    let queued = match context.with_value(|c| offline::check_lot(c, &body, at)) {
+                        Ok(()) => {
+                            let expected = body.injection.as_ref().and(expected);
+                            offline.enqueue(body, name, expected).await
+                        }
+                        Err(message) => Err(message),
+                    };
+                    queued.map(|()| None).map_err(|message| {
+                        ApiError::new(
+                            ErrorCode::InvalidInput,
+                            format!(
+                                "Hors ligne, la saisie ne peut pas être mise en attente : {message}"
+                            ),
+                        )
+                    })
+                }
+                other => other.map(Some),
+            }
+        }
     });
     let saving = save.pending();
     Effect::new(move |_| {
         if let Some(result) = save.value().get() {
             match result {
-                Ok(recorded) => {
+                Ok(None) => {
+                    close();
+                    let name = name.clone().unwrap_or_else(|| {
+                        format!(
+                            "{} {}",
+                            identity.given_names.get_untracked(),
+                            identity.family_name.get_untracked().to_uppercase()
+                        )
+                    });
+                    stage.set(Stage::Queued { name });
+                }
+                Ok(Some(recorded)) => {
                     close();
                     let name = name.clone().unwrap_or_else(|| {
                         format!(
@@ -865,6 +958,23 @@ fn DoseForm(
                     "FINESS de l'établissement",
                     e.to_string(),
                 ));
+            }
+        }
+        if own_practice {
+            match place_kind.get() {
+                None => list.push(Problem::missing(
+                    "lieu",
+                    "lieu de la vaccination",
+                    "Choisissez le lieu de la vaccination.",
+                )),
+                Some(PlaceKind::Other) if place_address.with(|a| a.trim().is_empty()) => {
+                    list.push(Problem::missing(
+                        "adresse-lieu",
+                        "adresse du lieu",
+                        "Indiquez l'adresse du lieu de la vaccination.",
+                    ));
+                }
+                Some(_) => {}
             }
         }
         match outcome.get() {
@@ -994,7 +1104,13 @@ fn DoseForm(
         save.dispatch(NewVaccination {
             idempotency_key: key.get_value(),
             structure_id: structure,
-            place: None,
+            place: own_practice
+                .then(|| place_kind.get_untracked())
+                .flatten()
+                .map(|kind| VaccinationPlace {
+                    kind,
+                    address: place_address.get_untracked().trim().to_owned(),
+                }),
             patient,
             consultation: ConsultationInput {
                 eligible: eligible.get_untracked(),
@@ -1107,6 +1223,31 @@ fn DoseForm(
                     </div>
                 </Show>
             </fieldset>
+            <Show when=move || own_practice>
+                <fieldset class="fieldset" data-testid="place">
+                    <legend>"Lieu de la vaccination"</legend>
+                    {PlaceKind::ALL.into_iter().enumerate().map(|(i, kind)| {
+                        let id = if i == 0 { "lieu".to_owned() } else { format!("lieu-{}", kind.code()) };
+                        view! {
+                            <label class="check">
+                                <input type="radio" name="lieu" id=id value=kind.code() aria-describedby=errors.described_by("lieu")
+                                    prop:checked=move || place_kind.get() == Some(kind)
+                                    on:change=move |_| place_kind.set(Some(kind)) />
+                                {kind.label()}
+                            </label>
+                        }
+                    }).collect_view()}
+                    <FieldProblem errors field="lieu" />
+                    <Show when=move || place_kind.get() == Some(PlaceKind::Other)>
+                        <div class="field">
+                            <label for="adresse-lieu">"Adresse du lieu"</label>
+                            <input id="adresse-lieu" type="text" autocomplete="off" aria-invalid=errors.invalid("adresse-lieu") aria-describedby=errors.described_by("adresse-lieu")
+                                prop:value=place_address on:input=move |ev| place_address.set(event_target_value(&ev)) />
+                            <FieldProblem errors field="adresse-lieu" />
+                        </div>
+                    </Show>
+                </fieldset>
+            </Show>
             <Show when=vaccinate>
                 <fieldset class="fieldset">
                     <legend>
@@ -1574,6 +1715,29 @@ fn RecordedStep(
                 <a class="button button-quiet" href=format!("/bilan/{}", recorded.patient_id) data-testid="open-bilan">
                     "Bilan de vaccination"
                 </a>
+            </div>
+        </div>
+    }
+}
+
+/// Saved on the device while offline: the banner at the top follows it until it is sent.
+#[component]
+fn QueuedStep(name: String, stage: RwSignal<Stage>) -> impl IntoView {
+    let next = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(el) = next.get() {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        <div class="card">
+            <p class="alert alert-info" role="status" data-testid="queued">
+                {format!("{name} : saisie gardée sur cet appareil (hors ligne). Elle sera envoyée au retour du réseau.")}
+            </p>
+            <div class="actions">
+                <button type="button" class="button" node_ref=next data-testid="next-patient" on:click=move |_| stage.set(Stage::Search)>
+                    "Patient suivant"
+                </button>
             </div>
         </div>
     }

@@ -7,4 +7,6 @@ pub mod bilan;
 pub mod draft;
 pub mod entry;
 pub mod lots;
+pub mod offline;
+pub mod review;
 pub mod verify;
