@@ -57,6 +57,40 @@ async function storedKeys(page: Page): Promise<string[]> {
   );
 }
 
+/** Every value of the device's offline store as raw text (an encrypted value's bytes as they lie),
+ *  and whether each one is encrypted (an IV and its data, no text). */
+async function storedValues(page: Page): Promise<{ raw: string; allEncrypted: boolean; count: number }> {
+  return page.evaluate(
+    () =>
+      new Promise<{ raw: string; allEncrypted: boolean; count: number }>((resolve) => {
+        const open = indexedDB.open('vigie-hors-ligne', 1);
+        open.onsuccess = () => {
+          const store = open.result.transaction('donnees').objectStore('donnees');
+          const all = store.getAll();
+          const keys = store.getAllKeys();
+          all.onsuccess = () => {
+            let raw = '';
+            let allEncrypted = true;
+            let count = 0;
+            all.result.forEach((value: unknown, i: number) => {
+              if (keys.result[i] === 'cle') return;
+              count += 1;
+              const v = value as { iv?: Uint8Array; data?: ArrayBuffer };
+              if (typeof value === 'string' || !v.iv || !(v.data instanceof ArrayBuffer)) {
+                allEncrypted = false;
+                raw += JSON.stringify(value);
+              } else {
+                raw += String.fromCharCode(...new Uint8Array(v.data));
+              }
+            });
+            open.result.close();
+            resolve({ raw, allEncrypted, count });
+          };
+        };
+      }),
+  );
+}
+
 /** The session's offline permit has reached the device (and the server issued it). */
 async function permitArrived(page: Page): Promise<void> {
   await expect
@@ -141,6 +175,13 @@ test('hors ligne : trois patients, rechargement sans réseau, envoi dans l’ord
   await page.getByTestId('save').click();
   await expect(page.getByTestId('queued')).toContainText('Hugo MERCIER');
   await page.getByTestId('next-patient').click();
+  // At rest on the device, the queued entry (NIR, name) and the cached files are not readable.
+  const stored = await storedValues(page);
+  expect(stored.count).toBeGreaterThanOrEqual(5);
+  expect(stored.allEncrypted).toBe(true);
+  for (const secret of [NEW_PATIENT.nir, RETURNING_A.nir, 'Mercier', 'MERCIER', 'Roux']) {
+    expect(stored.raw).not.toContain(secret);
+  }
 
   // Meanwhile, another session of the doctor (online) gives patient B a dose.
   const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });

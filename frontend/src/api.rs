@@ -490,25 +490,46 @@ pub async fn lift_freeze(national_id: &str, reason: &str) -> ApiResult<()> {
 
 // --- Transport -------------------------------------------------------------------------------
 
+/// Who a request comes from: the person (it counts as activity and pushes the session's idle
+/// limit) or the app on its own (keeping a permit, sending queued entries, refreshing a count).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Person,
+    App,
+}
+
+fn marked(request: RequestBuilder, origin: Origin) -> RequestBuilder {
+    match origin {
+        Origin::Person => request,
+        Origin::App => request.header(vigie_shared::api::session::BACKGROUND_HEADER, "1"),
+    }
+}
+
 /// A GET's body as received (kept as is, e.g. for offline use), or the server's error.
-pub async fn get_text(path: &str) -> ApiResult<String> {
-    text_of(send(Request::get(path)).await?).await
+pub async fn get_text(path: &str, origin: Origin) -> ApiResult<String> {
+    text_of(send(marked(Request::get(path), origin)).await?).await
+}
+
+/// A GET's JSON answer, or the server's error.
+pub async fn get_from<T: DeserializeOwned>(path: &str, origin: Origin) -> ApiResult<T> {
+    decode(send(marked(Request::get(path), origin)).await?).await
 }
 
 /// A JSON POST's body as received, or the server's error.
-pub async fn post_text<B: Serialize>(path: &str, body: &B) -> ApiResult<String> {
-    text_of(send_json(Request::post(path), body).await?).await
+pub async fn post_text<B: Serialize>(path: &str, body: &B, origin: Origin) -> ApiResult<String> {
+    text_of(send_json(marked(Request::post(path), origin), body).await?).await
 }
 
-/// POST of a JSON text already written (entries kept as their JSON).
-pub async fn post_json_text<T: DeserializeOwned>(path: &str, json: String) -> ApiResult<T> {
-    let request = with_abort(Request::post(path))
+/// POST of a JSON text already written (entries kept as their JSON), which the app sends on its
+/// own; the answer's body as received.
+pub async fn post_json_text(path: &str, json: String) -> ApiResult<String> {
+    let request = with_abort(marked(Request::post(path), Origin::App))
         .header("content-type", "application/json")
         .body(json)
         .map_err(|_| ApiError::from(ErrorCode::Internal))?;
     let response = request.send().await.map_err(|_| network())?;
     observe_server_clock(&response);
-    decode(response).await
+    text_of(response).await
 }
 
 async fn text_of(response: Response) -> ApiResult<String> {

@@ -1,5 +1,6 @@
 //! The office app: every screen but the phone's (`approver`), the hall's (`hall`) and dose
-//! entry's (`vaccination::app`);
+//! entry's (`vaccination::app`), including the patient's recap and "À vérifier", which a tablet
+//! opens only now and then (kept out of the entry app's download);
 //! the frame around the routes is `shell::Shell`.
 
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ use crate::{
     },
     shell::{Elsewhere, Shell},
     statistics::Statistics,
-    vaccination::{lots::LotsPage, verify::Verify},
+    vaccination::{bilan::Bilan, lots::LotsPage, review::Review, verify::Verify},
 };
 
 #[component]
@@ -31,6 +32,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verifier") view=Verify />
                 <Route path=path!("/statistiques") view=Statistics />
                 <Route path=path!("/lots") view=LotsPage />
+                <Route path=path!("/a-verifier") view=Review />
+                <Route path=path!("/bilan/:id") view=Bilan />
                 <Route path=path!("/parametres") view=Settings />
                 <Route path=path!("/supervision") view=Supervision />
                 <Route path=path!("/appareils") view=crate::credentials::Devices />

@@ -128,7 +128,8 @@ impl Page {
 
     /// Which app serves the page. What a tablet shows before sign-in (and everyone's home) is
     /// one download; dose entry, what it shows after, another, fetched while the professional
-    /// validates on the phone.
+    /// validates on the phone (the recap and "À vérifier", opened now and then, are the office
+    /// app's, which keeps that download small).
     pub const fn app(self) -> App {
         match self {
             Self::Validation => App::Approver,
@@ -138,7 +139,7 @@ impl Page {
             | Self::Terminal
             | Self::Personnel
             | Self::PersonnelActivation => App::Hall,
-            Self::Vaccination | Self::Recap | Self::Review => App::Entry,
+            Self::Vaccination => App::Entry,
             Self::Sessions
             | Self::Report
             | Self::Security
@@ -149,7 +150,9 @@ impl Page {
             | Self::Settings
             | Self::Supervision
             | Self::Devices
-            | Self::DeviceReport => App::Office,
+            | Self::DeviceReport
+            | Self::Recap
+            | Self::Review => App::Office,
         }
     }
 
@@ -193,7 +196,7 @@ mod tests {
         assert_eq!(App::of_path("/validation/"), App::Approver);
         assert_eq!(App::of_path("/terminal"), App::Hall);
         assert_eq!(App::of_path("/personnel/activation"), App::Hall);
-        assert_eq!(App::of_path("/bilan/3f0c"), App::Entry);
+        assert_eq!(App::of_path("/bilan/3f0c"), App::Office);
         assert_eq!(App::of_path("/vaccination"), App::Entry);
         assert_eq!(App::of_path("/structure"), App::Office);
         assert_eq!(App::of_path("/appareils/signalement"), App::Office);

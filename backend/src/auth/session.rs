@@ -379,8 +379,10 @@ async fn principal_of(
         .map(Principal::Professional))
 }
 
-/// Looks the session up and checks both limits. `touch` records activity (pushes the idle limit).
+/// Looks the session up and checks both limits. `touch` records activity (pushes the idle limit),
+/// unless the request says the app made it on its own (`BACKGROUND_HEADER`).
 pub async fn find_live(state: &AppState, headers: &HeaderMap, touch: bool) -> AppResult<Current> {
+    let touch = touch && !headers.contains_key(vigie_shared::api::session::BACKGROUND_HEADER);
     let token = cookies::read(headers, &state.settings, Jar::Session)
         .ok_or(AppError::code(ErrorCode::Unauthenticated))?;
     let now = state.now();

@@ -24,6 +24,31 @@ async fn idle_limit_59_59_accepted_60_01_refused() {
     assert_eq!(err.code, ErrorCode::SessionExpired);
 }
 
+/// A request the app makes on its own (marked by its header) is not activity: the idle limit
+/// stays where it was. The same request without the header pushes it.
+#[tokio::test]
+async fn the_apps_own_requests_do_not_push_the_idle_limit() {
+    for background in [true, false] {
+        let app = signed_in().await;
+        app.clock().advance(chrono::Duration::minutes(59));
+        let mut request = app.client.get(app.url("/api/offline/review"));
+        if background {
+            request = request.header(vigie_shared::api::session::BACKGROUND_HEADER, "1");
+        }
+        let answer = request.send().await.expect("request");
+        assert_eq!(answer.status(), StatusCode::OK, "background: {background}");
+        app.clock().advance(chrono::Duration::minutes(2));
+        let state = app.get("/api/session").await;
+        if background {
+            let err = api_error(state, StatusCode::UNAUTHORIZED).await;
+            assert_eq!(err.code, ErrorCode::SessionExpired);
+        } else {
+            let state: SessionState = ok_json(state).await;
+            assert!(state.idle_expires_at > app.clock().now() + chrono::Duration::minutes(55));
+        }
+    }
+}
+
 #[tokio::test]
 async fn activity_pushes_the_idle_limit_but_not_the_absolute_one() {
     let app = signed_in().await;

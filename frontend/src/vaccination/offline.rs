@@ -8,15 +8,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::{prelude::*, task::spawn_local};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode, Nir,
     api::{
-        offline::{
-            OfflinePermit, PermitRequest, QueuedEntry, ReviewItem, ReviewReason, SyncOutcome,
-            SyncReport,
-        },
+        offline::{PermitRequest, QueuedEntry, ReviewReason},
         vaccination::{
             DosePreview, InjectionSite, InjectionStatus, InjectionView, NewVaccination,
             PatientFile, PatientLookup, PatientLookupResult, PatientRef, VaccinationContext,
@@ -73,17 +70,95 @@ pub fn wipe_cache() {
     });
 }
 
-/// What became of an entry made offline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A JSON object read with the browser's own parser. For the few small records this app keeps
+/// (the permit, the queue, the sync's answer), reading fields by name costs the download far
+/// less than a serde deserializer per type (the download is what a tablet on a poor network
+/// waits for).
+struct Fields(JsValue);
 
+impl Fields {
+    fn parse(text: &str) -> Option<Self> {
+        js_sys::JSON::parse(text)
+            .ok()
+            .filter(JsValue::is_object)
+            .map(Self)
+    }
+
+    fn get(&self, name: &str) -> JsValue {
+        js_sys::Reflect::get(&self.0, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.get(name).as_string()
+    }
+
+    fn number(&self, name: &str) -> Option<i32> {
+        self.get(name).as_f64().map(|n| n as i32)
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
+        self.text(name)?.parse().ok()
+    }
+
+    fn list(&self, name: &str) -> Vec<JsValue> {
+        self.get(name)
+            .dyn_into::<js_sys::Array>()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A JSON object written by the browser from `(name, value)` pairs.
+fn json_object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+/// The parts of the server's `OfflinePermit` this app reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldPermit {
+    pub id: Uuid,
+    pub token: String,
+    pub max_entries: i32,
+    pub used_entries: i32,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl HeldPermit {
+    fn read(text: &str) -> Option<Self> {
+        let f = Fields::parse(text)?;
+        Some(Self {
+            id: f.parsed("id")?,
+            token: f.text("token")?,
+            max_entries: f.number("max_entries")?,
+            used_entries: f.number("used_entries")?,
+            expires_at: f.parsed("expires_at")?,
+            revoked_at: match f.text("revoked_at") {
+                Some(at) => Some(at.parse().ok()?),
+                None => None,
+            },
+        })
+    }
+}
+
+/// What became of an entry made offline.
+#[derive(Debug, Clone, PartialEq)]
 pub enum QueuedState {
     Pending,
     Recorded,
-    Flagged { reasons: Vec<ReviewReason> },
-    Refused { message: String },
+    /// Recorded, to look at again: why, in French.
+    Flagged(String),
+    /// Refused: the server's message.
+    Refused(String),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+const STATES: [&str; 4] = ["attente", "enregistree", "a-verifier", "refusee"];
+
+#[derive(Debug, Clone)]
 pub struct Queued {
     /// The entry's idempotency key.
     pub key: Uuid,
@@ -94,11 +169,83 @@ pub struct Queued {
     pub state: QueuedState,
 }
 
+impl Queued {
+    fn to_js(&self) -> JsValue {
+        let (state, note) = match &self.state {
+            QueuedState::Pending => (0, ""),
+            QueuedState::Recorded => (1, ""),
+            QueuedState::Flagged(why) => (2, why.as_str()),
+            QueuedState::Refused(why) => (3, why.as_str()),
+        };
+        json_object(&[
+            ("key", JsValue::from_str(&self.key.to_string())),
+            ("entry", JsValue::from_str(&self.entry)),
+            ("patient", JsValue::from_str(&self.patient)),
+            ("state", JsValue::from_str(STATES[state])),
+            ("note", JsValue::from_str(note)),
+        ])
+    }
+
+    fn from_js(value: JsValue) -> Option<Self> {
+        let f = Fields(value);
+        let note = f.text("note").unwrap_or_default();
+        Some(Self {
+            key: f.parsed("key")?,
+            entry: f.text("entry")?,
+            patient: f.text("patient")?,
+            state: match STATES
+                .iter()
+                .position(|s| Some(*s) == f.text("state").as_deref())?
+            {
+                0 => QueuedState::Pending,
+                1 => QueuedState::Recorded,
+                2 => QueuedState::Flagged(note),
+                _ => QueuedState::Refused(note),
+            },
+        })
+    }
+}
+
+/// The stored queue (a JSON array of `Queued`).
+fn read_queue(text: &str) -> Vec<Queued> {
+    js_sys::JSON::parse(text)
+        .ok()
+        .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+        .map(|a| a.iter().filter_map(Queued::from_js).collect())
+        .unwrap_or_default()
+}
+
+/// The server's `SyncReport`: for each entry sent, its key and new state.
+fn read_sync_report(text: &str) -> Option<Vec<(Uuid, QueuedState)>> {
+    Fields::parse(text)?
+        .list("results")
+        .into_iter()
+        .map(|line| {
+            let line = Fields(line);
+            let reasons: Vec<&str> = line
+                .list("reasons")
+                .iter()
+                .filter_map(|r| {
+                    serde_json::from_str::<ReviewReason>(&format!("\"{}\"", r.as_string()?))
+                        .ok()
+                        .map(ReviewReason::label)
+                })
+                .collect();
+            let state = match line.text("outcome")?.as_str() {
+                "recorded" => QueuedState::Recorded,
+                "flagged" => QueuedState::Flagged(reasons.join(" ")),
+                _ => QueuedState::Refused(line.text("message").unwrap_or_default()),
+            };
+            Some((line.parsed("idempotency_key")?, state))
+        })
+        .collect()
+}
+
 /// The entry app's offline state, provided by [`OfflineEntry`].
 #[derive(Clone, Copy)]
 pub struct Offline {
     pub online: RwSignal<bool>,
-    pub permit: RwSignal<Option<OfflinePermit>>,
+    pub permit: RwSignal<Option<HeldPermit>>,
     /// In the order made; recorded ones stay shown until dismissed or the next start.
     pub queue: RwSignal<Vec<Queued>>,
     /// The last sync failure, in French (the entries stay queued).
@@ -188,22 +335,25 @@ impl Offline {
 
     /// The permit, while it allows entries (for the cache): the one held, else (the app just
     /// started) the one stored.
-    async fn live_permit(self) -> Option<OfflinePermit> {
+    async fn live_permit(self) -> Option<HeldPermit> {
         let permit = match self.permit.get_untracked() {
             Some(permit) => Some(permit),
-            None => load(PERMIT).await,
+            None => HeldPermit::read(&load_text(PERMIT).await?),
         };
         permit.filter(|p| p.revoked_at.is_none() && p.expires_at > api::server_now())
     }
 
     async fn persist(self) {
-        let kept: Vec<Queued> = self
-            .queue
-            .get_untracked()
-            .into_iter()
-            .filter(|e| e.state != QueuedState::Recorded)
-            .collect();
-        if let Ok(text) = serde_json::to_string(&kept) {
+        let kept: js_sys::Array = self.queue.with_untracked(|q| {
+            q.iter()
+                .filter(|e| e.state != QueuedState::Recorded)
+                .map(Queued::to_js)
+                .collect()
+        });
+        if let Some(text) = js_sys::JSON::stringify(&kept)
+            .ok()
+            .and_then(|t| t.as_string())
+        {
             save_text(QUEUE, &text).await;
         }
     }
@@ -267,24 +417,18 @@ impl Offline {
         self.syncing.set_value(true);
         // `SyncRequest`, written from the entries' JSON.
         let body = format!("{{\"entries\":[{}]}}", entries.join(","));
-        let answer: ApiResult<SyncReport> = api::post_json_text("/api/offline/sync", body).await;
+        let answer = api::post_json_text("/api/offline/sync", body)
+            .await
+            .and_then(|text| read_sync_report(&text).ok_or_else(|| ErrorCode::Internal.into()));
         self.syncing.set_value(false);
         match answer {
             Ok(report) => {
                 self.online.set(true);
                 self.problem.set(None);
                 self.queue.update(|q| {
-                    for result in report.results {
-                        if let Some(e) = q.iter_mut().find(|e| e.key == result.idempotency_key) {
-                            e.state = match result.outcome {
-                                SyncOutcome::Recorded => QueuedState::Recorded,
-                                SyncOutcome::Flagged => QueuedState::Flagged {
-                                    reasons: result.reasons,
-                                },
-                                SyncOutcome::Refused => QueuedState::Refused {
-                                    message: result.message.unwrap_or_default(),
-                                },
-                            };
+                    for (key, state) in report {
+                        if let Some(e) = q.iter_mut().find(|e| e.key == key) {
+                            e.state = state;
                         }
                     }
                 });
@@ -313,7 +457,10 @@ impl Offline {
             return;
         }
         spawn_local(async move {
-            if let Ok(items) = review_items().await {
+            // Counted without reading them (the page that reads them is in the office app).
+            let items: ApiResult<Vec<serde::de::IgnoredAny>> =
+                api::get_from("/api/offline/review", api::Origin::App).await;
+            if let Ok(items) = items {
                 self.review_count.set(Some(items.len()));
             }
         });
@@ -346,16 +493,12 @@ impl Offline {
     }
 }
 
-async fn file_key(permit: &OfflinePermit, nir: &Nir) -> Option<String> {
+async fn file_key(permit: &HeldPermit, nir: &Nir) -> Option<String> {
     let hash = sha256_hex(&format!("{}:{}", permit.id, nir.as_str()))
         .await
         .ok()?
         .as_string()?;
     Some(format!("dossier:{hash}"))
-}
-
-pub async fn review_items() -> ApiResult<Vec<ReviewItem>> {
-    api::get("/api/offline/review").await
 }
 
 fn parsed<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
@@ -367,7 +510,7 @@ const CONTEXT_PATH: &str = "/api/vaccination/context";
 /// The context for the entry screen: the server's (kept while a permit lasts), or offline the
 /// cached one.
 pub async fn context(offline: Option<Offline>) -> ApiResult<VaccinationContext> {
-    match api::get_text(CONTEXT_PATH).await {
+    match api::get_text(CONTEXT_PATH, api::Origin::Person).await {
         Ok(text) => {
             let context = parsed(&text)?;
             if let Some(offline) = offline {
@@ -393,7 +536,8 @@ pub async fn context(offline: Option<Offline>) -> ApiResult<VaccinationContext> 
 /// A patient by NIR: the server's answer (a file found is kept while a permit lasts), or
 /// offline a file opened before on this device, else a new patient.
 pub async fn lookup(offline: Option<Offline>, nir: Nir) -> ApiResult<Option<PatientFile>> {
-    match api::post_text("/api/patients/lookup", &PatientLookup { nir: nir.clone() }).await {
+    let lookup = PatientLookup { nir: nir.clone() };
+    match api::post_text("/api/patients/lookup", &lookup, api::Origin::Person).await {
         Ok(text) => {
             let found: PatientLookupResult = parsed(&text)?;
             if let (Some(offline), Some(_)) = (offline, found.patient.as_ref()) {
@@ -444,7 +588,7 @@ pub fn OfflineEntry(children: Children) -> impl IntoView {
 
     // The stored permit and queue first, then (online) a sync.
     spawn_local(async move {
-        let permit: Option<OfflinePermit> = load(PERMIT).await;
+        let permit = HeldPermit::read(&load_text(PERMIT).await.unwrap_or_default());
         match permit {
             Some(p) if p.expires_at > api::server_now() && p.revoked_at.is_none() => {
                 // A permit fetched meanwhile is newer.
@@ -458,7 +602,7 @@ pub fn OfflineEntry(children: Children) -> impl IntoView {
             }
             None => {}
         }
-        let queue: Vec<Queued> = load(QUEUE).await.unwrap_or_default();
+        let queue = read_queue(&load_text(QUEUE).await.unwrap_or_default());
         offline.queue.update(|q| {
             for e in queue {
                 if !q.iter().any(|x| x.key == e.key) {
@@ -488,15 +632,15 @@ pub fn OfflineEntry(children: Children) -> impl IntoView {
                 device_id: device_id(),
                 device_name: device_name(),
             };
-            let answer = api::post_text("/api/offline/permits", &request).await;
+            let answer = api::post_text("/api/offline/permits", &request, api::Origin::App).await;
             if let Some((text, permit)) = answer
                 .ok()
-                .and_then(|text| Some((text.clone(), parsed::<OfflinePermit>(&text).ok()?)))
+                .and_then(|text| Some((text.clone(), HeldPermit::read(&text)?)))
             {
                 save_text(PERMIT, &text).await;
                 offline.permit.set(Some(permit));
                 // What the entry screen needs offline, now that it may be kept.
-                if let Ok(context) = api::get_text(CONTEXT_PATH).await {
+                if let Ok(context) = api::get_text(CONTEXT_PATH, api::Origin::App).await {
                     save_text(CONTEXT, &context).await;
                 }
             }
@@ -545,11 +689,8 @@ fn state_text(state: &QueuedState) -> String {
     match state {
         QueuedState::Pending => "en attente".into(),
         QueuedState::Recorded => "enregistrée".into(),
-        QueuedState::Flagged { reasons } => {
-            let labels: Vec<&str> = reasons.iter().map(|r| r.label()).collect();
-            format!("enregistrée, à vérifier : {}", labels.join(" "))
-        }
-        QueuedState::Refused { message } => format!("refusée : {message}"),
+        QueuedState::Flagged(why) => format!("enregistrée, à vérifier : {why}"),
+        QueuedState::Refused(message) => format!("refusée : {message}"),
     }
 }
 

@@ -1,13 +1,18 @@
 //! "À vérifier": the offline entries the responsible professional must look at again — recorded
 //! but flagged (the patient's history changed meanwhile, unconfirmed warnings, lot…) or refused
-//! — with why, who typed them, on which device, when typed and when received.
+//! — with why, who typed them, on which device, when typed and when received. An office-app
+//! page: the entry app only shows how many there are (in its menu), which keeps its download
+//! small.
 
 use leptos::prelude::*;
 use uuid::Uuid;
 use vigie_shared::api::offline::{ReviewItem, SyncOutcome};
 
-use super::offline::{review_items, use_offline};
 use crate::{api, format, pages::set_title};
+
+async fn review_items() -> api::ApiResult<Vec<ReviewItem>> {
+    api::get("/api/offline/review").await
+}
 
 #[component]
 pub fn Review() -> impl IntoView {
@@ -20,7 +25,6 @@ pub fn Review() -> impl IntoView {
         }
     });
     let problem = RwSignal::new(None::<String>);
-    let offline = use_offline();
     let done = Action::new_local(move |id: &Uuid| {
         let id = *id;
         async move {
@@ -32,11 +36,6 @@ pub fn Review() -> impl IntoView {
                             l.retain(|i| i.id != id);
                         }
                     });
-                    if let Some(offline) = offline {
-                        offline
-                            .review_count
-                            .set(list.with_untracked(|l| l.as_ref().map(Vec::len)));
-                    }
                 }
                 Err(e) => problem.set(Some(e.message)),
             }

@@ -3,6 +3,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::StringLen;
 use serde::{Deserialize, Serialize};
 
+/// A request the app makes on its own (keeping an offline permit, sending queued entries,
+/// refreshing a count) carries this header: it is not the person's activity, so it does not push
+/// the session's idle limit. A client can only ever shorten its own session with it.
+pub const BACKGROUND_HEADER: &str = "x-vigie-background";
+
 /// Who a session belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
