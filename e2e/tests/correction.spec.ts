@@ -1,7 +1,7 @@
-// Correcting a dose just recorded (within 24 h, with a reason): its lot — another usable lot of
-// the same vaccine in the structure — and its time, typed as Paris time on the date typed. A
-// refusal comes back in the server's French words; the correction shows at once, on the recap
-// and in the API.
+// Correcting a dose just recorded (within 24 h, with a reason), from the recap the entry screen
+// links to: its lot — another usable lot of the same vaccine in the structure — and its time,
+// typed as Paris time on the date typed. A refusal comes back in the server's French words; the
+// correction shows at once, on the recap and in the API.
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
 import { doctorTablet, newPatientReady } from './helpers';
@@ -73,10 +73,12 @@ test('correction du lot et de l’heure d’une dose, avec un motif ; refus expl
   await page.getByTestId('save').click();
   await expect(page.getByTestId('recorded')).toContainText('dose 1/2');
 
-  // The dose just recorded, with its correction form: the current values shown.
-  const injection = page.getByTestId('recorded-injection').getByTestId('injection');
-  const lotBefore = (await injection.getByTestId('injection-lot').innerText()).replace(/^lot /, '');
-  await injection.getByText('Corriger, invalider ou déclarer un effet indésirable').click();
+  // The dose just recorded links to its correction form, on the recap (opened there).
+  const recordedLine = page.getByTestId('recorded-injection').getByTestId('injection');
+  const lotBefore = (await recordedLine.getByTestId('injection-lot').innerText()).replace(/^lot /, '');
+  await recordedLine.getByTestId('to-correction').click();
+  const injection = page.getByTestId('bilan-doses').getByTestId('injection');
+  await expect(injection.getByTestId('correction')).toHaveAttribute('open', '');
   const time = injection.getByTestId('correction-time');
   await expect(time).toHaveValue(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
   const lot = injection.getByTestId('correction-lot');
@@ -110,13 +112,12 @@ test('correction du lot et de l’heure d’une dose, avec un motif ; refus expl
   expect(await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]))
     .toEqual([360, 360]);
 
-  // The recap and the API say the same.
-  await page.getByTestId('open-bilan').click();
+  // The recap above and the API say the same.
   const row = page.getByTestId('recap').locator('tbody tr');
   await expect(row).toHaveCount(1);
   await expect(row).toContainText(newLot);
   await expect(row).toContainText(`${shown(yesterday)} 10:30`);
-  const patientId = page.url().split('/').pop()!;
+  const patientId = new URL(page.url()).pathname.split('/').pop()!;
   const file = await (await page.request.get(`/api/patients/${patientId}`)).json();
   const [corrected] = file.injections;
   expect(corrected.lot_number).toBe(newLot);

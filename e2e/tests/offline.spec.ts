@@ -3,7 +3,7 @@
 // first); the page reloads without network and the queue is still there; the network comes
 // back and the three entries land once, in order. A dose recorded meanwhile by another session
 // for one of the returning patients makes that entry one to look at again ("À vérifier"). As
-// a delegate, the entries made offline reach the doctor's supervision screen once sent.
+// a delegate, the same three kinds of entries reach the doctor's supervision screen once sent.
 import { type BrowserContext, type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
 import {
@@ -209,6 +209,7 @@ test('hors ligne : trois patients, rechargement sans réseau, envoi dans l’ord
   await page.reload();
   await expect(page.getByTestId('offline-status')).toHaveText('Hors ligne — 3 saisies en attente');
   await expect(page.getByTestId('offline-entry')).toHaveCount(3);
+  await expect(page.getByTestId('offline-holder')).toContainText('Saisies par Dr Jean Martin');
   // On a 360 px phone the banner is visible without scrolling.
   await page.setViewportSize({ width: 360, height: 740 });
   await expect(page.getByTestId('offline-status')).toBeInViewport();
@@ -298,21 +299,41 @@ test('hors ligne en saisie déléguée : les saisies envoyées arrivent sur la s
   await permitArrived(tab);
   await controlled(tab);
 
-  // Offline, she enters a new patient; reloads; the network comes back.
+  // Two patients she vaccinated before, online: their files opened, so cached on the tablet.
+  const returningC = { nir: '291037511100226', familyName: 'Perrin', givenNames: 'Julie', birthDate: '1991-03-17', department: '75' };
+  const returningD = { nir: '172086911100384', familyName: 'Marchand', givenNames: 'Eric', birthDate: '1972-08-05', department: '69' };
+  await firstDose(tab, returningC);
+  await firstDose(tab, returningD);
+  await openFile(tab, returningC.nir);
+  await openFile(tab, returningD.nir);
+  await tab.goto('/vaccination');
+
+  // Offline, she enters a new patient and the two returning ones; reloads; the network comes
+  // back.
   await tablet.setOffline(true);
   const patient = { nir: '254087511200147', familyName: 'Girard', givenNames: 'Anne', birthDate: '1954-08-30', department: '75' };
   await newPatientReady(tab, patient, true);
   await tab.getByTestId('save').click();
   await expect(tab.getByTestId('queued')).toBeVisible();
+  await tab.getByTestId('next-patient').click();
+  await returningDose(tab, returningC.nir, /Julie PERRIN/i);
+  await returningDose(tab, returningD.nir, /Eric MARCHAND/i);
   await tab.reload();
-  await expect(tab.getByTestId('offline-status')).toHaveText('Hors ligne — 1 saisie en attente');
+  await expect(tab.getByTestId('offline-status')).toHaveText('Hors ligne — 3 saisies en attente');
+  // Offline after a reload, the banner still says who typed under whose authority (from the
+  // permit).
+  await expect(tab.getByTestId('offline-holder')).toContainText('Marie Dupont sous la responsabilité du Dr Jean Martin');
   await tablet.setOffline(false);
-  await expect(tab.getByTestId('offline-entry-state')).toHaveText(['enregistrée'], { timeout: 15_000 });
-  await expect(tab.getByTestId('offline-entry')).toHaveText([/GIRARD/i]);
+  await expect(tab.getByTestId('offline-entry-state')).toHaveText(['enregistrée', 'enregistrée', 'enregistrée'], { timeout: 15_000 });
+  await expect(tab.getByTestId('offline-entry')).toHaveText([/GIRARD/i, /PERRIN/i, /MARCHAND/i]);
 
-  // It reaches the doctor's supervision screen.
+  // They reach the doctor's supervision screen, each once (the returning ones next to their
+  // first dose).
   const session = screen.getByTestId('delegated-session').filter({ hasText: 'Marie Dupont' });
-  await expect(session.getByTestId('delegated-entry').filter({ hasText: /Anne (GIRARD|Girard)/i })).toHaveCount(1, { timeout: 10_000 });
+  const entries = session.getByTestId('delegated-entry');
+  await expect(entries.filter({ hasText: /GIRARD/i })).toHaveCount(1, { timeout: 10_000 });
+  await expect(entries.filter({ hasText: /PERRIN/i })).toHaveCount(2);
+  await expect(entries.filter({ hasText: /MARCHAND/i })).toHaveCount(2);
 
   for (const c of contexts) await c.close();
 });

@@ -37,7 +37,11 @@ pub mod vaccination;
 #[openapi(
     info(
         title = "Vigie API",
-        description = "Traçabilité de la vaccination COVID-19 : API REST de Vigie."
+        description = "Traçabilité de la vaccination COVID-19 : API REST de Vigie. Une requête \
+                       que l'application envoie d'elle-même (autorisation hors ligne, envoi des \
+                       saisies en attente, compteurs) porte l'en-tête `x-vigie-background` : \
+                       elle ne compte pas comme une activité et ne repousse pas la limite \
+                       d'inactivité de la session."
     ),
     components(schemas(vigie_shared::ApiError, vigie_shared::ErrorCode))
 )]

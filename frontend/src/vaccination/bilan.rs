@@ -1,12 +1,13 @@
 //! "/bilan/:id": the vaccination recap, printable, with the EU Digital COVID Certificate's QR
-//! code, and the same recap as a PDF.
+//! code, and the same recap as a PDF; below it (not printed), each dose with what may still be
+//! done about it (correction, invalidation, adverse effect).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 use vigie_shared::api::vaccination::InjectionStatus;
 
-use super::api;
+use super::{api, dose_line::CorrectableDose};
 use crate::{format, pages::set_title};
 
 #[component]
@@ -21,7 +22,9 @@ pub fn Bilan() -> impl IntoView {
                 id.ok_or_else(|| vigie_shared::ApiError::from(vigie_shared::ErrorCode::NotFound))?;
             let file = api::patient(id).await?;
             let certificate = api::certificate(id).await.ok();
-            Ok::<_, vigie_shared::ApiError>((file, certificate))
+            // The lots a dose may be corrected to.
+            let context = api::context().await.ok();
+            Ok::<_, vigie_shared::ApiError>((file, certificate, context))
         }
     });
     view! {
@@ -29,8 +32,13 @@ pub fn Bilan() -> impl IntoView {
         {move || match data.get() {
             None => view! { <p class="muted">"Chargement…"</p> }.into_any(),
             Some(Err(e)) => view! { <p role="alert" class="alert alert-error">{e.message}</p> }.into_any(),
-            Some(Ok((file, certificate))) => {
+            Some(Ok((file, certificate, context))) => {
+                if let Some(context) = context {
+                    provide_context(StoredValue::new(context));
+                }
                 let pdf = api::recap_pdf_url(file.id);
+                // Every dose, as it stands after any correction made below.
+                let history = RwSignal::new(file.injections.clone());
                 view! {
                     <section class="card recap" data-testid="recap">
                         <h2 data-testid="recap-name">{format!("{} {}", file.given_names, file.family_name)}</h2>
@@ -48,13 +56,13 @@ pub fn Bilan() -> impl IntoView {
                                 </tr>
                             </thead>
                             <tbody>
-                                {file.injections.iter().filter(|i| i.status == InjectionStatus::Valid).map(|i| view! {
+                                {move || history.get().into_iter().filter(|i| i.status == InjectionStatus::Valid).map(|i| view! {
                                     <tr>
                                         <td data-label="Date">{format::date_time(i.administered_at)}</td>
                                         <td data-label="Vaccin">{format!("{} ({})", i.product_name, i.manufacturer)}</td>
                                         <td data-label="Lot">{i.lot_number.clone()}</td>
                                         <td data-label="Dose">{if i.booster { "Rappel".to_string() } else { format!("{}/{}", i.dose_number, i.series_doses) }}</td>
-                                        <td data-label="Lieu">{i.structure_name.clone()}</td>
+                                        <td data-label="Lieu">{i.place.clone().unwrap_or_else(|| i.structure_name.clone())}</td>
                                         <td data-label="Vaccinateur">{match &i.typed_by {
                                             Some(t) => format!("{} (saisie par {t})", i.vaccinator),
                                             None => i.vaccinator.clone(),
@@ -82,6 +90,14 @@ pub fn Bilan() -> impl IntoView {
                         <a class="button button-quiet" href=pdf target="_blank" rel="noopener" data-testid="pdf">"Télécharger le PDF"</a>
                         <a class="button button-quiet" href="/vaccination">"Retour à la saisie"</a>
                     </div>
+                    <section class="card no-print" aria-labelledby="doses-title">
+                        <h2 id="doses-title">"Corriger une dose"</h2>
+                        <ul class="history" data-testid="bilan-doses">
+                            {move || history.get().into_iter().map(|injection| view! {
+                                <CorrectableDose injection history />
+                            }).collect_view()}
+                        </ul>
+                    </section>
                 }
                     .into_any()
             }

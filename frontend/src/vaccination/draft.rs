@@ -33,6 +33,11 @@ pub struct Draft {
     pub lot: Option<Uuid>,
     pub site: String,
     pub when: String,
+    /// Under an own practice: the place's kind (its code) and, for another place, its address.
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub place_address: String,
 }
 
 fn storage() -> Option<web_sys::Storage> {

@@ -5,29 +5,27 @@
 //! site, now): eligibility, consent, save. Warnings need an explicit tick. Each save carries a key
 //! made when the form opened, so a retry after a network failure never records twice.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use leptos::{html, prelude::*};
 use uuid::Uuid;
 use vigie_shared::{
     ApiError, ErrorCode, Finess, IdError, Nir, NirContext, Sex,
     api::vaccination::{
-        ConsultationInput, ConsultationOutcome, DosePreview, DosePreviewRequest,
-        InjectionCorrection, InjectionInput, InjectionSite, InjectionStatus, InjectionView,
-        LotView, NewPatient, NewVaccination, PatientFile, PatientRef, PatientSearch, PlaceKind,
-        VaccinationContext, VaccinationPlace, VaccinationRecorded, WarningCode,
+        ConsultationInput, ConsultationOutcome, DosePreview, DosePreviewRequest, InjectionInput,
+        InjectionSite, InjectionStatus, InjectionView, NewPatient, NewVaccination, PatientFile,
+        PatientRef, PatientSearch, PlaceKind, VaccinationContext, VaccinationPlace,
+        VaccinationRecorded, WarningCode,
     },
-    paris,
 };
 use wasm_bindgen::JsCast;
 
 use super::{
-    api, draft,
+    api,
+    dose_line::{DoseSummary, typed_paris_time},
+    draft,
     offline::{self, use_offline},
 };
-use crate::{
-    format,
-    pages::{set_title, supervision::contest_line},
-};
+use crate::{format, pages::set_title};
 
 #[derive(Clone)]
 enum Stage {
@@ -622,6 +620,8 @@ fn DoseForm(
             site.set(s);
         }
         when.set(d.when);
+        place_kind.set(PlaceKind::from_code(&d.place));
+        place_address.set(d.place_address);
         dirty.set(true);
     }
     Effect::new(move |_| {
@@ -642,6 +642,12 @@ fn DoseForm(
             lot: lot.get(),
             site: site.get().code().to_owned(),
             when: when.get(),
+            place: place_kind
+                .get()
+                .map(PlaceKind::code)
+                .unwrap_or_default()
+                .to_owned(),
+            place_address: place_address.get(),
         };
         if !dirty.get() || closed.get_value() {
             return;
@@ -1190,7 +1196,7 @@ fn DoseForm(
                 }
                 None => view! { <NewPatientFields identity errors /> }.into_any(),
             }}
-            <History history />
+            <History history patient=patient_id />
             <fieldset class="fieldset">
                 <legend>"Consultation pré-vaccinale"</legend>
                 <label class="check">
@@ -1412,257 +1418,37 @@ fn NewPatientFields(identity: Identity, errors: FieldErrors) -> impl IntoView {
     }
 }
 
-/// Earlier doses, across structures, with what may still be done about each.
+/// Earlier doses, across structures, each with a link to what may still be done about it.
 #[component]
-fn History(history: RwSignal<Vec<InjectionView>>) -> impl IntoView {
+fn History(history: RwSignal<Vec<InjectionView>>, patient: Option<Uuid>) -> impl IntoView {
     view! {
-        <Show when=move || history.with(|h| !h.is_empty())>
-            <h3>"Vaccinations enregistrées"</h3>
-            <ul class="history" data-testid="history">
-                {move || history.get().into_iter().map(|i| view! { <HistoryItem injection=i history /> }).collect_view()}
-            </ul>
-        </Show>
+        {patient.map(|patient| view! {
+            <Show when=move || history.with(|h| !h.is_empty())>
+                <h3>"Vaccinations enregistrées"</h3>
+                <ul class="history" data-testid="history">
+                    {move || history.get().into_iter().map(|i| view! { <HistoryItem injection=i patient /> }).collect_view()}
+                </ul>
+            </Show>
+        })}
     }
 }
 
-/// The Paris time typed in a `datetime-local` field ("2026-10-24T10:30"): `None` when empty.
-fn typed_paris_time(typed: &str) -> Result<Option<DateTime<Utc>>, String> {
-    if typed.trim().is_empty() {
-        return Ok(None);
-    }
-    let local = format::parse_date_time_field(typed)
-        .ok_or_else(|| "Indiquez la date et l'heure de l'injection.".to_owned())?;
-    paris::to_utc(local).map(Some).map_err(|_| {
-        format!(
-            "Cette heure n'a pas existé à Paris : le {}, les horloges sont passées directement \
-             de 02:00 à 03:00 (heure d'été). Indiquez une heure avant 02:00 ou à partir de 03:00.",
-            format::day(local.date())
-        )
-    })
-}
-
-/// An injection's time as a `datetime-local` field shows it: Paris time.
-fn paris_field(at: DateTime<Utc>) -> String {
-    format::date_time_field(paris::from_utc(at))
-}
-
-/// The other lots an injection may be corrected to: usable lots of the same product in the
-/// structure where it was given (the server checks them again, with the expiry date).
-fn other_lots(injection: &InjectionView) -> Vec<LotView> {
-    use_context::<StoredValue<VaccinationContext>>()
-        .and_then(|context| {
-            context.try_with_value(|c| {
-                c.structures
-                    .iter()
-                    .find(|s| s.finess == injection.structure_finess)
-                    .map(|s| {
-                        s.lots
-                            .iter()
-                            .filter(|l| {
-                                l.active
-                                    && l.product_code == injection.product_code
-                                    && l.number != injection.lot_number
-                            })
-                            .cloned()
-                            .collect::<Vec<_>>()
-                    })
-            })
-        })
-        .flatten()
-        .unwrap_or_default()
-}
-
+/// An earlier dose, as the entry screen lists it; what may still be done about it (correct,
+/// invalidate, declare an adverse effect) is on the patient's recap.
 #[component]
-fn HistoryItem(injection: InjectionView, history: RwSignal<Vec<InjectionView>>) -> impl IntoView {
-    let id = injection.id;
+fn HistoryItem(injection: InjectionView, patient: Uuid) -> impl IntoView {
     let invalid = injection.status == InjectionStatus::Invalidated;
-    let corrected = !invalid && injection.version > 1;
-    let reason = RwSignal::new(String::new());
-    let notice = RwSignal::new(None::<String>);
-    // The server's refusal, or a time that cannot be read.
-    let problem = RwSignal::new(None::<String>);
-    // The correction starts from the entry as it is; only what differs is sent.
-    let site_before = injection.site;
-    let time_before = StoredValue::new(paris_field(injection.administered_at));
-    let corrected_site = RwSignal::new(site_before);
-    // `None`: the lot stays.
-    let corrected_lot = RwSignal::new(None::<Uuid>);
-    let corrected_time = RwSignal::new(time_before.get_value());
-    let lots = other_lots(&injection);
-    let lot_before = injection.lot_number.clone();
-    // A correction (`Some`) or an invalidation (`None`): the server keeps the earlier version.
-    let change = Action::new_local(
-        move |(reason, correction): &(String, Option<InjectionCorrection>)| {
-            let (reason, correction) = (reason.clone(), correction.clone());
-            async move {
-                let answer = match correction {
-                    Some(correction) => api::correct(id, &correction).await,
-                    None => api::invalidate(id, reason).await,
-                };
-                match answer {
-                    // The list shows the entry as it now is.
-                    Ok(updated) => history.update(|h| {
-                        for i in h.iter_mut().filter(|i| i.id == id) {
-                            *i = updated.clone();
-                        }
-                    }),
-                    Err(e) => problem.set(Some(e.message)),
-                }
-            }
-        },
-    );
-    let pending = change.pending();
-    let correct = move |_| {
-        problem.set(None);
-        let typed = corrected_time.get_untracked();
-        let administered_at = if time_before.with_value(|t| *t == typed) {
-            None
-        } else {
-            match typed_paris_time(&typed) {
-                Ok(Some(at)) => Some(at),
-                Ok(None) => {
-                    problem.set(Some("Indiquez la date et l'heure de l'injection.".into()));
-                    return;
-                }
-                Err(message) => {
-                    problem.set(Some(message));
-                    return;
-                }
-            }
-        };
-        let site = Some(corrected_site.get_untracked()).filter(|s| *s != site_before);
-        let lot_id = corrected_lot.get_untracked();
-        if site.is_none() && lot_id.is_none() && administered_at.is_none() {
-            problem.set(Some(
-                "Rien à corriger : modifiez le lot, le site ou l'heure de l'injection.".into(),
-            ));
-            return;
-        }
-        let reason = reason.get_untracked();
-        change.dispatch((
-            reason.clone(),
-            Some(InjectionCorrection {
-                reason,
-                lot_id,
-                site,
-                administered_at,
-            }),
-        ));
-    };
-    let declare = Action::new_local(move |description: &String| {
-        let description = description.clone();
-        async move {
-            match api::adverse_effect(id, description).await {
-                Ok(recorded) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.open_with_url_and_target(&recorded.portal_url, "_blank");
-                    }
-                    notice.set(Some(format!(
-                        "Déclaration enregistrée. Portail ouvert dans un nouvel onglet ; à y reporter : {}",
-                        recorded.context
-                    )));
-                }
-                Err(e) => problem.set(Some(e.message)),
-            }
-        }
-    });
-    let no_reason = move || reason.with(|r| r.trim().is_empty()) || pending.get();
-    let dose = if injection.booster {
-        format!("rappel (dose {})", injection.dose_number)
-    } else {
-        format!("dose {}/{}", injection.dose_number, injection.series_doses)
-    };
+    let to_recap = format!("/bilan/{patient}#dose-{}", injection.id);
     view! {
         <li class:invalidated=invalid data-testid="injection">
-            <p>
-                <strong data-testid="injection-time">{format::date_time(injection.administered_at)}</strong>
-                {format!(" — {} {} — ", injection.product_name, dose)}
-                <span data-testid="injection-lot">{format!("lot {}", injection.lot_number)}</span>
-                {format!(
-                    " — {} — {} ({})",
-                    injection.site.label(),
-                    injection.structure_name,
-                    injection.vaccinator,
-                )}
-                {invalid.then_some(" — invalidée")}
-                {corrected.then(|| view! { <span data-testid="injection-corrected">" — corrigée"</span> })}
-            </p>
-            {injection
-                .typed_by
-                .clone()
-                .map(|typist| view! { <p class="hint">{format!("Saisie par {typist} (saisie déléguée)")}</p> })}
-            {injection
-                .contest
-                .as_ref()
-                .map(|contest| {
-                    view! {
-                        <p class="contest" data-testid="injection-contest">
-                            {contest_line(contest)}
-                        </p>
-                    }
-                })}
-            <Show when=move || !invalid>
-                <details class="correction" data-testid="correction">
-                    <summary>"Corriger, invalider ou déclarer un effet indésirable"</summary>
-                    <div class="field">
-                        <label for=format!("heure-{id}")>"Date et heure de l'injection (heure de Paris)"</label>
-                        <input id=format!("heure-{id}") type="datetime-local" data-testid="correction-time"
-                            prop:value=corrected_time on:change=move |ev| corrected_time.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for=format!("lot-{id}")>"Lot"</label>
-                        <select id=format!("lot-{id}") data-testid="correction-lot" on:change=move |ev| {
-                            corrected_lot.set(event_target_value(&ev).parse().ok());
-                        }>
-                            <option value="" selected=move || corrected_lot.with(Option::is_none)>
-                                {format!("{lot_before} (inchangé)")}
-                            </option>
-                            {lots.iter().map(|l| {
-                                let lot_id = l.id;
-                                view! {
-                                    <option value=lot_id.to_string() selected=move || corrected_lot.get() == Some(lot_id)>
-                                        {format!("{} (exp. {})", l.number, format::day(l.expires_on))}
-                                    </option>
-                                }
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for=format!("site-{id}")>"Site d'injection"</label>
-                        <select id=format!("site-{id}") data-testid="correction-site" on:change=move |ev| {
-                            if let Some(s) = InjectionSite::from_code(&event_target_value(&ev)) {
-                                corrected_site.set(s);
-                            }
-                        }>
-                            {InjectionSite::ALL.into_iter().map(|s| view! {
-                                <option value=s.code() selected=move || corrected_site.get() == s>{s.label()}</option>
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for=format!("motif-{id}")>"Motif ou description (obligatoire)"</label>
-                        <input id=format!("motif-{id}") type="text" data-testid="correction-reason" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
-                    </div>
-                    {move || problem.get().map(|m| view! { <p role="alert" class="alert alert-error" data-testid="correction-error">{m}</p> })}
-                    <div class="actions">
-                        <button type="button" class="button button-danger" disabled=no_reason
-                            on:click=move |_| {
-                                problem.set(None);
-                                change.dispatch((reason.get_untracked(), None));
-                            }>
-                            "Invalider (24 h)"
-                        </button>
-                        <button type="button" class="button" data-testid="correction-save" disabled=no_reason on:click=correct>
-                            "Corriger (24 h)"
-                        </button>
-                        <button type="button" class="button button-quiet" disabled=move || reason.with(|r| r.trim().is_empty())
-                            on:click=move |_| { declare.dispatch(reason.get_untracked()); }>
-                            "Déclarer un effet indésirable"
-                        </button>
-                    </div>
-                </details>
-            </Show>
-            {move || notice.get().map(|n| view! { <p class="alert alert-info" role="status">{n}</p> })}
+            <DoseSummary injection />
+            {(!invalid).then(|| view! {
+                <p>
+                    <a href=to_recap data-testid="to-correction">
+                        "Corriger, invalider ou déclarer un effet indésirable (sur le bilan)"
+                    </a>
+                </p>
+            })}
         </li>
     }
 }
@@ -1686,8 +1472,7 @@ fn RecordedStep(
         ),
         None => format!("{name} : consultation enregistrée, sans injection."),
     };
-    // The dose just recorded, as it stands after any correction.
-    let just_recorded = RwSignal::new(recorded.injection.clone().into_iter().collect::<Vec<_>>());
+    let patient = recorded.patient_id;
     let next = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
         if let Some(el) = next.get() {
@@ -1697,17 +1482,11 @@ fn RecordedStep(
     view! {
         <div class="card">
             <p class="alert alert-success" role="status" data-testid="recorded">{summary}</p>
-            <Show when=move || just_recorded.with(|r| !r.is_empty())>
+            {recorded.injection.clone().map(|i| view! {
                 <ul class="history" data-testid="recorded-injection">
-                    {move || {
-                        just_recorded
-                            .get()
-                            .into_iter()
-                            .map(|i| view! { <HistoryItem injection=i history=just_recorded /> })
-                            .collect_view()
-                    }}
+                    <HistoryItem injection=i patient />
                 </ul>
-            </Show>
+            })}
             <div class="actions">
                 <button type="button" class="button" node_ref=next data-testid="next-patient" on:click=move |_| stage.set(Stage::Search)>
                     "Patient suivant"

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod bilan;
+pub mod dose_line;
 pub mod draft;
 pub mod entry;
 pub mod lots;

@@ -126,6 +126,9 @@ pub struct HeldPermit {
     pub used_entries: i32,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// "Dr Jean Martin", or "Marie Dupont sous la responsabilité du Dr Jean Martin": what the
+    /// banner says offline, when the session cannot be asked.
+    pub holder: String,
 }
 
 impl HeldPermit {
@@ -141,6 +144,7 @@ impl HeldPermit {
                 Some(at) => Some(at.parse().ok()?),
                 None => None,
             },
+            holder: f.text("holder")?,
         })
     }
 }
@@ -716,6 +720,13 @@ fn OfflineBanner(offline: Offline) -> impl IntoView {
         <Show when=shown>
             <section class="alert alert-info offline-banner" data-testid="offline-banner" aria-label="Saisie hors ligne">
                 <p role="status" data-testid="offline-status"><strong>{headline}</strong></p>
+                // Offline the session cannot be asked: who types under whose authority, from
+                // the permit.
+                {move || (!offline.online.get()).then(|| offline.permit.get()).flatten().map(|p| view! {
+                    <p data-testid="offline-holder">
+                        {format!("Saisies par {}, autorisées jusqu'au {}", p.holder, crate::format::date_time(p.expires_at))}
+                    </p>
+                })}
                 {move || offline.problem.get().map(|m| view! { <p class="field-problem">{m}</p> })}
                 <ul class="offline-queue" data-testid="offline-queue">
                     {move || {
@@ -724,7 +735,7 @@ fn OfflineBanner(offline: Offline) -> impl IntoView {
                             .get()
                             .into_iter()
                             .map(|e| {
-                                                                let key = e.key;
+                                let key = e.key;
                                 let done = e.state != QueuedState::Pending;
                                 view! {
                                     <li data-testid="offline-entry">

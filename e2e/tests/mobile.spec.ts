@@ -1,0 +1,70 @@
+// A practitioner on the move: declares an exercise outside any structure with its own stock,
+// adds a counted lot, vaccinates at a patient's home (the place is asked for, and refused when
+// missing), then finds the place on the recap and the stock counted down, a loss declared too.
+import { expect, ownServer, test } from './fixtures';
+import { collectErrors, doctorTablet, expectAccessible, newPatientReady } from './helpers';
+
+ownServer();
+
+/** A valid NIR (key = 97 − body mod 97): a man born in June 1985 in Paris. */
+function nir(): string {
+  const body = '1850675123457';
+  const key = 97n - (BigInt(body) % 97n);
+  return body + String(key).padStart(2, '0');
+}
+
+/** Today's date in Paris, moved by `days`, as "YYYY-MM-DD". */
+function parisDay(days: number): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+  const day = new Date(`${today}T12:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
+}
+
+test('hors structure : stock personnel compté, vaccination au domicile du patient, lieu sur le bilan', async ({ context, page }) => {
+  const errors = collectErrors(page);
+  await doctorTablet(context, page);
+
+  // His own practice, then a lot of six doses in his own stock (listed after the centre's).
+  await page.goto('/lots');
+  await page.locator('#own-address').fill('12 rue des Lilas, 77000 Melun');
+  await page.getByRole('button', { name: 'Déclarer mon exercice hors structure' }).click();
+  await expect(page.getByRole('heading', { name: 'Mon stock personnel (hors structure)' })).toBeVisible();
+  await page.locator('#s2-lot-numero').fill('PERSO-01');
+  await page.locator('#s2-lot-peremption').fill(parisDay(120));
+  await page.locator('#s2-lot-doses').fill('6');
+  await page.getByRole('button', { name: 'Ajouter le lot' }).nth(1).click();
+  const ownLot = page.getByTestId('lot').filter({ hasText: 'PERSO-01' });
+  await expect(ownLot).toContainText('6 dose(s) restante(s) sur 6');
+  await expectAccessible(page);
+
+  // At the patient's home: the place is asked for under his own practice.
+  await page.goto('/vaccination');
+  const own = await page.locator('#structure option', { hasText: 'hors structure' }).getAttribute('value');
+  await page.locator('#structure').selectOption(own!);
+  const patient = nir();
+  await newPatientReady(page, { nir: patient, familyName: 'Lefort', givenNames: 'Paul', birthDate: '1985-06-11', department: '77' }, true);
+  await expect(page.getByTestId('place')).toBeVisible();
+  await expect(page.getByTestId('lot').locator('option:checked')).toContainText('PERSO-01');
+  // Missing, the place greys the button and says so.
+  await expect(page.getByTestId('save')).toBeDisabled();
+  await expect(page.getByTestId('save-hint')).toHaveText('Il manque : lieu de la vaccination.');
+  await page.getByLabel('Au domicile du patient').check();
+  await page.getByTestId('save').click();
+  await expect(page.getByTestId('recorded')).toContainText('dose 1/2');
+
+  // The recap names the place, and the practitioner answers for the dose.
+  await page.getByTestId('open-bilan').click();
+  const row = page.getByTestId('recap').locator('tbody tr').first();
+  await expect(row.locator('td[data-label="Lieu"]')).toContainText('Au domicile du patient');
+  await expect(row.locator('td[data-label="Vaccinateur"]')).toContainText('Jean Martin');
+  await expect(page.locator('.certificate .qr svg')).toBeVisible();
+
+  // One dose taken from his stock; two lost, declared.
+  await page.goto('/lots');
+  await expect(ownLot).toContainText('5 dose(s) restante(s) sur 6');
+  await ownLot.getByLabel('Doses perdues').fill('2');
+  await ownLot.getByRole('button', { name: 'Déclarer la perte' }).click();
+  await expect(ownLot).toContainText('3 dose(s) restante(s) sur 6');
+  expect(errors).toEqual([]);
+});
