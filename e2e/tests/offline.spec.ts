@@ -62,29 +62,33 @@ async function storedKeys(page: Page): Promise<string[]> {
 async function storedValues(page: Page): Promise<{ raw: string; allEncrypted: boolean; count: number }> {
   return page.evaluate(
     () =>
-      new Promise<{ raw: string; allEncrypted: boolean; count: number }>((resolve) => {
+      new Promise<{ raw: string; allEncrypted: boolean; count: number }>((resolve, reject) => {
         const open = indexedDB.open('vigie-hors-ligne', 1);
+        open.onerror = () => reject(open.error);
         open.onsuccess = () => {
-          const store = open.result.transaction('donnees').objectStore('donnees');
-          const all = store.getAll();
-          const keys = store.getAllKeys();
-          all.onsuccess = () => {
-            let raw = '';
-            let allEncrypted = true;
-            let count = 0;
-            all.result.forEach((value: unknown, i: number) => {
-              if (keys.result[i] === 'cle') return;
+          let raw = '';
+          let allEncrypted = true;
+          let count = 0;
+          const cursor = open.result.transaction('donnees').objectStore('donnees').openCursor();
+          cursor.onerror = () => reject(cursor.error);
+          cursor.onsuccess = () => {
+            const at = cursor.result;
+            if (!at) {
+              open.result.close();
+              resolve({ raw, allEncrypted, count });
+              return;
+            }
+            if (at.key !== 'cle') {
               count += 1;
-              const v = value as { iv?: Uint8Array; data?: ArrayBuffer };
-              if (typeof value === 'string' || !v.iv || !(v.data instanceof ArrayBuffer)) {
+              const v = at.value as { iv?: Uint8Array; data?: ArrayBuffer };
+              if (typeof at.value === 'string' || !v.iv || !(v.data instanceof ArrayBuffer)) {
                 allEncrypted = false;
-                raw += JSON.stringify(value);
+                raw += JSON.stringify(at.value);
               } else {
                 raw += String.fromCharCode(...new Uint8Array(v.data));
               }
-            });
-            open.result.close();
-            resolve({ raw, allEncrypted, count });
+            }
+            at.continue();
           };
         };
       }),

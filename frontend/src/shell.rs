@@ -89,9 +89,17 @@ pub fn Elsewhere(this: App) -> impl IntoView {
     };
     // After the router has written the address into the history: the load replaces that
     // entry, so Back returns to the page the link was on.
+    // With a fragment, replacing the address by itself would only scroll: the page is loaded
+    // again instead.
+    let same_document = !hash.is_empty();
     set_timeout(
         move || {
-            let _ = window().location().replace(&url);
+            let location = window().location();
+            let _ = if same_document {
+                location.reload()
+            } else {
+                location.replace(&url)
+            };
         },
         std::time::Duration::ZERO,
     );
