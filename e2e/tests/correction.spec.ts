@@ -4,26 +4,16 @@
 // correction shows at once, on the recap and in the API.
 import { type Page } from '@playwright/test';
 import { expect, ownServer, test } from './fixtures';
-import { doctorTablet, newPatientReady } from './helpers';
+import { doctorTablet, newPatientReady, parisDay, parisWallClock, validNir } from './helpers';
 
 ownServer();
 
 // A phone: the correction form must fit 360 pixels too.
 test.use({ viewport: { width: 360, height: 740 } });
 
-/** A valid NIR (key = 97 − body mod 97) for a woman born in April 1975 in Paris. */
+/** A valid NIR for a woman born in April 1975 in Paris. */
 function nir(): string {
-  const body = '2750475123456';
-  const key = 97n - (BigInt(body) % 97n);
-  return body + String(key).padStart(2, '0');
-}
-
-/** Today's date in Paris, moved by `days`, as "YYYY-MM-DD". */
-function parisDay(days: number): string {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
-  const day = new Date(`${today}T12:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + days);
-  return day.toISOString().slice(0, 10);
+  return validNir('2750475123456');
 }
 
 /** "YYYY-MM-DD" as the app shows it: "DD/MM/YYYY". */
@@ -34,14 +24,7 @@ function shown(day: string): string {
 
 /** An instant as Paris wall-clock time, "YYYY-MM-DD HH:MM". */
 function inParis(at: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone: 'Europe/Paris',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(at));
+  return parisWallClock(new Date(at));
 }
 
 /** A lot added on the lots page (the entry form reads the lots when it opens). */

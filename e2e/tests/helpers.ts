@@ -264,3 +264,29 @@ export async function enrolledTerminal(name: string): Promise<{ ask: (nationalId
     },
   };
 }
+
+/** A valid NIR from its 13-digit body: the key is 97 − body mod 97. */
+export function validNir(body: string): string {
+  const key = 97n - (BigInt(body) % 97n);
+  return body + String(key).padStart(2, '0');
+}
+
+/** Today's date in Paris, moved by `days`, as "YYYY-MM-DD". */
+export function parisDay(days: number): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+  const day = new Date(`${today}T12:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
+}
+
+/** An instant as Paris wall-clock time, "YYYY-MM-DD HH:MM". */
+export function parisWallClock(at: Date): string {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Paris',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+}

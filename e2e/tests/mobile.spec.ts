@@ -2,24 +2,9 @@
 // adds a counted lot, vaccinates at a patient's home (the place is asked for, and refused when
 // missing), then finds the place on the recap and the stock counted down, a loss declared too.
 import { expect, ownServer, test } from './fixtures';
-import { collectErrors, doctorTablet, expectAccessible, newPatientReady } from './helpers';
+import { collectErrors, doctorTablet, expectAccessible, newPatientReady, parisDay, validNir } from './helpers';
 
 ownServer();
-
-/** A valid NIR (key = 97 − body mod 97): a man born in June 1985 in Paris. */
-function nir(): string {
-  const body = '1850675123457';
-  const key = 97n - (BigInt(body) % 97n);
-  return body + String(key).padStart(2, '0');
-}
-
-/** Today's date in Paris, moved by `days`, as "YYYY-MM-DD". */
-function parisDay(days: number): string {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
-  const day = new Date(`${today}T12:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + days);
-  return day.toISOString().slice(0, 10);
-}
 
 test('hors structure : stock personnel compté, vaccination au domicile du patient, lieu sur le bilan', async ({ context, page }) => {
   const errors = collectErrors(page);
@@ -42,7 +27,8 @@ test('hors structure : stock personnel compté, vaccination au domicile du patie
   await page.goto('/vaccination');
   const own = await page.locator('#structure option', { hasText: 'hors structure' }).getAttribute('value');
   await page.locator('#structure').selectOption(own!);
-  const patient = nir();
+  // A man born in June 1985 in Paris.
+  const patient = validNir('1850675123457');
   await newPatientReady(page, { nir: patient, familyName: 'Lefort', givenNames: 'Paul', birthDate: '1985-06-11', department: '77' }, true);
   await expect(page.getByTestId('place')).toBeVisible();
   await expect(page.getByTestId('lot').locator('option:checked')).toContainText('PERSO-01');

@@ -13,6 +13,7 @@ import {
   expectAccessible,
   JEAN_MARTIN,
   newPatientReady,
+  parisWallClock,
   signInCentre,
 } from './helpers';
 
@@ -25,16 +26,7 @@ const RETURNING_B = { nir: '168047711200169', familyName: 'Fabre', givenNames: '
 
 /** A Paris time 40 days ago as the "Date et heure" field takes it: no interval warning later. */
 function fortyDaysAgo(): string {
-  const at = new Date(Date.now() - 40 * 24 * 3600 * 1000);
-  const parts = new Intl.DateTimeFormat('sv-SE', {
-    timeZone: 'Europe/Paris',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(at);
-  return parts.replace(' ', 'T');
+  return parisWallClock(new Date(Date.now() - 40 * 24 * 3600 * 1000)).replace(' ', 'T');
 }
 
 /** The keys of the device's offline store (IndexedDB). */

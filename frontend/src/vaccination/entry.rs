@@ -1473,12 +1473,7 @@ fn RecordedStep(
         None => format!("{name} : consultation enregistrée, sans injection."),
     };
     let patient = recorded.patient_id;
-    let next = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(el) = next.get() {
-            let _ = el.focus();
-        }
-    });
+    let next = focused_when_shown();
     view! {
         <div class="card">
             <p class="alert alert-success" role="status" data-testid="recorded">{summary}</p>
@@ -1499,15 +1494,21 @@ fn RecordedStep(
     }
 }
 
-/// Saved on the device while offline: the banner at the top follows it until it is sent.
-#[component]
-fn QueuedStep(name: String, stage: RwSignal<Stage>) -> impl IntoView {
-    let next = NodeRef::<html::Button>::new();
+/// A button that takes the focus once shown ("Patient suivant" after a save).
+fn focused_when_shown() -> NodeRef<html::Button> {
+    let node = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
-        if let Some(el) = next.get() {
+        if let Some(el) = node.get() {
             let _ = el.focus();
         }
     });
+    node
+}
+
+/// Saved on the device while offline: the banner at the top follows it until it is sent.
+#[component]
+fn QueuedStep(name: String, stage: RwSignal<Stage>) -> impl IntoView {
+    let next = focused_when_shown();
     view! {
         <div class="card">
             <p class="alert alert-info" role="status" data-testid="queued">
