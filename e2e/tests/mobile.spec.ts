@@ -36,6 +36,15 @@ test('hors structure : stock personnel compté, vaccination au domicile du patie
   await expect(page.getByTestId('save')).toBeDisabled();
   await expect(page.getByTestId('save-hint')).toHaveText('Il manque : lieu de la vaccination.');
   await page.getByLabel('Au domicile du patient').check();
+
+  // A reload brings the form back as typed: under his own practice, the place still chosen.
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.reload();
+  await expect(page.getByTestId('dose-form')).toBeVisible();
+  await expect(page.locator('#structure')).toHaveValue(own!);
+  await expect(page.getByLabel('Au domicile du patient')).toBeChecked();
+  await expect(page.getByTestId('family-name')).toHaveValue('Lefort');
+  await expect(page.getByTestId('lot').locator('option:checked')).toContainText('PERSO-01');
   await page.getByTestId('save').click();
   await expect(page.getByTestId('recorded')).toContainText('dose 1/2');
 

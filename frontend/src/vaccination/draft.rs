@@ -33,6 +33,9 @@ pub struct Draft {
     pub lot: Option<Uuid>,
     pub site: String,
     pub when: String,
+    /// The structure (or own practice) the dose is entered for.
+    #[serde(default)]
+    pub structure: Option<Uuid>,
     /// Under an own practice: the place's kind (its code) and, for another place, its address.
     #[serde(default)]
     pub place: String,

@@ -82,7 +82,13 @@ fn Entry(context: VaccinationContext) -> impl IntoView {
     let context = StoredValue::new(context);
     // Also for the corrections of earlier doses, which offer the structure's lots.
     provide_context(context);
-    let structure = RwSignal::new(context.with_value(|c| c.structures[0].id));
+    // A form reopened from its draft comes back under the place it was typed for.
+    let drafted = draft::current()
+        .and_then(|key| draft::load(&key))
+        .and_then(|d| d.structure)
+        .filter(|id| context.with_value(|c| c.structures.iter().any(|s| s.id == *id)));
+    let structure =
+        RwSignal::new(drafted.unwrap_or_else(|| context.with_value(|c| c.structures[0].id)));
     let stage = RwSignal::new(Stage::Search);
     reopen_draft(stage);
     forget_on_restore(stage);
@@ -103,7 +109,7 @@ fn Entry(context: VaccinationContext) -> impl IntoView {
                             c.structures
                                 .iter()
                                 .map(|s| {
-                                    view! { <option value=s.id.to_string()>{s.name.clone()}</option> }
+                                    view! { <option value=s.id.to_string() selected=s.id == structure.get_untracked()>{s.name.clone()}</option> }
                                 })
                                 .collect_view()
                         })}
@@ -642,6 +648,7 @@ fn DoseForm(
             lot: lot.get(),
             site: site.get().code().to_owned(),
             when: when.get(),
+            structure: Some(structure),
             place: place_kind
                 .get()
                 .map(PlaceKind::code)
