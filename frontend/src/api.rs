@@ -542,7 +542,7 @@ async fn text_of(response: Response) -> ApiResult<String> {
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    decode(send(Request::get(path)).await?).await
+    get_from(path, Origin::Person).await
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {

@@ -160,8 +160,6 @@ pub enum QueuedState {
     Refused(String),
 }
 
-const STATES: [&str; 4] = ["attente", "enregistree", "a-verifier", "refusee"];
-
 #[derive(Debug, Clone)]
 pub struct Queued {
     /// The entry's idempotency key.
@@ -176,16 +174,16 @@ pub struct Queued {
 impl Queued {
     fn to_js(&self) -> JsValue {
         let (state, note) = match &self.state {
-            QueuedState::Pending => (0, ""),
-            QueuedState::Recorded => (1, ""),
-            QueuedState::Flagged(why) => (2, why.as_str()),
-            QueuedState::Refused(why) => (3, why.as_str()),
+            QueuedState::Pending => ("attente", ""),
+            QueuedState::Recorded => ("enregistree", ""),
+            QueuedState::Flagged(why) => ("a-verifier", why.as_str()),
+            QueuedState::Refused(why) => ("refusee", why.as_str()),
         };
         json_object(&[
             ("key", JsValue::from_str(&self.key.to_string())),
             ("entry", JsValue::from_str(&self.entry)),
             ("patient", JsValue::from_str(&self.patient)),
-            ("state", JsValue::from_str(STATES[state])),
+            ("state", JsValue::from_str(state)),
             ("note", JsValue::from_str(note)),
         ])
     }
@@ -197,14 +195,12 @@ impl Queued {
             key: f.parsed("key")?,
             entry: f.text("entry")?,
             patient: f.text("patient")?,
-            state: match STATES
-                .iter()
-                .position(|s| Some(*s) == f.text("state").as_deref())?
-            {
-                0 => QueuedState::Pending,
-                1 => QueuedState::Recorded,
-                2 => QueuedState::Flagged(note),
-                _ => QueuedState::Refused(note),
+            state: match f.text("state")?.as_str() {
+                "attente" => QueuedState::Pending,
+                "enregistree" => QueuedState::Recorded,
+                "a-verifier" => QueuedState::Flagged(note),
+                "refusee" => QueuedState::Refused(note),
+                _ => return None,
             },
         })
     }
@@ -230,7 +226,11 @@ fn read_sync_report(text: &str) -> Option<Vec<(Uuid, QueuedState)>> {
                 .list("reasons")
                 .iter()
                 .filter_map(|r| {
-                    serde_json::from_str::<ReviewReason>(&format!("\"{}\"", r.as_string()?))
+                    use serde::{Deserialize, de::IntoDeserializer};
+                    let code = r.as_string()?;
+                    let code: serde::de::value::StrDeserializer<serde::de::value::Error> =
+                        code.as_str().into_deserializer();
+                    ReviewReason::deserialize(code)
                         .ok()
                         .map(ReviewReason::label)
                 })

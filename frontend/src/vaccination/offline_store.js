@@ -52,6 +52,10 @@ async function cryptoKey() {
         return inStore('readonly', (s) => s.get(KEY));
       }
     })();
+    // A failure (the store could not open) is not kept: the next call tries again.
+    deviceKey.catch(() => {
+      deviceKey = undefined;
+    });
   }
   return deviceKey;
 }
