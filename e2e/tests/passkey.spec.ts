@@ -1,5 +1,5 @@
 import { expect, ownServer, test } from './fixtures';
-import { addVirtualAuthenticator, enrolmentLinkFromCli, JEAN_MARTIN } from './helpers';
+import { addVirtualAuthenticator, appLoaded, enrolmentLinkFromCli, JEAN_MARTIN } from './helpers';
 
 ownServer();
 
@@ -22,6 +22,10 @@ test('création d’une clé d’accès puis connexion, avec l’authentificateu
   await page.getByLabel(/Identifiant national/).fill(JEAN_MARTIN.nationalId);
   await page.getByRole('button', { name: /Se connecter avec ma clé/ }).click();
   await expect(page.getByRole('banner')).toContainText(JEAN_MARTIN.name);
+  // Signed in, the tablet moves on to dose entry (another app, a page load): reloading before
+  // it has arrived would race that load.
+  await expect(page).toHaveURL(/\/vaccination$/);
+  await appLoaded(page, 'entry');
   const after = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   expect(after.credentials[0].signCount).toBeGreaterThan(credentials[0].signCount);
 
